@@ -1,0 +1,127 @@
+// The HTTP shell every service shares: RFC 9457 problem+json for every error, health
+// endpoints, and a 503 (not a hang, not a 500) when the database cannot be reached.
+import Fastify, { type FastifyInstance, type FastifyError } from "fastify";
+import { ZodError } from "zod";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { isDatabaseUnavailable } from "./db";
+import type { Logger } from "./logger";
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: { field: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+/** Thrown by route code for an answer that is not a success; turned into problem+json. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+const problemBase = "https://grievance-hub.example/problems/";
+
+export function problemType(slug: string): string {
+  return problemBase + slug;
+}
+
+function fieldErrors(err: ZodError): { field: string; message: string }[] {
+  return err.issues.map((i) => ({ field: i.path.join(".") || "(body)", message: i.message }));
+}
+
+export function toProblem(err: unknown, instance: string): Problem {
+  if (err instanceof HttpProblem) {
+    return { type: problemType(slug(err.title)), title: err.title, status: err.status, ...(err.detail ? { detail: err.detail } : {}), instance, ...err.extra };
+  }
+  if (err instanceof ZodError) {
+    return { type: problemType("invalid-request"), title: "Invalid request", status: 400, detail: "The request does not match the schema.", instance, errors: fieldErrors(err) };
+  }
+  if (isDatabaseUnavailable(err)) {
+    return { type: problemType("service-unavailable"), title: "Service unavailable", status: 503, detail: "The database cannot be reached; try again shortly.", instance };
+  }
+  const fe = err as FastifyError & { validation?: { instancePath?: string; message?: string }[]; validationContext?: string };
+  if (Array.isArray(fe.validation)) {
+    const where = fe.validationContext && fe.validationContext !== "body" ? `${fe.validationContext}.` : "";
+    const errors = fe.validation.map((v) => ({
+      field: where + ((v.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".") || "(body)"),
+      message: v.message ?? "invalid",
+    }));
+    return { type: problemType("invalid-request"), title: "Invalid request", status: 400, detail: "The request does not match the schema.", instance, errors };
+  }
+  if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const known: Record<string, [number, string]> = {
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, "Unsupported media type"],
+      FST_ERR_CTP_BODY_TOO_LARGE: [413, "Payload too large"],
+      FST_ERR_CTP_EMPTY_JSON_BODY: [400, "Invalid request"],
+      FST_ERR_CTP_INVALID_JSON_BODY: [400, "Malformed JSON"],
+    };
+    const [status, title] = known[fe.code] ?? [fe.statusCode, fe.statusCode === 429 ? "Too many requests" : "Bad request"];
+    return { type: problemType(slug(title)), title, status, detail: fe.message, instance };
+  }
+  return { type: problemType("internal-error"), title: "Internal error", status: 500, detail: "An unexpected error occurred; it has been logged.", instance };
+}
+
+function slug(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+}
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<Record<string, unknown> | void>;
+}
+
+export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness: ReadinessCheck[] }): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err, req, reply) => {
+    const problem = toProblem(err, req.url);
+    if (problem.status >= 500) req.log.error({ err: { message: (err as Error).message, code: (err as FastifyError).code, stack: (err as Error).stack } }, problem.title);
+    if (problem.status === 503) reply.header("retry-after", "2");
+    return reply.status(problem.status).type("application/problem+json").send(problem);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).type("application/problem+json").send({ type: problemType("not-found"), title: "Not found", status: 404, instance: req.url } satisfies Problem),
+  );
+
+  app.get("/health/live", async () => ({ status: "ok" }));
+  app.get("/health/ready", async (_req, reply) => {
+    const results = await Promise.all(
+      opts.readiness.map(async (c) => {
+        try {
+          const detail = await withTimeout(c.check(), 2000, `${c.name} did not answer within 2 s`);
+          return { name: c.name, ok: true, ...(detail ?? {}) };
+        } catch (err) {
+          return { name: c.name, ok: false, error: (err as Error).message };
+        }
+      }),
+    );
+    const ready = results.every((r) => r.ok);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "unavailable", checks: results });
+  });
+  return app;
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]);
+}

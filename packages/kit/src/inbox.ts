@@ -1,0 +1,117 @@
+// Idempotent consumer: each event is applied in one transaction together with its inbox
+// row, so a redelivered event changes nothing. A message that can never be applied
+// (not a CloudEvent, unknown type, data failing the schema) goes to the service's
+// dead-letter topic with the reason, and the partition moves on.
+import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { EventTypeName } from "@grievance-hub/schema";
+import { decodeEvent, PoisonMessageError, type DecodedEvent } from "./envelope";
+import { withTransaction, type Pool, type PoolClient } from "./db";
+import type { Logger } from "./logger";
+
+export interface MessagePosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export type EventHandler = (client: PoolClient, event: DecodedEvent, position: MessagePosition) => Promise<void>;
+
+export interface EventConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  pool: Pool;
+  schema: string;
+  producer: Producer;
+  deadLetterTopic: string;
+  logger: Logger;
+  /** Handlers by event type; events of other types on the topics are recorded and skipped. */
+  handlers: Partial<Record<EventTypeName, EventHandler>>;
+  fromBeginning?: boolean;
+}
+
+/** Applies one message: true if it changed state, false if it had been applied before or is not ours. */
+export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers">, event: DecodedEvent, position: MessagePosition): Promise<boolean> {
+  return withTransaction(opts.pool, async (client) => {
+    const inserted = await client.query(
+      `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING`,
+      [event.id, event.type, position.topic, position.partition, position.offset],
+    );
+    if (inserted.rowCount === 0) return false;
+    const handler = opts.handlers[event.type];
+    if (!handler) return false;
+    await handler(client, event, position);
+    return true;
+  });
+}
+
+export class EventConsumer {
+  private consumer: Consumer | undefined;
+
+  constructor(private readonly opts: EventConsumerOptions) {}
+
+  async start(): Promise<void> {
+    const consumer = this.opts.kafka.consumer({
+      groupId: this.opts.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 15_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
+    await consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachMessage: async ({ topic, partition, message }) => this.handle({ topic, partition, offset: message.offset }, message),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private async handle(position: MessagePosition, message: KafkaMessage): Promise<void> {
+    let event: DecodedEvent;
+    try {
+      event = decodeEvent(message);
+    } catch (err) {
+      if (err instanceof PoisonMessageError) return this.deadLetter(position, message, err.message);
+      throw err;
+    }
+    try {
+      await applyMessage(this.opts, event, position);
+    } catch (err) {
+      if (err instanceof PoisonMessageError) return this.deadLetter(position, message, err.message);
+      // Operational failure (database down): throwing makes kafkajs retry the message with backoff.
+      this.opts.logger.warn({ err: { message: (err as Error).message }, eventId: event.id, type: event.type }, "could not apply event, will retry");
+      throw err;
+    }
+  }
+
+  private async deadLetter(position: MessagePosition, message: KafkaMessage, reason: string): Promise<void> {
+    this.opts.logger.error({ ...position, reason }, "poison message sent to the dead-letter topic");
+    const headers: Record<string, string | Buffer> = {};
+    for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v[0]! : v;
+    await this.opts.producer.send({
+      topic: this.opts.deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...headers,
+            "dlq-reason": reason,
+            "dlq-topic": position.topic,
+            "dlq-partition": String(position.partition),
+            "dlq-offset": position.offset,
+            "dlq-group": this.opts.groupId,
+          },
+        },
+      ],
+    });
+  }
+}

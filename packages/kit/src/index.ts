@@ -1,0 +1,12 @@
+export * from "./config";
+export * from "./logger";
+export * from "./db";
+export * from "./kafka";
+export * from "./envelope";
+export * from "./outbox";
+export * from "./inbox";
+export * from "./http";
+export * from "./runtime";
+export * from "./shutdown";
+export type { ZodTypeProvider } from "fastify-type-provider-zod";
+export * from "./service";

@@ -1,0 +1,182 @@
+// Transactional outbox: `enqueueEvent` writes the encoded event in the caller's transaction;
+// `OutboxRelay` publishes unsent rows to Kafka in id order and marks them sent. Only the
+// replica holding the advisory lock publishes, so two replicas never publish the same rows.
+import pg from "pg";
+import type { Producer } from "kafkajs";
+import type { EventData, EventTypeName } from "@grievance-hub/schema";
+import { encodeEvent } from "./envelope";
+import type { Pool, PoolClient } from "./db";
+import type { Logger } from "./logger";
+
+export interface OutboxContext {
+  schema: string;
+  source: string;
+  topicPrefix: string;
+}
+
+export async function enqueueEvent<T extends EventTypeName>(
+  client: PoolClient,
+  ctx: OutboxContext,
+  type: T,
+  data: EventData<T>,
+  opts: { id?: string; time?: Date; traceparent?: string } = {},
+): Promise<string> {
+  const e = encodeEvent(type, data, { source: ctx.source, topicPrefix: ctx.topicPrefix, ...opts });
+  await client.query(
+    `INSERT INTO ${ctx.schema}.outbox (event_id, topic, message_key, headers, payload) VALUES ($1, $2, $3, $4, $5)`,
+    [e.eventId, e.topic, e.key, JSON.stringify(e.headers), e.value],
+  );
+  await client.query(`SELECT pg_notify($1, '')`, [channelName(ctx.schema)]);
+  return e.eventId;
+}
+
+function channelName(schema: string): string {
+  return `${schema}_outbox`;
+}
+
+/** A stable 64-bit advisory lock key per schema. */
+function lockKey(schema: string): string {
+  let h = 0n;
+  for (const ch of `outbox-relay:${schema}`) h = (h * 31n + BigInt(ch.codePointAt(0)!)) & 0x7fffffffffffffffn;
+  return h.toString();
+}
+
+export interface OutboxStatus {
+  leader: boolean;
+  unsent: number;
+  oldestUnsentAgeMs: number;
+  lastError?: string;
+}
+
+export class OutboxRelay {
+  private listener: pg.Client | undefined;
+  private leader = false;
+  private stopped = true;
+  private wake: (() => void) | undefined;
+  private pending = false;
+  private loop: Promise<void> | undefined;
+  private lastError: string | undefined;
+  published = 0;
+
+  constructor(
+    private readonly opts: {
+      pool: Pool;
+      databaseUrl: string;
+      schema: string;
+      producer: Producer;
+      logger: Logger;
+      pollIntervalMs: number;
+      batchSize?: number;
+    },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.closeListener();
+  }
+
+  async status(): Promise<OutboxStatus> {
+    const { rows } = await this.opts.pool.query<{ unsent: string; oldest: Date | null }>(
+      `SELECT count(*) AS unsent, min(created_at) AS oldest FROM ${this.opts.schema}.outbox WHERE sent_at IS NULL`,
+    );
+    const row = rows[0]!;
+    return {
+      leader: this.leader,
+      unsent: Number(row.unsent),
+      oldestUnsentAgeMs: row.oldest ? Math.max(0, Date.now() - row.oldest.getTime()) : 0,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (!this.leader) await this.tryLead();
+        if (this.leader) {
+          this.pending = false;
+          await this.drain();
+          this.lastError = undefined;
+        }
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        this.opts.logger.warn({ err: { message: this.lastError } }, "outbox relay: publish failed, rows stay for the next attempt");
+      }
+      if (!this.pending) await this.sleep(this.opts.pollIntervalMs);
+    }
+  }
+
+  private async tryLead(): Promise<void> {
+    if (!this.listener) {
+      const client = new pg.Client({ connectionString: this.opts.databaseUrl, connectionTimeoutMillis: 3000 });
+      client.on("error", () => this.dropListener(client));
+      client.on("end", () => this.dropListener(client));
+      client.on("notification", () => {
+        this.pending = true;
+        this.wake?.();
+      });
+      await client.connect();
+      this.listener = client;
+      await client.query(`LISTEN "${channelName(this.opts.schema)}"`);
+    }
+    const { rows } = await this.listener.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [lockKey(this.opts.schema)]);
+    this.leader = rows[0]!.locked;
+  }
+
+  private dropListener(client: pg.Client): void {
+    if (this.listener !== client) return;
+    // Losing the session loses the advisory lock: stop publishing until it is taken again.
+    this.listener = undefined;
+    this.leader = false;
+    client.end().catch(() => undefined);
+  }
+
+  private async closeListener(): Promise<void> {
+    const client = this.listener;
+    this.listener = undefined;
+    this.leader = false;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async drain(): Promise<void> {
+    const batchSize = this.opts.batchSize ?? 500;
+    for (;;) {
+      if (this.stopped || !this.leader) return;
+      const { rows } = await this.opts.pool.query<{ id: string; topic: string; message_key: string; headers: Record<string, string>; payload: string }>(
+        `SELECT id, topic, message_key, headers, payload FROM ${this.opts.schema}.outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
+        [batchSize],
+      );
+      if (rows.length === 0) return;
+      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      for (const r of rows) {
+        const list = byTopic.get(r.topic) ?? [];
+        list.push({ key: r.message_key, value: r.payload, headers: r.headers });
+        byTopic.set(r.topic, list);
+      }
+      await this.opts.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await this.opts.pool.query(`UPDATE ${this.opts.schema}.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      this.published += rows.length;
+      if (rows.length < batchSize) return;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,82 @@
+// Composition shared by the services' main.ts: open the runtime, build the HTTP app,
+// start consumers and the relay, listen; stop in the reverse order.
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { z } from "zod";
+import { ConfigError, loadConfig, type BaseConfig } from "./config";
+import { onShutdown } from "./shutdown";
+import { buildHttp } from "./http";
+import { createLogger, type Logger } from "./logger";
+import { openRuntime, type ServiceRuntime } from "./runtime";
+import type { EventConsumer } from "./inbox";
+
+export interface RunningService {
+  name: string;
+  app: FastifyInstance;
+  runtime: ServiceRuntime;
+  url: string;
+  stop: () => Promise<void>;
+}
+
+export interface ServiceDefinition<C extends BaseConfig & { PORT: number }> {
+  name: string;
+  schema: string;
+  /** The service's own folder (for its migrations/). */
+  root: string;
+  routes?: (app: FastifyInstance, rt: ServiceRuntime, config: C) => void | Promise<void>;
+  consumers?: (rt: ServiceRuntime, config: C) => EventConsumer[];
+}
+
+export async function startService<C extends BaseConfig & { PORT: number }>(def: ServiceDefinition<C>, config: C, logger?: Logger): Promise<RunningService> {
+  const log = logger ?? createLogger(def.name, config.LOG_LEVEL);
+  const rt = await openRuntime({ name: def.name, schema: def.schema, migrationsDir: path.join(def.root, "migrations"), config, logger: log });
+  const app = buildHttp({ logger: log, readiness: rt.readiness, bodyLimit: config.BODY_LIMIT_BYTES });
+  await def.routes?.(app, rt, config);
+  const consumers = def.consumers?.(rt, config) ?? [];
+  try {
+    for (const c of consumers) await c.start();
+    rt.relay.start();
+    await app.listen({ host: config.HOST, port: config.PORT });
+  } catch (err) {
+    await Promise.allSettled(consumers.map((c) => c.stop()));
+    await rt.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  log.info({ port }, `${def.name} listening`);
+  return {
+    name: def.name,
+    app,
+    runtime: rt,
+    url: `http://${config.HOST}:${port}`,
+    stop: async () => {
+      // Stop taking requests first, then hand back partitions, then flush the outbox and close.
+      await app.close();
+      await Promise.allSettled(consumers.map((c) => c.stop()));
+      await rt.close();
+    },
+  };
+}
+
+/** The whole of a service's main: configuration, start, shutdown on SIGTERM/SIGINT. */
+export async function runService<C extends BaseConfig & { PORT: number }>(def: ServiceDefinition<C>, configSchema: z.ZodType<C>): Promise<void> {
+  let config: C;
+  try {
+    config = loadConfig(configSchema);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${def.name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(def.name, config.LOG_LEVEL);
+  try {
+    const service = await startService(def, config, logger);
+    onShutdown(logger, config.SHUTDOWN_GRACE_MS, service.stop);
+  } catch (err) {
+    logger.fatal({ err: { message: (err as Error).message } }, `${def.name} could not start`);
+    process.exit(1);
+  }
+}

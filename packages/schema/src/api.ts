@@ -1,0 +1,50 @@
+// HTTP request and response bodies, shared by the services and the OpenAPI documents.
+import { z } from "zod";
+import { Category, Channel, DivisionCode, Language, Urgency } from "./domain";
+
+export const ComplainantInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  /** Any common notation; normalised to E.164 by intake. */
+  phone: z.string().trim().min(3).max(40),
+  language: Language,
+  consentToContact: z.boolean(),
+});
+
+export const LocationInput = z.object({
+  divisionCode: DivisionCode,
+  address: z.string().trim().min(1).max(500).optional(),
+  coordinates: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
+});
+
+export const CreateGrievanceRequest = z
+  .object({
+    channel: Channel.exclude(["open311"]),
+    complainant: ComplainantInput.optional(),
+    anonymous: z.literal(true).optional(),
+    /** Language of the description when there is no complainant to take it from. */
+    language: Language.optional(),
+    location: LocationInput,
+    description: z.string().trim().min(1).max(10_000),
+    hints: z.object({ category: Category.optional(), urgency: Urgency.optional() }).strict().optional(),
+    externalReference: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.complainant && body.anonymous) {
+      ctx.addIssue({ code: "custom", path: ["anonymous"], message: "a grievance is either anonymous or has a complainant, not both" });
+    }
+    if (!body.complainant && !body.anonymous) {
+      ctx.addIssue({ code: "custom", path: ["complainant"], message: "complainant is required unless anonymous is true" });
+    }
+  });
+export type CreateGrievanceRequest = z.infer<typeof CreateGrievanceRequest>;
+
+export const GrievanceStatus = z.enum(["received", "triaged", "assigned", "queued", "in_progress", "resolved", "closed"]);
+export type GrievanceStatus = z.infer<typeof GrievanceStatus>;
+
+export const CreateGrievanceResponse = z.object({
+  id: z.uuid(),
+  trackingCode: z.string(),
+  status: GrievanceStatus,
+});
+export type CreateGrievanceResponse = z.infer<typeof CreateGrievanceResponse>;

@@ -1,0 +1,4 @@
+export * from "./domain";
+export * from "./topics";
+export * from "./events";
+export * from "./api";

@@ -1,0 +1,39 @@
+// Turns an operator's request into the grievance.received fact, or says which field is wrong.
+import type { CreateGrievanceRequest, GrievanceReceivedV1 } from "@grievance-hub/schema";
+import { normalisePhone, phoneHash } from "./phone";
+
+export type RecordRefusal = { field: string; message: string };
+
+export function toReceivedEvent(
+  body: CreateGrievanceRequest,
+  ids: { grievanceId: string; trackingCode: string; receivedAt: Date },
+  keys: { phoneHashKey: string; defaultPhoneRegion: string },
+): { ok: true; event: GrievanceReceivedV1 } | { ok: false; refusal: RecordRefusal } {
+  let complainant: GrievanceReceivedV1["complainant"] = { anonymous: true };
+  if (body.complainant) {
+    const phone = normalisePhone(body.complainant.phone, keys.defaultPhoneRegion);
+    if (!phone) return { ok: false, refusal: { field: "complainant.phone", message: "not a valid phone number" } };
+    complainant = {
+      anonymous: false,
+      name: body.complainant.name,
+      phone,
+      phoneHash: phoneHash(phone, keys.phoneHashKey),
+      language: body.complainant.language,
+      consentToContact: body.complainant.consentToContact,
+    };
+  }
+  const event: GrievanceReceivedV1 = {
+    grievanceId: ids.grievanceId,
+    trackingCode: ids.trackingCode,
+    channel: body.channel,
+    receivedAt: ids.receivedAt.toISOString(),
+    divisionCode: body.location.divisionCode,
+    language: body.complainant?.language ?? body.language ?? "zh",
+    description: body.description,
+    complainant,
+    location: body.location,
+    ...(body.hints ? { hints: body.hints } : {}),
+    ...(body.externalReference ? { externalReference: body.externalReference } : {}),
+  };
+  return { ok: true, event };
+}

@@ -1,0 +1,144 @@
+// One grievance through the whole system over the real broker and database, and a
+// redelivery of every event that must change nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { loadConfig, type RunningService } from "@grievance-hub/kit";
+import { Topics } from "@grievance-hub/schema";
+import { IntakeConfig, startIntake } from "@grievance-hub/intake";
+import { TriageConfig, startTriage } from "@grievance-hub/triage";
+import { NotificationConfig, startNotification } from "@grievance-hub/notification";
+import { createTestEnv, eventually, type TestEnv } from "./support";
+
+let env: TestEnv;
+let services: RunningService[] = [];
+let db: pg.Pool;
+let kafka: Kafka;
+
+const body = {
+  channel: "phone",
+  complainant: { name: "Li Wei", phone: "+86 138 0013 8000", language: "zh", consentToContact: true },
+  location: { divisionCode: "440402001001" },
+  description: "邻居装修噪音每天到晚上十一点，多次沟通无果。",
+};
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  services = [
+    await startIntake(loadConfig(IntakeConfig, env.env), env.logger),
+    await startTriage(loadConfig(TriageConfig, env.env), env.logger),
+    await startNotification(loadConfig(NotificationConfig, env.env), env.logger),
+  ];
+  db = new pg.Pool({ connectionString: env.databaseUrl });
+  kafka = new Kafka({ clientId: "e2e-test", brokers: env.kafkaBrokers.split(","), logLevel: logLevel.NOTHING });
+});
+
+afterAll(async () => {
+  await Promise.allSettled(services.map((s) => s.stop()));
+  await db?.end();
+  await env?.drop();
+});
+
+async function count(sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(sql, params);
+  return Number(rows[0]!.n);
+}
+
+/** Reads every message of a topic from the beginning with a throw-away group. */
+async function readTopic(topic: string, expected: number) {
+  const consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}` });
+  const messages: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push({ key: message.key, value: message.value, headers: message.headers ?? {} }) });
+  await eventually(async () => (messages.length >= expected ? true : undefined), 20_000, `${expected} message(s) on ${topic}`);
+  await consumer.disconnect();
+  return messages;
+}
+
+/** Waits until `group` has committed past `offset` on the partition that holds it. */
+async function consumedPast(group: string, topic: string, partition: number, offset: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await eventually(async () => {
+      const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const p = t?.partitions.find((x) => x.partition === partition);
+      return p && BigInt(p.offset) > BigInt(offset) ? true : undefined;
+    }, 20_000, `${group} to consume offset ${offset}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe("one grievance end to end", () => {
+  let grievanceId: string;
+
+  it("accepts a grievance with 202, an id and a tracking code", async () => {
+    const res = await fetch(`${services[0]!.url}/v1/grievances`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect(res.status).toBe(202);
+    const answer = (await res.json()) as { id: string; trackingCode: string; status: string };
+    expect(answer.status).toBe("received");
+    expect(answer.trackingCode).toMatch(/^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$/);
+    grievanceId = answer.id;
+  });
+
+  it("opens an unclassified case in triage's projection", async () => {
+    const row = await eventually(async () => (await db.query("SELECT * FROM triage.cases WHERE grievance_id = $1", [grievanceId])).rows[0], 30_000, "the case");
+    expect(row).toMatchObject({ status: "received", category: null, urgency: null, division_code: "440402001001" });
+  });
+
+  it("records the delivery the new case makes due in notification's projection", async () => {
+    const row = await eventually(async () => (await db.query("SELECT * FROM notification.deliveries WHERE grievance_id = $1", [grievanceId])).rows[0], 30_000, "the delivery");
+    expect(row).toMatchObject({ event_type: "case.opened.v1", recipient_kind: "supervisor", channel: "feed", status: "pending" });
+  });
+
+  it("publishes a CloudEvent in binary mode, keyed by the grievance id", async () => {
+    const [message] = await readTopic(env.topicPrefix + Topics.grievancesInternal, 1);
+    const header = (name: string) => message!.headers[name]?.toString();
+    expect(message!.key?.toString()).toBe(grievanceId);
+    expect(header("ce_type")).toBe("grievance.received.v1");
+    expect(header("ce_specversion")).toBe("1.0");
+    expect(header("ce_subject")).toBe(grievanceId);
+    expect(header("ce_source")).toBe("/grievance-hub/intake");
+    expect(header("content-type")).toBe("application/json");
+    expect(JSON.parse(message!.value!.toString())).toMatchObject({ grievanceId, complainant: { phone: "+8613800138000" } });
+  });
+
+  it("changes nothing when every event is delivered again", async () => {
+    const before = {
+      cases: await count("SELECT count(*) AS n FROM triage.cases"),
+      triageOutbox: await count("SELECT count(*) AS n FROM triage.outbox"),
+      deliveries: await count("SELECT count(*) AS n FROM notification.deliveries"),
+    };
+    expect(before).toEqual({ cases: 1, triageOutbox: 1, deliveries: 1 });
+
+    const producer = kafka.producer();
+    await producer.connect();
+    for (const [topic, group] of [
+      [env.topicPrefix + Topics.grievancesInternal, env.topicPrefix + "triage"],
+      [env.topicPrefix + Topics.casesInternal, env.topicPrefix + "notification"],
+    ] as const) {
+      const [original] = await readTopic(topic, 1);
+      const [sent] = await producer.send({ topic, messages: [{ key: original!.key, value: original!.value, headers: original!.headers as Record<string, Buffer> }] });
+      await consumedPast(group, topic, sent!.partition, sent!.baseOffset!);
+    }
+    await producer.disconnect();
+
+    expect({
+      cases: await count("SELECT count(*) AS n FROM triage.cases"),
+      triageOutbox: await count("SELECT count(*) AS n FROM triage.outbox"),
+      deliveries: await count("SELECT count(*) AS n FROM notification.deliveries"),
+    }).toEqual(before);
+    expect(await count("SELECT count(*) AS n FROM triage.inbox")).toBe(1);
+  });
+
+  it("reports ready when its database and Kafka answer", async () => {
+    for (const s of services) {
+      const res = await fetch(`${s.url}/health/ready`);
+      expect(res.status, s.name).toBe(200);
+      const body = (await res.json()) as { checks: { name: string; ok: boolean }[] };
+      expect(body.checks.map((c) => c.name)).toEqual(["database", "kafka", "outbox"]);
+    }
+  });
+});
