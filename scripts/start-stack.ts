@@ -1,0 +1,110 @@
+// `pnpm start`: the whole stack in the foreground. Kafka (the local broker script unless
+// KAFKA_BROKERS is set), Postgres (an embedded one unless DATABASE_URL is set), the three
+// services as child processes, demo seed data. Ctrl-C or SIGTERM stops all it started.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { startEmbeddedPostgres } from "./embedded-postgres";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "..");
+const kafkaScript = path.join(root, "infra/kafka/kafka.sh");
+const cleanups: (() => Promise<unknown>)[] = [];
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function say(message: string): void {
+  process.stdout.write(`[stack] ${message}\n`);
+}
+
+async function startKafka(): Promise<string> {
+  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS;
+  const wasRunning = await run("bash", [kafkaScript, "status"]).then(() => true, () => false);
+  say("starting the local Kafka broker (first run fetches Apache Kafka's jars with Maven)");
+  const child = spawn("bash", [kafkaScript, "start"], { stdio: "inherit" });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error("the Kafka broker did not start (see infra/kafka/run/kafka.log)");
+  if (!wasRunning) cleanups.push(() => run("bash", [kafkaScript, "stop"]));
+  return "127.0.0.1:9092";
+}
+
+async function startPostgres(): Promise<string> {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const port = Number(process.env.EMBEDDED_POSTGRES_PORT ?? 5488);
+  say(`starting an embedded PostgreSQL on 127.0.0.1:${port} (data in .data/postgres)`);
+  const pg = await startEmbeddedPostgres(path.join(root, ".data/postgres"), port);
+  cleanups.push(pg.stop);
+  return pg.url;
+}
+
+function startService(name: string, env: NodeJS.ProcessEnv): void {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, `services/${name}/src/main.ts`)], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  children.push(child);
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    say(`${name} exited (${signal ?? code}); stopping the stack`);
+    void stop(1);
+  });
+}
+
+async function waitReady(name: string, url: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(`${url}/health/ready`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${name} did not become ready at ${url}`);
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say("stopping");
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once("exit", () => resolve());
+          c.kill("SIGTERM");
+          setTimeout(() => c.kill("SIGKILL"), 15_000).unref();
+        }),
+    ),
+  );
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((err: Error) => say(`cleanup failed: ${err.message}`));
+  say("stopped");
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+try {
+  const [brokers, databaseUrl] = await Promise.all([startKafka(), startPostgres()]);
+  const env = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl };
+  const ports = { intake: process.env.INTAKE_PORT ?? "3001", triage: process.env.TRIAGE_PORT ?? "3002", notification: process.env.NOTIFICATION_PORT ?? "3003" };
+  // Sequential start: each service runs its own migrations; the first creates the topics.
+  for (const [name, port] of Object.entries(ports)) {
+    startService(name, { ...env, PORT: port });
+    await waitReady(name, `http://127.0.0.1:${port}`);
+  }
+  say("ready:");
+  say(`  intake        http://127.0.0.1:${ports.intake}   (POST /v1/grievances)`);
+  say(`  triage        http://127.0.0.1:${ports.triage}`);
+  say(`  notification  http://127.0.0.1:${ports.notification}`);
+  say(`  kafka         ${brokers}`);
+  say(`  postgres      ${databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
+  say("Ctrl-C stops everything this command started.");
+} catch (err) {
+  say(`could not start: ${(err as Error).message}`);
+  await stop(1);
+}
