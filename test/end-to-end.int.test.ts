@@ -8,7 +8,7 @@ import { Topics } from "@grievance-hub/schema";
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
 import { NotificationConfig, startNotification } from "@grievance-hub/notification";
-import { createTestEnv, eventually, type TestEnv } from "./support";
+import { createTestEnv, eventually, tokenFor, type TestEnv } from "./support";
 
 let env: TestEnv;
 let services: RunningService[] = [];
@@ -46,7 +46,7 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
 
 /** Reads every message of a topic from the beginning with a throw-away group. */
 async function readTopic(topic: string, expected: number) {
-  const consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}` });
+  const consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}`, maxWaitTimeInMs: 500 });
   const messages: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -75,7 +75,7 @@ describe("one grievance end to end", () => {
   let grievanceId: string;
 
   it("accepts a grievance with 202, an id and a tracking code", async () => {
-    const res = await fetch(`${services[0]!.url}/v1/grievances`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${services[0]!.url}/v1/grievances`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor("operator")}` }, body: JSON.stringify(body) });
     expect(res.status).toBe(202);
     const answer = (await res.json()) as { id: string; trackingCode: string; status: string };
     expect(answer.status).toBe("received");

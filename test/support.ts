@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import pg from "pg";
-import { BaseConfig, createLogger, type Logger } from "@grievance-hub/kit";
+import { AuthConfig, BaseConfig, createLogger, signDevelopmentToken, type Logger, type Principal } from "@grievance-hub/kit";
 
 export interface TestEnv {
   databaseUrl: string;
@@ -64,3 +64,9 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
 }
 
 export { BaseConfig };
+
+/** A token signed with the development secret the services use in tests. */
+export function tokenFor(role: Principal["role"], sub = `${role}-1`, extra: { team?: string; division?: string; expiresIn?: string } = {}): Promise<string> {
+  const { expiresIn, ...claims } = extra;
+  return signDevelopmentToken({ sub, role, ...claims }, AuthConfig.parse({}), expiresIn);
+}

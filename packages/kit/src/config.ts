@@ -1,12 +1,14 @@
 // Configuration is read from the environment once, at start-up, and validated with zod.
 // A missing or bad value stops the process with a message naming the variable.
 import { z } from "zod";
+import { AuthConfig, DEVELOPMENT_JWT_SECRET } from "./auth";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const BaseConfig = z.object({
+export const BaseConfig = AuthConfig.extend({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").default("postgres://postgres@127.0.0.1:5432/postgres"),
   KAFKA_BROKERS: z
     .string()
@@ -29,6 +31,10 @@ export function loadConfig<T>(schema: z.ZodType<T>, env: Record<string, string |
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const data = result.data as { NODE_ENV?: string; JWT_SECRET?: string; JWT_PUBLIC_KEY?: string };
+  if (data.NODE_ENV === "production" && data.JWT_SECRET === DEVELOPMENT_JWT_SECRET && !data.JWT_PUBLIC_KEY) {
+    throw new ConfigError("invalid configuration:\n  JWT_SECRET: the development secret cannot be used with NODE_ENV=production (set JWT_SECRET or JWT_PUBLIC_KEY)");
   }
   return result.data;
 }

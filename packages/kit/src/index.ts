@@ -10,3 +10,5 @@ export * from "./runtime";
 export * from "./shutdown";
 export type { ZodTypeProvider } from "fastify-type-provider-zod";
 export * from "./service";
+export * from "./auth";
+export * from "./docs";

@@ -7,6 +7,7 @@ import { createKafka, createProducer, ensureTopics } from "./kafka";
 import { OutboxRelay, type OutboxContext } from "./outbox";
 import { withTimeout, type ReadinessCheck } from "./http";
 import type { Logger } from "./logger";
+import { createTokenVerifier, type TokenVerifier } from "./auth";
 
 export interface ServiceRuntime {
   name: string;
@@ -19,6 +20,7 @@ export interface ServiceRuntime {
   relay: OutboxRelay;
   outbox: OutboxContext;
   topic: (name: string) => string;
+  auth: TokenVerifier;
   readiness: ReadinessCheck[];
   close: () => Promise<void>;
 }
@@ -62,6 +64,7 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
     relay,
     outbox: { schema, source: `/grievance-hub/${opts.name}`, topicPrefix: config.KAFKA_TOPIC_PREFIX },
     topic: (name) => config.KAFKA_TOPIC_PREFIX + name,
+    auth: await createTokenVerifier(config),
     readiness,
     close: async () => {
       await relay.stop();

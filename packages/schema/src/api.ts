@@ -48,3 +48,38 @@ export const CreateGrievanceResponse = z.object({
   status: GrievanceStatus,
 });
 export type CreateGrievanceResponse = z.infer<typeof CreateGrievanceResponse>;
+
+export const HandlingLevel = z.enum(["community", "street", "district"]);
+
+export const TimelineEntry = z.object({ type: z.string(), status: GrievanceStatus, level: HandlingLevel.nullable(), at: z.iso.datetime({ offset: true }) });
+
+/** What an operator or supervisor sees of a grievance. */
+export const GrievanceDetail = z.object({
+  id: z.uuid(),
+  trackingCode: z.string(),
+  status: GrievanceStatus,
+  channel: Channel,
+  receivedAt: z.iso.datetime({ offset: true }),
+  language: Language,
+  description: z.string(),
+  complainant: z.union([
+    z.object({ anonymous: z.literal(false), name: z.string(), phone: z.string(), consentToContact: z.boolean() }),
+    z.object({ anonymous: z.literal(true) }),
+  ]),
+  location: LocationInput,
+  hints: z.object({ category: Category.optional(), urgency: Urgency.optional() }).nullable(),
+  externalReference: z.string().nullable(),
+  handlingLevel: HandlingLevel.nullable(),
+  timeline: z.array(TimelineEntry),
+});
+export type GrievanceDetail = z.infer<typeof GrievanceDetail>;
+
+/** What anyone holding the tracking code sees: no personal data, no caseworker names. */
+export const TrackingStatus = z.object({
+  trackingCode: z.string(),
+  status: GrievanceStatus,
+  receivedAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+  handlingLevel: HandlingLevel.nullable(),
+});
+export type TrackingStatus = z.infer<typeof TrackingStatus>;

@@ -7,5 +7,7 @@ export const IntakeConfig = BaseConfig.extend({
   PHONE_HASH_KEY: z.string().min(16, "at least 16 characters").default("development-only-phone-hash-key"),
   /** Region assumed for phone numbers written without a country code. */
   DEFAULT_PHONE_REGION: z.string().length(2).default("CN"),
+  /** Status lookups per client address per minute on the public tracking endpoint. */
+  TRACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 });
 export type IntakeConfig = z.infer<typeof IntakeConfig>;

@@ -1,14 +1,36 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import rateLimit from "@fastify/rate-limit";
+import { EventConsumer, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import { Topics } from "@grievance-hub/schema";
 import type { IntakeConfig } from "./config";
+import { onCaseEvent } from "./consumers/case-events";
 import { grievanceRoutes } from "./http/grievances";
+import { trackRoutes } from "./http/track";
 
 export const intake: ServiceDefinition<IntakeConfig> = {
   name: "intake",
   schema: "intake",
   root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
-  routes: (app, rt, config) => grievanceRoutes(app, rt, config),
+  routes: async (app, rt, config) => {
+    await app.register(rateLimit, { global: false });
+    await registerApiDocs(app, { title: "Grievance Hub intake", version: "1.0.0", description: "Hotline intake API (v1) and the public status lookup." });
+    grievanceRoutes(app, rt, config);
+    await trackRoutes(app, rt, config);
+  },
+  consumers: (rt, config) => [
+    new EventConsumer({
+      kafka: rt.kafka,
+      groupId: config.KAFKA_TOPIC_PREFIX + "intake",
+      topics: [rt.topic(Topics.casesInternal)],
+      pool: rt.pool,
+      schema: rt.schema,
+      producer: rt.producer,
+      deadLetterTopic: rt.topic(Topics.deadLetterIntake),
+      logger: rt.logger,
+      handlers: { "case.opened.v1": onCaseEvent },
+    }),
+  ],
 };
 
 export function startIntake(config: IntakeConfig, logger?: Logger): Promise<RunningService> {

@@ -5,7 +5,7 @@ import { normalisePhone, phoneHash } from "./phone";
 export type RecordRefusal = { field: string; message: string };
 
 export function toReceivedEvent(
-  body: CreateGrievanceRequest,
+  body: CreateGrievanceRequest & { channel: GrievanceReceivedV1["channel"] },
   ids: { grievanceId: string; trackingCode: string; receivedAt: Date },
   keys: { phoneHashKey: string; defaultPhoneRegion: string },
 ): { ok: true; event: GrievanceReceivedV1 } | { ok: false; refusal: RecordRefusal } {

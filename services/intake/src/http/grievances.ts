@@ -1,34 +1,56 @@
-import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { enqueueEvent, HttpProblem, withTransaction, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
-import { CreateGrievanceRequest, CreateGrievanceResponse } from "@grievance-hub/schema";
+import { HttpProblem, requireRole, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { CreateGrievanceRequest, CreateGrievanceResponse, GrievanceDetail } from "@grievance-hub/schema";
+import { z } from "zod";
 import type { IntakeConfig } from "../config";
-import { toReceivedEvent } from "../domain/grievance";
-import { newTrackingCode } from "../domain/tracking-code";
-import { insertGrievance } from "../db/grievances";
+import { recordGrievance } from "../commands/record-grievance";
+import { findGrievance } from "../db/grievances";
+
+const IdempotencyHeaders = z.object({
+  "idempotency-key": z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional(),
+});
 
 export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config: IntakeConfig): void {
-  app.withTypeProvider<ZodTypeProvider>().post(
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.post(
     "/v1/grievances",
-    { schema: { body: CreateGrievanceRequest, response: { 202: CreateGrievanceResponse } } },
+    {
+      preHandler: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
+      schema: {
+        summary: "Record a grievance (operator)",
+        security: [{ bearer: [] }],
+        headers: IdempotencyHeaders,
+        body: CreateGrievanceRequest,
+        response: { 202: CreateGrievanceResponse },
+      },
+    },
     async (req, reply) => {
-      const grievanceId = randomUUID();
-      const receivedAt = new Date();
-      const result = await withTransaction(rt.pool, async (client) => {
-        for (let attempt = 0; attempt < 5; attempt++) {
-          const decided = toReceivedEvent(req.body, { grievanceId, trackingCode: newTrackingCode(), receivedAt }, {
-            phoneHashKey: config.PHONE_HASH_KEY,
-            defaultPhoneRegion: config.DEFAULT_PHONE_REGION,
-          });
-          if (!decided.ok) throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [decided.refusal] });
-          if (await insertGrievance(client, decided.event)) {
-            await enqueueEvent(client, rt.outbox, "grievance.received.v1", decided.event);
-            return decided.event;
-          }
-        }
-        throw new Error("could not draw an unused tracking code in 5 attempts");
-      });
-      return reply.status(202).send({ id: result.grievanceId, trackingCode: result.trackingCode, status: "received" });
+      const key = req.headers["idempotency-key"];
+      const recorded = await recordGrievance(rt, config, req.body, key ? { scope: `user:${req.principal!.sub}`, key } : undefined);
+      if (recorded.replayed) reply.header("idempotent-replayed", "true");
+      return reply.status(202).send(recorded.response);
+    },
+  );
+
+  api.get(
+    "/v1/grievances/:id",
+    {
+      preHandler: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
+      schema: {
+        summary: "A grievance with its status and timeline (operator, supervisor)",
+        security: [{ bearer: [] }],
+        params: z.object({ id: z.string() }),
+        response: { 200: GrievanceDetail },
+      },
+    },
+    async (req) => {
+      const principal = req.principal!;
+      const grievance = z.uuid().safeParse(req.params.id).success ? await findGrievance(rt.pool, req.params.id) : undefined;
+      // A supervisor sees the grievances of their own division only; others look absent.
+      const visible = grievance && (principal.role !== "supervisor" || !principal.division || grievance.location.divisionCode.startsWith(principal.division));
+      if (!visible) throw new HttpProblem(404, "Not found", "No grievance with this id.");
+      return grievance;
     },
   );
 }

@@ -1,0 +1,90 @@
+// Bearer JWTs: subject, role, team and division. Tokens come from an identity provider in
+// production (HS256 shared secret or an RS256/ES256 public key from configuration); in
+// development `pnpm dev-token` signs one with the development secret.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { importSPKI, jwtVerify, SignJWT, type JWTVerifyGetKey, type KeyObject } from "jose";
+import { Role } from "@grievance-hub/schema";
+import { z } from "zod";
+import { HttpProblem } from "./http";
+
+export const DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-do-not-use-in-production";
+
+export const AuthConfig = z.object({
+  /** HS256 secret shared with the identity provider. */
+  JWT_SECRET: z.string().min(32, "at least 32 characters").default(DEVELOPMENT_JWT_SECRET),
+  /** SPKI PEM public key (RS256 or ES256); when set, it is used instead of JWT_SECRET. */
+  JWT_PUBLIC_KEY: z.string().optional(),
+  JWT_PUBLIC_KEY_ALG: z.enum(["RS256", "ES256"]).default("RS256"),
+  JWT_ISSUER: z.string().min(1).default("grievance-hub"),
+  JWT_AUDIENCE: z.string().min(1).default("grievance-hub"),
+});
+export type AuthConfig = z.infer<typeof AuthConfig>;
+
+export const Principal = z.object({
+  sub: z.string().min(1),
+  role: Role,
+  team: z.string().min(1).optional(),
+  division: z.string().regex(/^\d{6,12}$/).optional(),
+});
+export type Principal = z.infer<typeof Principal>;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export interface TokenVerifier {
+  verify: (token: string) => Promise<Principal>;
+}
+
+export async function createTokenVerifier(config: AuthConfig): Promise<TokenVerifier> {
+  let key: Uint8Array | KeyObject | CryptoKey | JWTVerifyGetKey;
+  let algorithms: string[];
+  if (config.JWT_PUBLIC_KEY) {
+    const pem = config.JWT_PUBLIC_KEY.replace(/\\n/g, "\n");
+    key = await importSPKI(pem, config.JWT_PUBLIC_KEY_ALG);
+    algorithms = [config.JWT_PUBLIC_KEY_ALG];
+  } else {
+    key = new TextEncoder().encode(config.JWT_SECRET);
+    algorithms = ["HS256"];
+  }
+  return {
+    verify: async (token) => {
+      const { payload } = await jwtVerify(token, key as Uint8Array, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, algorithms, requiredClaims: ["sub", "exp"] });
+      const parsed = Principal.safeParse(payload);
+      if (!parsed.success) throw new Error(`token claims: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+      return parsed.data;
+    },
+  };
+}
+
+export async function signDevelopmentToken(principal: Principal, config: AuthConfig, expiresIn = "12h"): Promise<string> {
+  return new SignJWT({ role: principal.role, ...(principal.team ? { team: principal.team } : {}), ...(principal.division ? { division: principal.division } : {}) })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(principal.sub)
+    .setIssuer(config.JWT_ISSUER)
+    .setAudience(config.JWT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(config.JWT_SECRET));
+}
+
+/** A preHandler that lets through only a valid token whose role is one of `roles`. */
+export function requireRole(verifier: TokenVerifier, roles: readonly Role[]) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = req.headers.authorization;
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header ?? "");
+    if (!match) {
+      reply.header("www-authenticate", 'Bearer realm="grievance-hub"');
+      throw new HttpProblem(401, "Unauthorized", "A bearer token is required.");
+    }
+    try {
+      req.principal = await verifier.verify(match[1]!);
+    } catch {
+      reply.header("www-authenticate", 'Bearer realm="grievance-hub", error="invalid_token"');
+      throw new HttpProblem(401, "Unauthorized", "The bearer token is invalid or expired.");
+    }
+    if (!roles.includes(req.principal.role)) throw new HttpProblem(403, "Forbidden", `This route is for: ${roles.join(", ")}.`);
+  };
+}
