@@ -70,3 +70,59 @@ export function tokenFor(role: Principal["role"], sub = `${role}-1`, extra: { te
   const { expiresIn, ...claims } = extra;
   return signDevelopmentToken({ sub, role, ...claims }, AuthConfig.parse({}), expiresIn);
 }
+
+/**
+ * A TCP proxy in front of a real server, to take it away from a service under test:
+ * `refuse()` drops every connection and refuses new ones, `blackhole()` accepts
+ * connections and never answers, `restore()` forwards again.
+ */
+export async function startTcpProxy(targetHost: string, targetPort: number): Promise<{ port: number; refuse: () => Promise<void>; blackhole: () => void; restore: () => Promise<void>; close: () => Promise<void> }> {
+  const net = await import("node:net");
+  let mode: "forward" | "blackhole" = "forward";
+  const sockets = new Set<import("node:net").Socket>();
+  const handler = (client: import("node:net").Socket) => {
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
+    client.on("error", () => client.destroy());
+    if (mode === "blackhole") return;
+    const upstream = net.connect(targetPort, targetHost);
+    sockets.add(upstream);
+    upstream.on("close", () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
+    upstream.on("error", () => client.destroy());
+    client.on("close", () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  };
+  let server = net.createServer(handler);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as import("node:net").AddressInfo).port;
+  const listen = () => new Promise<void>((r) => {
+    server = net.createServer(handler);
+    server.listen(port, "127.0.0.1", r);
+  });
+  const stop = () => new Promise<void>((r) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => r());
+  });
+  return {
+    port,
+    refuse: stop,
+    blackhole: () => {
+      mode = "blackhole";
+      for (const s of sockets) s.destroy();
+    },
+    restore: async () => {
+      mode = "forward";
+      if (!server.listening) await listen();
+    },
+    close: stop,
+  };
+}
+
+/** A pino destination that keeps every line, to prove what was (not) logged. */
+export function captureLogs(): { stream: { write: (line: string) => void }; text: () => string } {
+  const lines: string[] = [];
+  return { stream: { write: (line: string) => void lines.push(line) }, text: () => lines.join("") };
+}
