@@ -126,3 +126,28 @@ export function captureLogs(): { stream: { write: (line: string) => void }; text
   const lines: string[] = [];
   return { stream: { write: (line: string) => void lines.push(line) }, text: () => lines.join("") };
 }
+
+/** A broker of the test's own (other ports, own data), for tests that stop and start Kafka. */
+export async function startPrivateBroker(port: number): Promise<{ brokers: string; stop: () => Promise<void>; start: () => Promise<void>; destroy: () => Promise<void> }> {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const { mkdtemp, rm } = await import("node:fs/promises");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const run = promisify(execFile);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "gh-broker-"));
+  const script = path.resolve(import.meta.dirname, "../infra/kafka/kafka.sh");
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_DATA_DIR: dataDir };
+  const start = async () => void (await run("bash", [script, "start"], { env, timeout: 120_000 }));
+  const stop = async () => void (await run("bash", [script, "stop"], { env, timeout: 60_000 }));
+  await start();
+  return {
+    brokers: `127.0.0.1:${port}`,
+    start,
+    stop,
+    destroy: async () => {
+      await stop().catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -50,7 +50,23 @@ export class EventConsumer {
 
   constructor(private readonly opts: EventConsumerOptions) {}
 
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartDelayMs = 500;
+
   async start(): Promise<void> {
+    this.stopped = false;
+    await this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private async run(): Promise<void> {
     const consumer = this.opts.kafka.consumer({
       groupId: this.opts.groupId,
       allowAutoTopicCreation: false,
@@ -60,17 +76,33 @@ export class EventConsumer {
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     this.consumer = consumer;
+    // kafkajs gives up on errors it deems non-retriable (a coordinator lost while the broker
+    // restarts, say); a consumer that stops for good would leave events unapplied, so start anew.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopped) return;
+      this.opts.logger.warn({ groupId: this.opts.groupId, error: payload.error.message }, "consumer stopped by kafkajs; starting it again");
+      this.scheduleRestart();
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
     await consumer.run({
       partitionsConsumedConcurrently: 3,
       eachMessage: async ({ topic, partition, message }) => this.handle({ topic, partition, offset: message.offset }, message),
     });
+    this.restartDelayMs = 500;
   }
 
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-    this.consumer = undefined;
+  private scheduleRestart(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopped) return;
+      void this.consumer?.disconnect().catch(() => undefined);
+      this.run().catch((err: Error) => {
+        this.opts.logger.warn({ groupId: this.opts.groupId, error: err.message }, "consumer could not start; trying again");
+        this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
+        this.scheduleRestart();
+      });
+    }, this.restartDelayMs);
   }
 
   private async handle(position: MessagePosition, message: KafkaMessage): Promise<void> {

@@ -12,3 +12,4 @@ export type { ZodTypeProvider } from "fastify-type-provider-zod";
 export * from "./service";
 export * from "./auth";
 export * from "./docs";
+export * from "./metrics";

@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { z } from "zod";
 import { ConfigError, loadConfig, type BaseConfig } from "./config";
 import { onShutdown } from "./shutdown";
+import { createMetrics } from "./metrics";
 import { buildHttp } from "./http";
 import { createLogger, type Logger } from "./logger";
 import { openRuntime, type ServiceRuntime } from "./runtime";
@@ -31,6 +32,8 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
   const log = logger ?? createLogger(def.name, config.LOG_LEVEL);
   const rt = await openRuntime({ name: def.name, schema: def.schema, migrationsDir: path.join(def.root, "migrations"), config, logger: log });
   const app = buildHttp({ logger: log, readiness: rt.readiness, bodyLimit: config.BODY_LIMIT_BYTES });
+  const metrics = createMetrics(def.name, rt.relay);
+  app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
   await def.routes?.(app, rt, config);
   const consumers = def.consumers?.(rt, config) ?? [];
   try {
