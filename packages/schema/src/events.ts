@@ -2,7 +2,7 @@
 // Services produce and consume only through `eventTypes`; the CloudEvents envelope
 // is applied by the runtime kit.
 import { z } from "zod";
-import { Category, Channel, DivisionCode, Language, Urgency } from "./domain";
+import { Category, Channel, DivisionCode, Language, ResolutionOutcome, Urgency } from "./domain";
 import { Topics, type TopicName } from "./topics";
 
 const Id = z.uuid();
@@ -54,6 +54,65 @@ export const CaseOpenedV1 = z.object({
 });
 export type CaseOpenedV1 = z.infer<typeof CaseOpenedV1>;
 
+const TeamRef = z.object({ id: z.string().min(1), level: z.enum(["community", "street", "district"]) });
+const Actor = z.object({ id: z.string().min(1), role: z.enum(["caseworker", "supervisor", "admin", "system"]) });
+
+/** Facts every case event carries: which case and grievance, who did it, when. */
+const CaseFact = z.object({
+  caseId: Id,
+  grievanceId: Id,
+  occurredAt: Timestamp,
+  actor: Actor,
+});
+
+/** Facts of a case that anyone may know (no personal data): what notification and subscribers route on. */
+const CaseFacts = z.object({
+  trackingCode: z.string(),
+  divisionCode: DivisionCode,
+  category: Category,
+  urgency: Urgency,
+});
+
+export const RiskSignal = z.object({
+  /** id of the rule that fired */
+  rule: z.string().min(1),
+  /** the urgency the rule points to, for urgency rules */
+  level: Urgency.optional(),
+  /** the words of the description that matched */
+  matched: z.string(),
+});
+
+export const GrievanceTriagedV1 = CaseFact.extend({
+  category: Category,
+  urgency: Urgency,
+  signals: z.array(RiskSignal),
+  rulesetVersion: z.string().min(1),
+  trackingCode: z.string(),
+  divisionCode: DivisionCode,
+});
+export const GrievanceLinkedV1 = CaseFact.extend({
+  /** repeat: same complainant, same matter, open case; related: another complainant, similar matter nearby */
+  kind: z.enum(["repeat", "related"]),
+  /** the grievance that was linked to the case (caseId/grievanceId name the case's first grievance) */
+  linkedGrievanceId: Id,
+  repeatCount: z.number().int().min(0),
+  similarity: z.number().min(0).max(1).optional(),
+  urgency: Urgency,
+});
+const Due = { acknowledgeBy: Timestamp, resolveBy: Timestamp };
+export const CaseAssignedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, caseworkerId: z.string().min(1), ...Due, reason: z.string(), alertSupervisor: z.boolean() });
+export const CaseQueuedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef.nullable(), reason: z.string(), alertSupervisor: z.boolean() });
+export const CaseAcceptedV1 = CaseFact.extend({ caseworkerId: z.string().min(1) });
+export const CaseNoteAddedV1 = CaseFact.extend({ text: z.string().min(1).max(10_000) });
+export const CaseMediationScheduledV1 = CaseFact.extend({ at: Timestamp, place: z.string().nullable() });
+export const CaseResolvedV1 = CaseFact.extend({ ...CaseFacts.shape, outcome: ResolutionOutcome, summary: z.string() });
+export const CaseEscalatedV1 = CaseFact.extend({ ...CaseFacts.shape, fromTeam: TeamRef, toTeam: TeamRef, reason: z.string() });
+export const CaseReassignedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, fromCaseworkerId: z.string(), toCaseworkerId: z.string(), ...Due, reason: z.string() });
+export const CaseReopenedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, caseworkerId: z.string(), ...Due, reason: z.string() });
+export const CaseClosedV1 = CaseFact;
+export const CaseDeadlineBreachedV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: z.enum(["acknowledge", "resolve"]), dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable() });
+export const CaseDeadlineApproachingV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: z.enum(["acknowledge", "resolve"]), dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable() });
+
 export interface EventType<S extends z.ZodType = z.ZodType> {
   type: string;
   topic: TopicName;
@@ -79,7 +138,30 @@ export const eventTypes = {
     data: CaseOpenedV1,
     subjectOf: (d) => d.grievanceId,
   }),
+  ...caseEventTypes({
+    "grievance.triaged.v1": GrievanceTriagedV1,
+    "grievance.linked.v1": GrievanceLinkedV1,
+    "case.assigned.v1": CaseAssignedV1,
+    "case.queued.v1": CaseQueuedV1,
+    "case.accepted.v1": CaseAcceptedV1,
+    "case.note_added.v1": CaseNoteAddedV1,
+    "case.mediation_scheduled.v1": CaseMediationScheduledV1,
+    "case.resolved.v1": CaseResolvedV1,
+    "case.escalated.v1": CaseEscalatedV1,
+    "case.reassigned.v1": CaseReassignedV1,
+    "case.reopened.v1": CaseReopenedV1,
+    "case.closed.v1": CaseClosedV1,
+    "case.deadline_breached.v1": CaseDeadlineBreachedV1,
+    "case.deadline_approaching.v1": CaseDeadlineApproachingV1,
+  }),
 } as const;
+
+/** Every triage event lives on the cases topic, keyed by the case's first grievance. */
+function caseEventTypes<M extends Record<string, z.ZodType<{ grievanceId: string }>>>(schemas: M): { [K in keyof M]: EventType<M[K]> } {
+  return Object.fromEntries(
+    Object.entries(schemas).map(([type, data]) => [type, { type, topic: Topics.casesInternal, data, subjectOf: (d: { grievanceId: string }) => d.grievanceId }]),
+  ) as unknown as { [K in keyof M]: EventType<M[K]> };
+}
 
 export type EventTypeName = keyof typeof eventTypes;
 export type EventData<T extends EventTypeName> = z.infer<(typeof eventTypes)[T]["data"]>;
