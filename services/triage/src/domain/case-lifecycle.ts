@@ -1,0 +1,479 @@
+// The case lifecycle as a decider (Emmett): decide turns a command into events or a refusal,
+// evolve folds events into state. Time and the acting person come in through the context.
+import { z } from "zod";
+import { Category, GrievanceReceivedV1, ResolutionOutcome, RiskSignal, Urgency, type Language } from "@grievance-hub/schema";
+import { TeamLevel, TeamRef } from "./routing";
+
+// Bodies arrive as JSON, so instants are ISO-8601 strings on the wire and Dates in the domain.
+const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const PersonId = z.string().trim().min(1).max(100);
+const Reason = z.string().trim().min(1).max(2000);
+
+export const CaseStatus = z.enum([
+  "unopened",
+  "received",
+  "triaged",
+  "queued",
+  "assigned",
+  "accepted",
+  "in_mediation",
+  "resolved",
+  "closed",
+]);
+export type CaseStatus = z.infer<typeof CaseStatus>;
+type OpenedStatus = Exclude<CaseStatus, "unopened">;
+
+export const DeadlineKind = z.enum(["acknowledge", "resolve"]);
+export type DeadlineKind = z.infer<typeof DeadlineKind>;
+
+export const DueDates = z
+  .object({ acknowledgeBy: Instant, resolveBy: Instant })
+  .refine((d) => d.acknowledgeBy <= d.resolveBy, { message: "acknowledgeBy must not be after resolveBy", path: ["acknowledgeBy"] });
+export type DueDates = z.infer<typeof DueDates>;
+
+
+// ---- commands --------------------------------------------------------------------------------
+
+export const OpenCommand = GrievanceReceivedV1.pick({ grievanceId: true, trackingCode: true, divisionCode: true, language: true }).extend({
+  type: z.literal("open"),
+  caseId: z.uuid(),
+  receivedAt: Instant,
+});
+export const TriageCommand = z.object({
+  type: z.literal("triage"),
+  category: Category,
+  urgency: Urgency,
+  signals: z.array(RiskSignal),
+  rulesetVersion: z.string().min(1).max(100),
+});
+export const AssignCommand = z.object({
+  type: z.literal("assign"),
+  team: TeamRef,
+  caseworkerId: PersonId,
+  dueDates: DueDates,
+  reason: Reason,
+});
+export const QueueCommand = z.object({ type: z.literal("queue"), team: TeamRef, reason: Reason });
+export const AcceptCommand = z.object({ type: z.literal("accept") });
+export const AddNoteCommand = z.object({ type: z.literal("addNote"), text: z.string().trim().min(1).max(10_000) });
+export const ScheduleMediationCommand = z.object({
+  type: z.literal("scheduleMediation"),
+  at: Instant,
+  place: z.string().trim().min(1).max(500).optional(),
+});
+export const ResolveCommand = z.object({
+  type: z.literal("resolve"),
+  outcome: ResolutionOutcome,
+  summary: z.string().trim().min(1).max(10_000),
+});
+export const EscalateCommand = z.object({ type: z.literal("escalate"), toTeam: TeamRef, reason: Reason });
+export const ReassignCommand = z.object({ type: z.literal("reassign"), toCaseworkerId: PersonId, reason: Reason });
+/** New due dates: the old ones have passed or nearly so by the time a resolved case comes back. */
+export const ReopenCommand = z.object({ type: z.literal("reopen"), reason: Reason, dueDates: DueDates });
+export const CloseCommand = z.object({ type: z.literal("close") });
+/** dueAt is the deadline that was missed, as dueForBreach reported it. */
+export const RecordBreachCommand = z.object({ type: z.literal("recordBreach"), deadline: DeadlineKind, dueAt: Instant });
+
+export const CaseCommand = z.discriminatedUnion("type", [
+  OpenCommand,
+  TriageCommand,
+  AssignCommand,
+  QueueCommand,
+  AcceptCommand,
+  AddNoteCommand,
+  ScheduleMediationCommand,
+  ResolveCommand,
+  EscalateCommand,
+  ReassignCommand,
+  ReopenCommand,
+  CloseCommand,
+  RecordBreachCommand,
+]);
+export type CaseCommand = z.infer<typeof CaseCommand>;
+export type CaseCommandType = CaseCommand["type"];
+
+// ---- events ----------------------------------------------------------------------------------
+
+export const ActorRole = z.enum(["caseworker", "supervisor", "admin", "system"]);
+export type ActorRole = z.infer<typeof ActorRole>;
+export interface Actor {
+  id: string;
+  role: ActorRole;
+  /** The team a supervisor supervises; their authority ends at its cases. */
+  team?: string;
+}
+export interface DecisionContext {
+  now: Date;
+  actor: Actor;
+}
+
+interface EventMeta {
+  occurredAt: Date;
+  actor: { id: string; role: ActorRole };
+}
+export type CaseOpened = EventMeta & {
+  type: "case.opened";
+  caseId: string;
+  grievanceId: string;
+  trackingCode: string;
+  divisionCode: string;
+  language: Language;
+  receivedAt: Date;
+};
+export type GrievanceTriaged = EventMeta & {
+  type: "grievance.triaged";
+  category: Category;
+  urgency: Urgency;
+  signals: RiskSignal[];
+  rulesetVersion: string;
+};
+export type CaseAssigned = EventMeta & { type: "case.assigned"; team: TeamRef; caseworkerId: string; dueDates: DueDates; reason: string };
+export type CaseQueued = EventMeta & { type: "case.queued"; team: TeamRef; reason: string };
+export type CaseAccepted = EventMeta & { type: "case.accepted"; caseworkerId: string };
+export type CaseNoteAdded = EventMeta & { type: "case.note_added"; text: string };
+export type CaseMediationScheduled = EventMeta & { type: "case.mediation_scheduled"; at: Date; place: string | null };
+export type CaseResolved = EventMeta & { type: "case.resolved"; outcome: ResolutionOutcome; summary: string };
+export type CaseEscalated = EventMeta & { type: "case.escalated"; fromTeam: TeamRef; toTeam: TeamRef; reason: string };
+export type CaseReassigned = EventMeta & {
+  type: "case.reassigned";
+  team: TeamRef;
+  fromCaseworkerId: string;
+  toCaseworkerId: string;
+  dueDates: DueDates;
+  reason: string;
+};
+export type CaseReopened = EventMeta & { type: "case.reopened"; team: TeamRef; caseworkerId: string; dueDates: DueDates; reason: string };
+export type CaseClosed = EventMeta & { type: "case.closed" };
+/** team is null when the deadline passed before the case reached any team. */
+export type CaseDeadlineBreached = EventMeta & { type: "case.deadline_breached"; deadline: DeadlineKind; dueAt: Date; team: TeamRef | null };
+
+export type CaseEvent =
+  | CaseOpened
+  | GrievanceTriaged
+  | CaseAssigned
+  | CaseQueued
+  | CaseAccepted
+  | CaseNoteAdded
+  | CaseMediationScheduled
+  | CaseResolved
+  | CaseEscalated
+  | CaseReassigned
+  | CaseReopened
+  | CaseClosed
+  | CaseDeadlineBreached;
+
+// ---- state -----------------------------------------------------------------------------------
+
+export interface UnopenedCase {
+  status: "unopened";
+  version: 0;
+}
+export interface OpenedCase {
+  status: OpenedStatus;
+  /** Number of events applied; the HTTP layer's ETag. */
+  version: number;
+  caseId: string;
+  grievanceId: string;
+  trackingCode: string;
+  divisionCode: string;
+  language: Language;
+  receivedAt: Date;
+  classification: { category: Category; urgency: Urgency; signals: RiskSignal[]; rulesetVersion: string } | null;
+  team: TeamRef | null;
+  caseworkerId: string | null;
+  /** Kept through reassignment and escalation: the complainant's wait does not start over. */
+  dueDates: DueDates | null;
+  /** First acceptance; it settles the acknowledge deadline until the case is reopened. */
+  acknowledgedAt: Date | null;
+  mediation: { at: Date; place: string | null } | null;
+  resolution: { outcome: ResolutionOutcome; summary: string; resolvedAt: Date } | null;
+  breached: Record<DeadlineKind, boolean>;
+}
+export type CaseState = UnopenedCase | OpenedCase;
+
+export const initialState: CaseState = { status: "unopened", version: 0 };
+
+/** Statuses in which a case is still owed an answer, so its deadlines run. */
+const DEADLINE_STATUSES: readonly OpenedStatus[] = ["triaged", "queued", "assigned", "accepted", "in_mediation"];
+
+/** The deadlines a case can still miss, whether or not a breach was already recorded. */
+export function runningDeadlines(state: CaseState): DeadlineKind[] {
+  if (state.status === "unopened" || !DEADLINE_STATUSES.includes(state.status)) return [];
+  return state.acknowledgedAt === null ? ["acknowledge", "resolve"] : ["resolve"];
+}
+
+// ---- decide ----------------------------------------------------------------------------------
+
+export type RefusalCode = "invalid_state" | "not_permitted" | "invalid_command";
+export interface Refusal {
+  code: RefusalCode;
+  message: string;
+}
+export type Decision = { ok: true; events: CaseEvent[] } | { ok: false; refusal: Refusal };
+
+type Party = "assignee" | "team_supervisor" | "admin" | "system";
+
+const permittedParties: Record<CaseCommandType, readonly Party[]> = {
+  open: ["system"],
+  triage: ["system"],
+  assign: ["system", "team_supervisor", "admin"],
+  queue: ["system", "team_supervisor", "admin"],
+  accept: ["assignee"],
+  addNote: ["assignee", "team_supervisor", "admin"],
+  scheduleMediation: ["assignee", "team_supervisor", "admin"],
+  resolve: ["assignee", "team_supervisor", "admin"],
+  escalate: ["assignee", "team_supervisor", "admin", "system"],
+  reassign: ["team_supervisor", "admin"],
+  reopen: ["team_supervisor", "admin"],
+  close: ["assignee", "team_supervisor", "admin", "system"],
+  recordBreach: ["system"],
+};
+
+const allowedFrom: Record<Exclude<CaseCommandType, "open">, readonly OpenedStatus[]> = {
+  triage: ["received"],
+  assign: ["triaged", "queued"],
+  queue: ["triaged"],
+  accept: ["assigned"],
+  addNote: ["received", "triaged", "queued", "assigned", "accepted", "in_mediation", "resolved"],
+  scheduleMediation: ["accepted", "in_mediation"],
+  resolve: ["accepted", "in_mediation"],
+  escalate: ["queued", "assigned", "accepted", "in_mediation"],
+  reassign: ["assigned", "accepted", "in_mediation"],
+  reopen: ["resolved", "closed"],
+  close: ["resolved"],
+  recordBreach: DEADLINE_STATUSES,
+};
+
+const verbs: Record<CaseCommandType, string> = {
+  open: "open",
+  triage: "triage",
+  assign: "assign",
+  queue: "queue",
+  accept: "accept",
+  addNote: "add a note to",
+  scheduleMediation: "schedule mediation for",
+  resolve: "resolve",
+  escalate: "escalate",
+  reassign: "reassign",
+  reopen: "reopen",
+  close: "close",
+  recordBreach: "record a deadline breach on",
+};
+
+const partyNames: Record<Party, string> = {
+  assignee: "the assigned caseworker",
+  team_supervisor: "a supervisor of the team holding the case",
+  admin: "an admin",
+  system: "the system",
+};
+
+// Most local first: escalation must move right along this list.
+const LEVEL_ORDER = TeamLevel.options;
+
+export function decide(command: CaseCommand, state: CaseState, context: DecisionContext): Decision {
+  const { now, actor } = context;
+  const verb = verbs[command.type];
+  const parties = permittedParties[command.type];
+  if (!parties.some((party) => actsAs(party, actor, state))) {
+    return refuse("not_permitted", `${actor.role} ${actor.id} may not ${verb} this case: only ${parties.map((p) => partyNames[p]).join(" or ")} may`);
+  }
+
+  const meta: EventMeta = { occurredAt: now, actor: { id: actor.id, role: actor.role } };
+  if (command.type === "open") {
+    if (state.status !== "unopened") return refuse("invalid_state", `case ${state.caseId} is already open`);
+    return emit({
+      type: "case.opened",
+      ...meta,
+      caseId: command.caseId,
+      grievanceId: command.grievanceId,
+      trackingCode: command.trackingCode,
+      divisionCode: command.divisionCode,
+      language: command.language,
+      receivedAt: command.receivedAt,
+    });
+  }
+  if (state.status === "unopened") return refuse("invalid_state", `cannot ${verb} a case that was never opened`);
+  if (!allowedFrom[command.type].includes(state.status)) {
+    return refuse("invalid_state", `cannot ${verb} a case that is ${state.status.replace("_", " ")}`);
+  }
+
+  switch (command.type) {
+    case "triage":
+      return emit({
+        type: "grievance.triaged",
+        ...meta,
+        category: command.category,
+        urgency: command.urgency,
+        signals: command.signals.map(riskSignal),
+        rulesetVersion: command.rulesetVersion,
+      });
+    case "assign":
+      return emit({
+        type: "case.assigned",
+        ...meta,
+        team: teamRef(command.team),
+        caseworkerId: command.caseworkerId,
+        dueDates: command.dueDates,
+        reason: command.reason,
+      });
+    case "queue":
+      return emit({ type: "case.queued", ...meta, team: teamRef(command.team), reason: command.reason });
+    case "accept":
+      return emit({ type: "case.accepted", ...meta, caseworkerId: actor.id });
+    case "addNote":
+      return emit({ type: "case.note_added", ...meta, text: command.text });
+    case "scheduleMediation":
+      if (command.at <= now) return refuse("invalid_command", "mediation can only be scheduled for a time still to come");
+      return emit({ type: "case.mediation_scheduled", ...meta, at: command.at, place: command.place ?? null });
+    case "resolve":
+      return emit({ type: "case.resolved", ...meta, outcome: command.outcome, summary: command.summary });
+    case "escalate": {
+      const fromTeam = held(state, state.team, "team");
+      if (LEVEL_ORDER.indexOf(command.toTeam.level) <= LEVEL_ORDER.indexOf(fromTeam.level)) {
+        return refuse("invalid_command", `escalation goes up a level: ${command.toTeam.level} is not above ${fromTeam.level}`);
+      }
+      return emit({ type: "case.escalated", ...meta, fromTeam, toTeam: teamRef(command.toTeam), reason: command.reason });
+    }
+    case "reassign": {
+      const fromCaseworkerId = held(state, state.caseworkerId, "caseworker");
+      if (command.toCaseworkerId === fromCaseworkerId) {
+        return refuse("invalid_command", `the case is already assigned to ${fromCaseworkerId}`);
+      }
+      return emit({
+        type: "case.reassigned",
+        ...meta,
+        team: held(state, state.team, "team"),
+        fromCaseworkerId,
+        toCaseworkerId: command.toCaseworkerId,
+        dueDates: held(state, state.dueDates, "due dates"),
+        reason: command.reason,
+      });
+    }
+    case "reopen":
+      return emit({
+        type: "case.reopened",
+        ...meta,
+        team: held(state, state.team, "team"),
+        caseworkerId: held(state, state.caseworkerId, "caseworker"),
+        dueDates: command.dueDates,
+        reason: command.reason,
+      });
+    case "close":
+      return emit({ type: "case.closed", ...meta });
+    case "recordBreach":
+      if (!runningDeadlines(state).includes(command.deadline)) {
+        return refuse("invalid_state", "the case was acknowledged, so its acknowledge deadline no longer runs");
+      }
+      if (state.breached[command.deadline]) {
+        return refuse("invalid_state", `the ${command.deadline} deadline breach is already recorded`);
+      }
+      if (command.dueAt >= now) return refuse("invalid_command", `the ${command.deadline} deadline has not passed yet`);
+      return emit({ type: "case.deadline_breached", ...meta, deadline: command.deadline, dueAt: command.dueAt, team: state.team });
+  }
+}
+
+function actsAs(party: Party, actor: Actor, state: CaseState): boolean {
+  switch (party) {
+    case "system":
+    case "admin":
+      return actor.role === party;
+    case "team_supervisor":
+      return actor.role === "supervisor" && state.status !== "unopened" && actor.team !== undefined && state.team?.id === actor.team;
+    case "assignee":
+      return (actor.role === "caseworker" || actor.role === "supervisor") && state.status !== "unopened" && state.caseworkerId === actor.id;
+  }
+}
+
+/** Copies only the reference, so a caller passing a whole routing Team does not leak its configuration into events. */
+function teamRef(team: TeamRef): TeamRef {
+  return { id: team.id, level: team.level };
+}
+
+/** The contract's fields only: classify's signals carry offsets and weights that are not case facts. */
+function riskSignal({ rule, level, matched }: RiskSignal): RiskSignal {
+  return level ? { rule, level, matched } : { rule, matched };
+}
+
+// The statuses that reach these calls always hold the value; a missing one means a corrupt stream.
+function held<T>(state: OpenedCase, value: T | null, what: string): T {
+  if (value === null) throw new Error(`case ${state.caseId} is ${state.status} but has no ${what}`);
+  return value;
+}
+
+function emit(event: CaseEvent): Decision {
+  return { ok: true, events: [event] };
+}
+
+function refuse(code: RefusalCode, message: string): Decision {
+  return { ok: false, refusal: { code, message } };
+}
+
+// ---- evolve ----------------------------------------------------------------------------------
+
+export function evolve(state: CaseState, event: CaseEvent): CaseState {
+  if (state.status === "unopened") {
+    if (event.type !== "case.opened") throw new Error(`${event.type} cannot apply to a case that was never opened`);
+    return {
+      status: "received",
+      version: 1,
+      caseId: event.caseId,
+      grievanceId: event.grievanceId,
+      trackingCode: event.trackingCode,
+      divisionCode: event.divisionCode,
+      language: event.language,
+      receivedAt: event.receivedAt,
+      classification: null,
+      team: null,
+      caseworkerId: null,
+      dueDates: null,
+      acknowledgedAt: null,
+      mediation: null,
+      resolution: null,
+      breached: { acknowledge: false, resolve: false },
+    };
+  }
+
+  const next: OpenedCase = { ...state, version: state.version + 1 };
+  switch (event.type) {
+    case "case.opened":
+      throw new Error(`case ${state.caseId} is already open`);
+    case "grievance.triaged":
+      return {
+        ...next,
+        status: "triaged",
+        classification: { category: event.category, urgency: event.urgency, signals: event.signals, rulesetVersion: event.rulesetVersion },
+      };
+    case "case.assigned":
+      return { ...next, status: "assigned", team: event.team, caseworkerId: event.caseworkerId, dueDates: event.dueDates };
+    case "case.queued":
+      return { ...next, status: "queued", team: event.team, caseworkerId: null };
+    case "case.accepted":
+      return { ...next, status: "accepted", acknowledgedAt: state.acknowledgedAt ?? event.occurredAt };
+    case "case.note_added":
+      return next;
+    case "case.mediation_scheduled":
+      return { ...next, status: "in_mediation", mediation: { at: event.at, place: event.place } };
+    case "case.resolved":
+      return { ...next, status: "resolved", resolution: { outcome: event.outcome, summary: event.summary, resolvedAt: event.occurredAt } };
+    case "case.escalated":
+      return { ...next, status: "queued", team: event.toTeam, caseworkerId: null };
+    case "case.reassigned":
+      return { ...next, status: "assigned", caseworkerId: event.toCaseworkerId };
+    case "case.reopened":
+      return {
+        ...next,
+        status: "assigned",
+        team: event.team,
+        caseworkerId: event.caseworkerId,
+        dueDates: event.dueDates,
+        acknowledgedAt: null,
+        mediation: null,
+        resolution: null,
+        breached: { acknowledge: false, resolve: false },
+      };
+    case "case.closed":
+      return { ...next, status: "closed" };
+    case "case.deadline_breached":
+      return { ...next, breached: { ...state.breached, [event.deadline]: true } };
+  }
+}

@@ -1,0 +1,220 @@
+// classify: grievance text in, category + urgency + the evidence for both out. Pure:
+// the ruleset comes in as an argument, already loaded and compiled.
+import { moreUrgent, type Category, type Urgency } from "@grievance-hub/schema";
+import { normaliseWithMap, type NormalisedText } from "./normalise";
+import type { CompiledPhrase, CompiledRule, Ruleset } from "./ruleset";
+
+export interface ClassificationInput {
+  text: string;
+  /** What the operator judged on the call. A category hint decides the category; an urgency hint can only raise urgency. */
+  hints?: { category?: Category; urgency?: Urgency };
+}
+
+interface SignalBase {
+  /** Id of the rule in the ruleset that fired. */
+  rule: string;
+  /** The caller's own words that the rule matched. */
+  matched: string;
+  /** Where `matched` starts in the text, in UTF-16 units. */
+  at: number;
+}
+export interface UrgencySignal extends SignalBase {
+  kind: "urgency";
+  level: Urgency;
+  /** For rules that need a second phrase (a vulnerable person and a harm): the second phrase. */
+  alongside?: string;
+}
+export interface CategorySignal extends SignalBase {
+  kind: "category";
+  category: Category;
+  weight: number;
+  alongside?: string;
+}
+export type Signal = UrgencySignal | CategorySignal;
+
+/** An urgency phrase that matched but was negated ("没有打人", "no threat"), so it did not fire. */
+export interface NegatedMatch {
+  rule: string;
+  matched: string;
+  at: number;
+  cue: string;
+}
+
+export type DecidedBy = "rules" | "default" | "operator-hint";
+
+export interface Classification {
+  category: Category;
+  urgency: Urgency;
+  /** Urgency signals first, most urgent first; then category signals in text order. */
+  signals: Signal[];
+  rulesetVersion: string;
+  reasons: {
+    category: { decidedBy: DecidedBy; byRules: Category; scores: Partial<Record<Category, number>> };
+    urgency: { decidedBy: DecidedBy; byRules: Urgency };
+    negated: NegatedMatch[];
+  };
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+function spansOf(phrase: CompiledPhrase, text: string): Span[] {
+  const spans: Span[] = [];
+  for (const m of text.matchAll(phrase.regex)) {
+    if (m[0].length > 0) spans.push({ start: m.index, end: m.index + m[0].length });
+  }
+  return spans;
+}
+
+const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
+const contains = (outer: Span, inner: Span) => outer.start <= inner.start && inner.end <= outer.end && (outer.start !== inner.start || outer.end !== inner.end);
+
+/** The text being classified, with helpers that report spans in the caller's own words. */
+class GrievanceText {
+  readonly norm: NormalisedText;
+  constructor(readonly original: string) {
+    this.norm = normaliseWithMap(original);
+  }
+  get folded(): string {
+    return this.norm.text;
+  }
+  originalAt(span: Span): { matched: string; at: number } {
+    const at = this.norm.sourceStart[span.start] ?? 0;
+    const end = this.norm.sourceEnd[span.end - 1] ?? at;
+    return { matched: this.original.slice(at, end), at };
+  }
+}
+
+class NegationScope {
+  private readonly cues: Array<Span & { cue: string; unit: "char" | "word"; window: number }>;
+  private readonly clauseBreakEnds: number[];
+
+  constructor(ruleset: Ruleset, private readonly text: GrievanceText) {
+    const folded = text.folded;
+    const notNegation = ruleset.negation.notNegation.flatMap((p) => spansOf(p, folded));
+    this.cues = ruleset.negation.cues.flatMap((cue) =>
+      spansOf(cue, folded)
+        .filter((span) => !notNegation.some((n) => overlaps(n, span)))
+        .map((span) => ({ ...span, cue: cue.source, unit: cue.unit, window: cue.window })),
+    );
+    this.clauseBreakEnds = ruleset.negation.clauseBreaks.flatMap((p) => spansOf(p, folded).map((s) => s.end));
+  }
+
+  /** The cue that negates a match starting at `start`, if one stands close before it in the same clause. */
+  negationOf(start: number): string | undefined {
+    const clauseStart = Math.max(0, ...this.clauseBreakEnds.filter((end) => end <= start));
+    for (const cue of this.cues) {
+      if (cue.start < clauseStart || cue.end > start) continue;
+      const between = this.text.folded.slice(cue.end, start);
+      const distance = cue.unit === "char" ? between.replace(/\s/g, "").length : between.split(/\s+/).filter(Boolean).length;
+      if (distance <= cue.window) return cue.cue;
+    }
+    return undefined;
+  }
+}
+
+interface RuleHit {
+  span: Span;
+  alongside?: string;
+}
+
+/**
+ * Where a rule fires: at most one hit per phrase (its first occurrence that is neither
+ * part of an exception nor negated), dropping hits inside another hit of the same rule.
+ */
+function hitsOf(rule: CompiledRule, text: GrievanceText, negation: NegationScope | undefined, negated: NegatedMatch[]): RuleHit[] {
+  const folded = text.folded;
+  let alongside: string | undefined;
+  if (rule.onlyIfAlso.length > 0) {
+    const companion = rule.onlyIfAlso.flatMap((p) => spansOf(p, folded)).sort((a, b) => a.start - b.start)[0];
+    if (!companion) return [];
+    alongside = text.originalAt(companion).matched;
+  }
+  const exceptions = rule.except.flatMap((p) => spansOf(p, folded));
+  const hits: Span[] = [];
+  for (const phrase of rule.phrases) {
+    for (const span of spansOf(phrase, folded)) {
+      if (exceptions.some((x) => overlaps(x, span))) continue;
+      const cue = negation?.negationOf(span.start);
+      if (cue !== undefined) {
+        if (!negated.some((n) => n.rule === rule.id && n.at === text.originalAt(span).at)) {
+          negated.push({ rule: rule.id, ...text.originalAt(span), cue });
+        }
+        continue;
+      }
+      hits.push(span);
+      break;
+    }
+  }
+  return hits
+    .filter((span, i) => !hits.some((other, j) => j !== i && contains(other, span)))
+    .filter((span, i, all) => all.findIndex((s) => s.start === span.start && s.end === span.end) === i)
+    .map((span) => (alongside === undefined ? { span } : { span, alongside }));
+}
+
+const URGENCIES: readonly Urgency[] = ["P1", "P2", "P3", "P4"];
+
+export function classify(input: ClassificationInput, ruleset: Ruleset): Classification {
+  const text = new GrievanceText(input.text);
+  const negation = new NegationScope(ruleset, text);
+  const negated: NegatedMatch[] = [];
+
+  const urgencySignals: UrgencySignal[] = ruleset.urgencyRules.flatMap((rule) =>
+    hitsOf(rule, text, rule.negatable ? negation : undefined, negated).map((hit) => ({
+      rule: rule.id,
+      kind: "urgency" as const,
+      level: rule.level,
+      ...text.originalAt(hit.span),
+      ...(hit.alongside === undefined ? {} : { alongside: hit.alongside }),
+    })),
+  );
+  const categorySignals: CategorySignal[] = ruleset.categoryRules.flatMap((rule) =>
+    hitsOf(rule, text, undefined, negated).map((hit) => ({
+      rule: rule.id,
+      kind: "category" as const,
+      category: rule.category,
+      weight: rule.weight,
+      ...text.originalAt(hit.span),
+      ...(hit.alongside === undefined ? {} : { alongside: hit.alongside }),
+    })),
+  );
+
+  const scores: Partial<Record<Category, number>> = {};
+  for (const s of categorySignals) scores[s.category] = (scores[s.category] ?? 0) + s.weight;
+  let categoryByRules: Category = ruleset.defaults.category;
+  let best = ruleset.defaults.minimumCategoryScore - 1;
+  for (const category of ruleset.categoryOrder) {
+    const score = scores[category] ?? 0;
+    if (score > best) {
+      best = score;
+      categoryByRules = category;
+    }
+  }
+  const categoryFromRules = best >= ruleset.defaults.minimumCategoryScore;
+
+  const urgencyByRules = URGENCIES.find((level) => urgencySignals.some((s) => s.level === level)) ?? ruleset.defaults.urgency;
+  const urgency = input.hints?.urgency ? moreUrgent(urgencyByRules, input.hints.urgency) : urgencyByRules;
+  const urgencyDecidedBy: DecidedBy =
+    urgency !== urgencyByRules ? "operator-hint" : urgencySignals.length > 0 ? "rules" : "default";
+
+  urgencySignals.sort((a, b) => URGENCIES.indexOf(a.level) - URGENCIES.indexOf(b.level) || a.at - b.at);
+  categorySignals.sort((a, b) => a.at - b.at);
+
+  return {
+    category: input.hints?.category ?? categoryByRules,
+    urgency,
+    signals: [...urgencySignals, ...categorySignals],
+    rulesetVersion: ruleset.version,
+    reasons: {
+      category: {
+        decidedBy: input.hints?.category ? "operator-hint" : categoryFromRules ? "rules" : "default",
+        byRules: categoryByRules,
+        scores,
+      },
+      urgency: { decidedBy: urgencyDecidedBy, byRules: urgencyByRules },
+      negated: negated.sort((a, b) => a.at - b.at),
+    },
+  };
+}

@@ -1,0 +1,252 @@
+// The classification ruleset: the reviewable JSON file, its zod schema, and its
+// compiled form (phrases turned into regular expressions once, at load).
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { Category, Urgency } from "@grievance-hub/schema";
+import { normaliseText } from "./normalise";
+
+export const defaultRulesetPath: string = fileURLToPath(new URL("../../../rules/ruleset.json", import.meta.url));
+
+const ELLIPSIS = "...";
+
+/**
+ * A phrase as a reviewer writes it: plain words, `*` at the end of an English word
+ * for any ending ("threat*"), `...` for a short gap ("反映...次", "burn ... down").
+ */
+const Phrase = z.string().superRefine((raw, ctx) => {
+  const phrase = normaliseText(raw).trim();
+  if (phrase === "") {
+    ctx.addIssue({ code: "custom", message: "a phrase must not be empty" });
+    return;
+  }
+  const parts = phrase.split(ELLIPSIS).map((p) => p.trim());
+  if (parts.some((p) => p === "")) {
+    ctx.addIssue({ code: "custom", message: `"${raw}": "..." must stand between two words` });
+  }
+  if (/(^|[^a-z])\*|\*[a-z0-9]/.test(phrase)) {
+    ctx.addIssue({ code: "custom", message: `"${raw}": "*" may only end an English word` });
+  }
+});
+
+const Pattern = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source, "giu");
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: `not a valid regular expression: ${(error as Error).message}` });
+  }
+});
+
+const RuleId = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, "a rule id is lowercase words joined by '-' or '.', e.g. \"p1.weapon\"");
+
+const matchFields = {
+  id: RuleId,
+  note: z.string().optional(),
+  zh: z.array(Phrase).optional(),
+  en: z.array(Phrase).optional(),
+  patterns: z.array(Pattern).optional(),
+  /** A match that is part of one of these phrases does not count ("打电话" is not "打"). */
+  except: z.array(Phrase).optional(),
+  /** The rule fires only if one of these also appears somewhere in the text. */
+  onlyIfAlso: z.array(Phrase).min(1).optional(),
+};
+
+function hasSomethingToMatch(rule: { zh?: string[]; en?: string[]; patterns?: string[] }): boolean {
+  return (rule.zh?.length ?? 0) + (rule.en?.length ?? 0) + (rule.patterns?.length ?? 0) > 0;
+}
+const nothingToMatch = { message: "a rule needs at least one phrase (zh or en) or pattern" };
+
+const CategoryRule = z.strictObject({ ...matchFields, weight: z.number().int().min(1).max(10) }).refine(hasSomethingToMatch, nothingToMatch);
+
+const UrgencyRule = z
+  .strictObject({
+    ...matchFields,
+    level: Urgency,
+    /** false: the rule fires even when negated ("I won't kill myself" is still self-harm talk). */
+    negatable: z.boolean().default(true),
+  })
+  .refine(hasSomethingToMatch, nothingToMatch);
+
+const NegationLanguage = z.strictObject({
+  note: z.string().optional(),
+  cues: z.array(Phrase).min(1),
+  /** Largest distance from cue to phrase: characters for Chinese, words for English. */
+  window: z.number().int().min(0).max(10),
+  /** Phrases that contain a cue but do not negate ("不停", "won't stop"). */
+  notNegation: z.array(Phrase),
+  /** Punctuation and words that end a negation's reach ("，", "but"). */
+  clauseBreaks: z.array(z.string().min(1)),
+});
+
+export const RulesetFile = z
+  .strictObject({
+    version: z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/, 'a version looks like "2026.11.1"'),
+    notes: z.array(z.string()).optional(),
+    defaults: z.strictObject({
+      category: Category,
+      urgency: Urgency,
+      /** Below this total weight the text is not about any category: the default applies. */
+      minimumCategoryScore: z.number().int().min(1),
+    }),
+    /** How far "..." in a phrase reaches: characters for Chinese, words for English. */
+    gap: z.strictObject({ zh: z.number().int().min(1).max(20), en: z.number().int().min(1).max(10) }),
+    negation: z.strictObject({ zh: NegationLanguage, en: NegationLanguage }),
+    categories: z.partialRecord(Category, z.array(CategoryRule)),
+    urgency: z.array(UrgencyRule),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    const check = (id: string, path: (string | number)[]) => {
+      if (seen.has(id)) ctx.addIssue({ code: "custom", path: [...path, "id"], message: `rule id "${id}" is used twice` });
+      seen.add(id);
+    };
+    for (const [category, rules] of Object.entries(file.categories)) rules?.forEach((r, i) => check(r.id, ["categories", category, i]));
+    file.urgency.forEach((r, i) => check(r.id, ["urgency", i]));
+  });
+export type RulesetFile = z.infer<typeof RulesetFile>;
+
+/** A ruleset that failed to load; the message names the file and the bad fields. */
+export class RulesetError extends Error {
+  override readonly name = "RulesetError";
+}
+
+// ---- compiled form ----------------------------------------------------------
+
+export interface CompiledPhrase {
+  /** The phrase or pattern as written in the file. */
+  source: string;
+  regex: RegExp;
+}
+
+export interface CompiledRule {
+  id: string;
+  phrases: CompiledPhrase[];
+  except: CompiledPhrase[];
+  onlyIfAlso: CompiledPhrase[];
+}
+export interface CompiledCategoryRule extends CompiledRule {
+  category: Category;
+  weight: number;
+}
+export interface CompiledUrgencyRule extends CompiledRule {
+  level: Urgency;
+  negatable: boolean;
+}
+
+export interface CompiledNegation {
+  /** Chinese cues count distance in characters, English cues in words. */
+  cues: Array<CompiledPhrase & { unit: "char" | "word"; window: number }>;
+  notNegation: CompiledPhrase[];
+  clauseBreaks: CompiledPhrase[];
+}
+
+export interface Ruleset {
+  version: string;
+  defaults: RulesetFile["defaults"];
+  /** In file order, which also breaks ties between categories. */
+  categoryOrder: Category[];
+  categoryRules: CompiledCategoryRule[];
+  urgencyRules: CompiledUrgencyRule[];
+  negation: CompiledNegation;
+}
+
+const CJK = /[\p{Script=Han}\u3000-\u303f]/u;
+const LATIN_WORD_CHAR = /[a-z0-9]/;
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** One part of a phrase, between "..." gaps: spaces match any whitespace, "word*" any ending. */
+function partToRegex(part: string): string {
+  let body = escapeRegex(part).replace(/\s+/g, "\\s+").replace(/\\\*/g, "[a-z']*");
+  if (LATIN_WORD_CHAR.test(part[0] ?? "")) body = `(?<![a-z0-9])${body}`;
+  if (LATIN_WORD_CHAR.test(part.at(-1) ?? "") || part.endsWith("*")) body = `${body}(?![a-z0-9])`;
+  return body;
+}
+
+function compilePhrase(raw: string, gap: RulesetFile["gap"]): CompiledPhrase {
+  const parts = normaliseText(raw).trim().split(ELLIPSIS).map((p) => p.trim());
+  let source = partToRegex(parts[0] ?? "");
+  for (let i = 1; i < parts.length; i++) {
+    const left = parts[i - 1] ?? "";
+    const right = parts[i] ?? "";
+    const chinese = CJK.test(left.at(-1) ?? "") || CJK.test(right[0] ?? "");
+    // A gap never crosses the end of a sentence.
+    const gapRegex = chinese ? `[^。!?;\\n]{0,${gap.zh}}?` : `\\s*(?:[^\\s.!?;。]+\\s+){0,${gap.en}}?`;
+    source += gapRegex + partToRegex(right);
+  }
+  return { source: raw, regex: new RegExp(source, "gu") };
+}
+
+function compilePattern(source: string): CompiledPhrase {
+  return { source, regex: new RegExp(source, "giu") };
+}
+
+function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof UrgencyRule>, gap: RulesetFile["gap"]): CompiledRule {
+  const phrase = (p: string) => compilePhrase(p, gap);
+  return {
+    id: rule.id,
+    phrases: [...(rule.zh ?? []).map(phrase), ...(rule.en ?? []).map(phrase), ...(rule.patterns ?? []).map(compilePattern)],
+    except: (rule.except ?? []).map(phrase),
+    onlyIfAlso: (rule.onlyIfAlso ?? []).map(phrase),
+  };
+}
+
+function compile(file: RulesetFile): Ruleset {
+  const categoryOrder = Object.keys(file.categories) as Category[];
+  const phrase = (p: string) => compilePhrase(p, file.gap);
+  const { zh, en } = file.negation;
+  return {
+    version: file.version,
+    defaults: file.defaults,
+    categoryOrder,
+    categoryRules: categoryOrder.flatMap((category) =>
+      (file.categories[category] ?? []).map((rule) => ({ ...compileRule(rule, file.gap), category, weight: rule.weight })),
+    ),
+    urgencyRules: file.urgency.map((rule) => ({ ...compileRule(rule, file.gap), level: rule.level, negatable: rule.negatable })),
+    negation: {
+      cues: [
+        ...zh.cues.map((c) => ({ ...phrase(c), unit: "char" as const, window: zh.window })),
+        ...en.cues.map((c) => ({ ...phrase(c), unit: "word" as const, window: en.window })),
+      ],
+      notNegation: [...zh.notNegation, ...en.notNegation].map(phrase),
+      clauseBreaks: [...zh.clauseBreaks, ...en.clauseBreaks].map(phrase),
+    },
+  };
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const key of path) out += typeof key === "number" ? `[${key}]` : `${out === "" ? "" : "."}${String(key)}`;
+  return out === "" ? "(top level)" : out;
+}
+
+/** Validates and compiles an already-parsed ruleset; `sourceName` names it in errors. */
+export function parseRuleset(json: unknown, sourceName: string): Ruleset {
+  const result = RulesetFile.safeParse(json);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
+    throw new RulesetError(`ruleset ${sourceName} is invalid:\n${lines.join("\n")}`);
+  }
+  return compile(result.data);
+}
+
+/** Reads, validates and compiles the ruleset file at `path`. */
+export async function loadRuleset(path: string = defaultRulesetPath): Promise<Ruleset> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new RulesetError(`cannot read ruleset ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new RulesetError(`ruleset ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseRuleset(json, path);
+}

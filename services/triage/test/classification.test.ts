@@ -1,0 +1,291 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Category, moreUrgent, Urgency } from "@grievance-hub/schema";
+import { classify, type Classification } from "../src/domain/classification/classify";
+import { loadRuleset, parseRuleset, type Ruleset, type RulesetFile } from "../src/domain/classification/ruleset";
+
+let shipped: Ruleset;
+beforeAll(async () => {
+  shipped = await loadRuleset();
+});
+
+const run = (text: string, hints?: Parameters<typeof classify>[0]["hints"]) => classify({ text, hints }, shipped);
+const urgencyRules = (c: Classification) => c.signals.filter((s) => s.kind === "urgency").map((s) => s.rule);
+
+/** A small ruleset for testing one mechanism at a time. */
+function tinyRuleset(overrides: Partial<RulesetFile> = {}): Ruleset {
+  const file: RulesetFile = {
+    version: "2000.1.1",
+    defaults: { category: "other", urgency: "P3", minimumCategoryScore: 2 },
+    gap: { zh: 4, en: 3 },
+    negation: {
+      zh: { cues: ["没有"], window: 2, notNegation: [], clauseBreaks: ["，"] },
+      en: { cues: ["no", "not"], window: 2, notNegation: ["not only"], clauseBreaks: [",", "but"] },
+    },
+    categories: {
+      neighbour: [{ id: "n", weight: 2, zh: ["邻居"], en: ["neighbour"] }],
+      labour: [{ id: "l", weight: 2, zh: ["工资"], en: ["wages"] }],
+    },
+    urgency: [{ id: "v", level: "P1", negatable: true, zh: ["打人"], en: ["hit me"] }],
+    ...overrides,
+  };
+  return parseRuleset(file, "tiny");
+}
+
+describe("urgency P1: immediate danger", () => {
+  it.each([
+    ["classifies a threat with a knife as P1", "He came to my door with a knife and said he would finish me."],
+    ["classifies 拿刀威胁 as P1", "对方拿着菜刀在我家门口威胁要砍人"],
+    ["classifies domestic violence as P1", "老公昨晚又打了我，我不敢回家"],
+    ["classifies suicide talk as P1", "I can't go on, I am thinking about suicide"],
+    ["classifies 不想活了 as P1", "工资要不回来，我不想活了"],
+    ["classifies a threat of arson as P1", "他说要放火烧我家房子"],
+    ["classifies a confined elder as P1", "我奶奶被关在屋里好几天了"],
+    ["classifies a child left alone as P1", "a toddler has been left alone in the flat upstairs since yesterday"],
+    ["classifies stalking as P1", "someone has been following me home every night"],
+    ["classifies a threat with typos as P1", "he threatend to kil me"],
+  ])("%s", (_name, text) => {
+    expect(run(text).urgency).toBe("P1");
+  });
+
+  it("keeps violence P1 when 不停 looks like a negation but is not one", () => {
+    expect(run("他不停地打我").urgency).toBe("P1");
+    expect(run("He won't stop hitting me").urgency).toBe("P1");
+  });
+
+  it("keeps violence P1 when the negation belongs to an earlier clause", () => {
+    expect(run("他没还钱还打了我").urgency).toBe("P1");
+    expect(run("He didn't pay and then he hit me").urgency).toBe("P1");
+  });
+
+  it("keeps self-harm talk P1 even when the caller denies it", () => {
+    const c = run("我不会自杀的，就是工资一直拿不到");
+    expect(c.urgency).toBe("P1");
+    expect(urgencyRules(c)).toContain("p1.self-harm");
+  });
+
+  it("treats a promise not to hit again as a sign of past violence", () => {
+    expect(run("他说他不会再打我了").urgency).toBe("P1");
+    expect(run("He promised he won't hit me again").urgency).toBe("P1");
+  });
+});
+
+describe("negation", () => {
+  it.each([
+    ["没有打人", "没有打人，就是吵了几句"],
+    ["没有动手", "我们没有动手，只是说话声音大"],
+    ["no threat", "There was no threat, we just disagree about the fence"],
+    ["didn't hit", "He didn't hit me, he just shouts about money"],
+    ["not threatened", "I was not threatened by anyone"],
+  ])("does not fire a negated phrase (%s)", (_name, text) => {
+    const c = run(text);
+    expect(c.urgency).not.toBe("P1");
+    expect(urgencyRules(c).some((r) => r.startsWith("p1."))).toBe(false);
+    expect(c.reasons.negated.length).toBeGreaterThan(0);
+  });
+
+  it("records the negated phrase and the cue that negated it", () => {
+    const c = run("没有打人");
+    expect(c.reasons.negated).toEqual([{ rule: "p1.violence", matched: "打人", at: 2, cue: "没有" }]);
+  });
+
+  it("takes 'not urgent' and '不着急' as no signal of urgency", () => {
+    expect(run("It's not urgent, I just have a question about the fence with my neighbour").urgency).toBe("P4");
+    expect(run("我不着急，就是想了解一下赡养费的规定").urgency).toBe("P4");
+  });
+
+  it("negates only within the window", () => {
+    const rs = tinyRuleset();
+    expect(classify({ text: "no, he hit me" }, rs).urgency).toBe("P1");
+    expect(classify({ text: "no one saw him hit me" }, rs).urgency).toBe("P1");
+    expect(classify({ text: "no one hit me" }, rs).urgency).toBe("P3");
+    expect(classify({ text: "not only did he hit me" }, rs).urgency).toBe("P1");
+  });
+});
+
+describe("words that only look dangerous", () => {
+  it.each([
+    ["打电话", "我一直打他电话他都不接"],
+    ["打官司", "我想打官司，请问要多少钱"],
+    ["打工", "在外面打工，工资打了个对折"],
+    ["气死", "气死我了，快递又丢了"],
+    ["killing me", "This paperwork is killing me"],
+    ["kicked me out", "My landlord kicked me out last week"],
+  ])("does not take %s for violence", (_name, text) => {
+    expect(urgencyRules(run(text)).some((r) => r.startsWith("p1."))).toBe(false);
+  });
+});
+
+describe("urgency P2: risk of escalation", () => {
+  it("classifies a grievance reported several times as P2", () => {
+    expect(run("这个问题我反映了三次了还没解决").urgency).toBe("P2");
+    expect(run("I have complained four times about the leak").urgency).toBe("P2");
+  });
+
+  it("does not take talking to the other party several times for a repeated grievance", () => {
+    expect(run("跟邻居沟通了好几次他都不改").urgency).toBe("P3");
+  });
+
+  it("classifies a group dispute as P2", () => {
+    expect(run("我们五十多个工人三个月没发工资").urgency).toBe("P2");
+    expect(run("About 200 residents have had no heating since October").urgency).toBe("P2");
+  });
+
+  it("classifies a threat of collective action as P2", () => {
+    expect(run("再不解决我们就去上访").urgency).toBe("P2");
+    expect(run("We will block the road on Monday").urgency).toBe("P2");
+  });
+
+  it("classifies a vulnerable person harmed by the situation as P2, and the harm alone as P3", () => {
+    expect(run("The landlord took the deposit and now my elderly mother is homeless").urgency).toBe("P2");
+    expect(run("The landlord took the deposit and now I am homeless").urgency).toBe("P3");
+  });
+});
+
+describe("urgency P3 and P4", () => {
+  it("classifies an ordinary dispute as P3", () => {
+    expect(run("房东不退押金").urgency).toBe("P3");
+  });
+
+  it("classifies a question, a suggestion or thanks as P4", () => {
+    expect(run("请问法律援助怎么申请？").urgency).toBe("P4");
+    expect(run("I'd like to suggest longer opening hours").urgency).toBe("P4");
+    expect(run("谢谢你们帮我要回了工资").urgency).toBe("P4");
+  });
+
+  it("classifies a question about a real dispute as P3, not P4", () => {
+    const c = run("公司把我辞退了，想问问能不能要赔偿");
+    expect(c.urgency).toBe("P3");
+    expect(urgencyRules(c)).toEqual(["p3.dispute", "p4.enquiry", "p4.enquiry"]);
+  });
+});
+
+describe("category", () => {
+  it.each([
+    ["family", "我老公要跟我离婚，孩子归谁"],
+    ["neighbour", "楼上邻居天天半夜跳绳"],
+    ["labour", "The employer still owes me two months of wages"],
+    ["land_housing", "村里征地补偿款一直没发"],
+    ["consumer", "I bought a fridge online and the seller won't refund"],
+    ["public_services", "路灯坏了，希望有关部门来修"],
+    ["legal", "法院判决以后对方一直不履行，强制执行也没用"],
+    ["other", "我想说一件事"],
+  ] as const)("classifies a %s grievance", (category, text) => {
+    expect(run(text).category).toBe(category);
+  });
+
+  it("classifies threats by someone unknown as legal", () => {
+    expect(run("有人天天发短信威胁我").category).toBe("legal");
+  });
+
+  it("lets a former partner outweigh the threat in a threat from a former partner", () => {
+    expect(run("前男友一直威胁我").category).toBe("family");
+  });
+
+  it("falls back to the default category below the minimum score", () => {
+    const rs = tinyRuleset({ defaults: { category: "other", urgency: "P3", minimumCategoryScore: 3 } });
+    const c = classify({ text: "my neighbour" }, rs);
+    expect(c.category).toBe("other");
+    expect(c.reasons.category).toEqual({ decidedBy: "default", byRules: "other", scores: { neighbour: 2 } });
+  });
+
+  it("breaks a tie in favour of the category listed first in the ruleset", () => {
+    const rs = tinyRuleset();
+    expect(classify({ text: "my neighbour owes me wages" }, rs).category).toBe("neighbour");
+  });
+
+  it("adds a rule's weight once per different phrase it finds", () => {
+    const rs = tinyRuleset({ categories: { labour: [{ id: "l", weight: 2, zh: ["工资"], en: ["wages", "salary"] }] } });
+    expect(classify({ text: "wages wages wages salary" }, rs).reasons.category.scores).toEqual({ labour: 4 });
+  });
+});
+
+describe("signals and reasons", () => {
+  it("reports every fired rule with the caller's own words and where they are", () => {
+    const text = "邻居拿着菜刀说要杀了我";
+    const c = run(text);
+    expect(c.signals).toContainEqual({ rule: "p1.weapon", kind: "urgency", level: "P1", matched: "刀", at: 5 });
+    expect(c.signals).toContainEqual({ rule: "neighbour.neighbours", kind: "category", category: "neighbour", weight: 3, matched: "邻居", at: 0 });
+    for (const s of c.signals) expect(text.slice(s.at, s.at + s.matched.length)).toBe(s.matched);
+  });
+
+  it("lists urgency signals most urgent first", () => {
+    const levels = run("我反映了五次了，他还拿刀威胁我，请问怎么办").signals.flatMap((s) => (s.kind === "urgency" ? [s.level] : []));
+    expect(levels).toEqual([...levels].sort());
+    expect(levels[0]).toBe("P1");
+  });
+
+  it("names the second phrase of a rule that needs two", () => {
+    const c = run("a newborn baby in a flat with no heating, it is freezing");
+    expect(c.signals).toContainEqual(expect.objectContaining({ rule: "p1.vulnerable-in-danger", alongside: "newborn" }));
+  });
+
+  it("does not fire a two-phrase rule on one phrase alone", () => {
+    expect(urgencyRules(run("my flat is freezing, the heating is broken"))).not.toContain("p1.vulnerable-in-danger");
+  });
+
+  it("records the ruleset version on every decision", () => {
+    expect(run("anything").rulesetVersion).toBe(shipped.version);
+    expect(classify({ text: "anything" }, tinyRuleset()).rulesetVersion).toBe("2000.1.1");
+  });
+
+  it("explains a default urgency as the default", () => {
+    expect(run("随便说说").reasons.urgency).toEqual({ decidedBy: "default", byRules: "P3" });
+  });
+});
+
+describe("text normalisation", () => {
+  it("matches full-width, upper-case and oddly spaced text, reporting it as written", () => {
+    const c = run("ＨＥ　ＨＩＴ　　ＭＥ");
+    expect(c.urgency).toBe("P1");
+    expect(c.signals[0]?.matched).toBe("ＨＩＴ　　ＭＥ");
+  });
+
+  it("matches English phrases as whole words only", () => {
+    const rs = tinyRuleset();
+    expect(classify({ text: "whit me" }, rs).urgency).toBe("P3");
+    expect(classify({ text: "他又hit me了" }, rs).urgency).toBe("P1");
+  });
+
+  it("matches curly apostrophes like straight ones", () => {
+    expect(run("He didn\u2019t hit me").urgency).not.toBe("P1");
+  });
+});
+
+describe("operator hints", () => {
+  it("raises urgency with an operator's hint", () => {
+    const c = run("房东不退押金", { urgency: "P1" });
+    expect(c.urgency).toBe("P1");
+    expect(c.reasons.urgency).toEqual({ decidedBy: "operator-hint", byRules: "P3" });
+  });
+
+  it("never lowers urgency with an operator's hint", () => {
+    const c = run("他拿刀威胁我", { urgency: "P4" });
+    expect(c.urgency).toBe("P1");
+    expect(c.reasons.urgency.decidedBy).toBe("rules");
+  });
+
+  it("takes the operator's category, keeping the rules' choice in the reasons", () => {
+    const c = run("房东不退押金", { category: "consumer" });
+    expect(c.category).toBe("consumer");
+    expect(c.reasons.category).toMatchObject({ decidedBy: "operator-hint", byRules: "land_housing" });
+  });
+
+  it("for any text, a hint gives exactly the more urgent of rules and hint", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.constantFrom(...Urgency.options), (text, hint) => {
+        const plain = classify({ text }, shipped);
+        const hinted = classify({ text, hints: { urgency: hint } }, shipped);
+        expect(hinted.urgency).toBe(moreUrgent(plain.urgency, hint));
+        expect(Category.options).toContain(hinted.category);
+      }),
+    );
+  });
+});
+
+describe("purity", () => {
+  it("gives the same decision for the same input", () => {
+    const text = "老板拖欠工资，还说要找人打我";
+    expect(run(text)).toEqual(run(text));
+  });
+});

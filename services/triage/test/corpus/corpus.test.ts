@@ -1,0 +1,117 @@
+// The hand-written corpus against the shipped ruleset. Train cases must all classify as
+// expected; the held-out cases are measured, and held to the floor measured the first
+// time they were run (they are never used to tune the rules).
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Urgency } from "@grievance-hub/schema";
+import { classify } from "../../src/domain/classification/classify";
+import { loadRuleset, type Ruleset } from "../../src/domain/classification/ruleset";
+import type { CorpusCase } from "./corpus-case";
+import { holdout } from "./holdout";
+import { train } from "./train";
+
+let ruleset: Ruleset;
+beforeAll(async () => {
+  ruleset = await loadRuleset();
+});
+
+interface Measured {
+  cases: number;
+  categoryRight: number;
+  urgencyRight: number;
+  p1: number;
+  p1Found: number;
+  /** P1 cases classified P3 or P4: the worst error. */
+  p1BelowP2: string[];
+  urgencyConfusion: Record<Urgency, Record<Urgency, number>>;
+  wrong: string[];
+}
+
+function measure(cases: CorpusCase[]): Measured {
+  const levels: Urgency[] = ["P1", "P2", "P3", "P4"];
+  const m: Measured = {
+    cases: cases.length,
+    categoryRight: 0,
+    urgencyRight: 0,
+    p1: 0,
+    p1Found: 0,
+    p1BelowP2: [],
+    urgencyConfusion: Object.fromEntries(levels.map((l) => [l, Object.fromEntries(levels.map((k) => [k, 0]))])) as Measured["urgencyConfusion"],
+    wrong: [],
+  };
+  for (const c of cases) {
+    const got = classify({ text: c.text }, ruleset);
+    if (got.category === c.category) m.categoryRight++;
+    if (got.urgency === c.urgency) m.urgencyRight++;
+    m.urgencyConfusion[c.urgency][got.urgency]++;
+    if (c.urgency === "P1") {
+      m.p1++;
+      if (got.urgency === "P1") m.p1Found++;
+      if (got.urgency === "P3" || got.urgency === "P4") m.p1BelowP2.push(c.id);
+    }
+    if (got.category !== c.category || got.urgency !== c.urgency) {
+      m.wrong.push(`${c.id}: expected ${c.category}/${c.urgency}, got ${got.category}/${got.urgency}`);
+    }
+  }
+  return m;
+}
+
+function summary(name: string, m: Measured): string {
+  const pct = (n: number, d: number) => `${n}/${d} (${((100 * n) / d).toFixed(1)}%)`;
+  const rows = Object.entries(m.urgencyConfusion).map(([want, got]) => `    expected ${want}: ${Object.entries(got).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  return [
+    `${name}: ${m.cases} cases`,
+    `  category accuracy ${pct(m.categoryRight, m.cases)}, urgency accuracy ${pct(m.urgencyRight, m.cases)}, P1 recall ${pct(m.p1Found, m.p1)}`,
+    "  urgency confusion (rows expected, columns classified):",
+    ...rows,
+    ...m.wrong.map((w) => `  wrong ${w}`),
+  ].join("\n");
+}
+
+describe("the grievance corpus", () => {
+  it("has at least 100 cases, in both languages, with unique ids and texts", () => {
+    const all = [...train, ...holdout];
+    expect(all.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(all.map((c) => c.id)).size).toBe(all.length);
+    expect(new Set(all.map((c) => c.text)).size).toBe(all.length);
+    const zh = all.filter((c) => c.lang === "zh").length;
+    const en = all.filter((c) => c.lang === "en").length;
+    expect(Math.min(zh, en) / all.length).toBeGreaterThan(0.35);
+    expect(all.some((c) => c.lang === "mixed")).toBe(true);
+  });
+
+  it("covers every urgency level in both splits", () => {
+    for (const split of [train, holdout]) {
+      expect(new Set(split.map((c) => c.urgency))).toEqual(new Set(["P1", "P2", "P3", "P4"]));
+    }
+  });
+});
+
+describe("train cases classify as expected", () => {
+  it.each(train.map((c) => [c.id, c] as const))("%s", (_id, c) => {
+    const got = classify({ text: c.text }, ruleset);
+    expect({ category: got.category, urgency: got.urgency }).toEqual({ category: c.category, urgency: c.urgency });
+  });
+
+  it("finds every P1 in train (recall 100%)", () => {
+    const m = measure(train);
+    expect(m.p1).toBeGreaterThan(20);
+    expect(m.p1Found).toBe(m.p1);
+  });
+});
+
+describe("held-out cases", () => {
+  // Floors measured on the first, blind run of the holdout (ruleset 2026.11.1):
+  // category 48/55, urgency 52/55, P1 recall 11/13. Both P1 misses were veiled
+  // threats ("说要上门把我们全家怎么样", "they know where my children go to school") and
+  // came out P3. The floors catch regressions; they are not targets to tune towards.
+  it("stays at or above the measured accuracy and P1 recall", () => {
+    const m = measure(holdout);
+    console.log(summary("holdout", m));
+    expect(m.cases).toBe(55);
+    expect(m.categoryRight).toBeGreaterThanOrEqual(48);
+    expect(m.urgencyRight).toBeGreaterThanOrEqual(52);
+    expect(m.p1).toBe(13);
+    expect(m.p1Found).toBeGreaterThanOrEqual(11);
+    expect(m.p1BelowP2.length).toBeLessThanOrEqual(2);
+  });
+});
