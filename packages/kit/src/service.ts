@@ -26,6 +26,13 @@ export interface ServiceDefinition<C extends BaseConfig & { PORT: number }> {
   root: string;
   routes?: (app: FastifyInstance, rt: ServiceRuntime, config: C) => void | Promise<void>;
   consumers?: (rt: ServiceRuntime, config: C) => EventConsumer[];
+  /** Loops that run beside the consumers (schedulers, workers): started after them, stopped before them. */
+  background?: (rt: ServiceRuntime, config: C) => BackgroundTask[];
+}
+
+export interface BackgroundTask {
+  start: () => void;
+  stop: () => Promise<void>;
 }
 
 export async function startService<C extends BaseConfig & { PORT: number }>(def: ServiceDefinition<C>, config: C, logger?: Logger): Promise<RunningService> {
@@ -36,11 +43,14 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
   app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
   await def.routes?.(app, rt, config);
   const consumers = def.consumers?.(rt, config) ?? [];
+  const background = def.background?.(rt, config) ?? [];
   try {
     for (const c of consumers) await c.start();
+    for (const b of background) b.start();
     rt.relay.start();
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (err) {
+    await Promise.allSettled(background.map((b) => b.stop()));
     await Promise.allSettled(consumers.map((c) => c.stop()));
     await rt.close();
     throw err;
@@ -56,6 +66,7 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
     stop: async () => {
       // Stop taking requests first, then hand back partitions, then flush the outbox and close.
       await app.close();
+      await Promise.allSettled(background.map((b) => b.stop()));
       await Promise.allSettled(consumers.map((c) => c.stop()));
       await rt.close();
     },
@@ -63,16 +74,27 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
 }
 
 /** The whole of a service's main: configuration, start, shutdown on SIGTERM/SIGINT. */
-export async function runService<C extends BaseConfig & { PORT: number }>(def: ServiceDefinition<C>, configSchema: z.ZodType<C>): Promise<void> {
+export async function runService<C extends BaseConfig & { PORT: number }>(
+  definition: ServiceDefinition<C> | ((config: C) => Promise<ServiceDefinition<C>>),
+  configSchema: z.ZodType<C>,
+): Promise<void> {
+  const name = typeof definition === "function" ? definition.name.replace(/Service$/, "") : definition.name;
   let config: C;
   try {
     config = loadConfig(configSchema);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${def.name}: ${err.message}\n`);
+      process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(2);
     }
     throw err;
+  }
+  let def: ServiceDefinition<C>;
+  try {
+    def = typeof definition === "function" ? await definition(config) : definition;
+  } catch (err) {
+    process.stderr.write(`${name}: ${(err as Error).message}\n`);
+    process.exit(2);
   }
   const logger = createLogger(def.name, config.LOG_LEVEL);
   try {

@@ -81,6 +81,7 @@ export const RiskSignal = z.object({
   /** the words of the description that matched */
   matched: z.string(),
 });
+export type RiskSignal = z.infer<typeof RiskSignal>;
 
 export const GrievanceTriagedV1 = CaseFact.extend({
   category: Category,

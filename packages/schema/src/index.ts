@@ -2,3 +2,4 @@ export * from "./domain";
 export * from "./topics";
 export * from "./events";
 export * from "./api";
+export * from "./triage-api";

@@ -5,6 +5,7 @@ import { EventConsumer, registerApiDocs, startService, type Logger, type Running
 import { Topics } from "@grievance-hub/schema";
 import type { IntakeConfig } from "./config";
 import { onCaseEvent } from "./consumers/case-events";
+import { statusEventTypes } from "./domain/status";
 import { grievanceRoutes } from "./http/grievances";
 import { trackRoutes } from "./http/track";
 
@@ -28,7 +29,7 @@ export const intake: ServiceDefinition<IntakeConfig> = {
       producer: rt.producer,
       deadLetterTopic: rt.topic(Topics.deadLetterIntake),
       logger: rt.logger,
-      handlers: { "case.opened.v1": onCaseEvent },
+      handlers: Object.fromEntries(statusEventTypes.map((type) => [type, onCaseEvent])),
     }),
   ],
 };

@@ -1,5 +1,5 @@
 import { runService } from "@grievance-hub/kit";
 import { TriageConfig } from "./config";
-import { triage } from "./service";
+import { triageService } from "./service";
 
-await runService(triage, TriageConfig);
+await runService(triageService, TriageConfig);

@@ -1,31 +1,61 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import { EventConsumer, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { TriageConfig } from "./config";
+import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
 import { onGrievanceReceived } from "./consumers/grievance-received";
+import { caseRoutes } from "./http/cases";
+import { adminRoutes } from "./http/admin";
+import { DeadlineScheduler } from "./scheduler/deadline-scheduler";
 
-export const triage: ServiceDefinition<TriageConfig> = {
-  name: "triage",
-  schema: "triage",
-  root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
-  consumers: (rt, config) => [
-    new EventConsumer({
-      kafka: rt.kafka,
-      groupId: config.KAFKA_TOPIC_PREFIX + config.TRIAGE_CONSUMER_GROUP,
-      topics: [rt.topic(Topics.grievancesInternal)],
-      pool: rt.pool,
-      schema: rt.schema,
-      producer: rt.producer,
-      deadLetterTopic: rt.topic(Topics.deadLetterTriage),
-      logger: rt.logger,
-      handlers: { "grievance.received.v1": onGrievanceReceived(rt) },
-    }),
-  ],
-};
+/** The triage service with its ruleset loaded (a bad ruleset stops start-up with the file and field). */
+export async function triageService(config: TriageConfig): Promise<ServiceDefinition<TriageConfig> & { scheduler?: DeadlineScheduler }> {
+  const ruleset: Ruleset = await loadRuleset(config.RULESET_PATH);
+  const def: ServiceDefinition<TriageConfig> & { scheduler?: DeadlineScheduler } = {
+    name: "triage",
+    schema: "triage",
+    root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
+    routes: async (app, rt) => {
+      await registerApiDocs(app, { title: "Grievance Hub triage", version: "1.0.0", description: "Caseworker and supervisor tasks, case actions, teams and caseworkers." });
+      caseRoutes(app, rt, config.DEADLINE_POLICY);
+      adminRoutes(app, rt);
+    },
+    consumers: (rt) => [
+      new EventConsumer({
+        kafka: rt.kafka,
+        groupId: config.KAFKA_TOPIC_PREFIX + config.TRIAGE_CONSUMER_GROUP,
+        topics: [rt.topic(Topics.grievancesInternal)],
+        pool: rt.pool,
+        schema: rt.schema,
+        producer: rt.producer,
+        deadLetterTopic: rt.topic(Topics.deadLetterTriage),
+        logger: rt.logger,
+        handlers: {
+          "grievance.received.v1": onGrievanceReceived(rt, {
+            ruleset,
+            policy: config.DEADLINE_POLICY,
+            repeatWindowDays: config.REPEAT_WINDOW_DAYS,
+            relatedWindowDays: config.RELATED_WINDOW_DAYS,
+            relatedSimilarity: config.RELATED_SIMILARITY,
+            repeatsForP2: config.REPEATS_FOR_P2,
+          }),
+        },
+      }),
+    ],
+    background: (rt) => {
+      const scheduler = new DeadlineScheduler(rt, { policy: config.DEADLINE_POLICY, leadTimeMinutes: config.DEADLINE_LEAD_TIME_MINUTES, intervalMs: config.DEADLINE_SCAN_INTERVAL_MS });
+      def.scheduler = scheduler;
+      return [scheduler];
+    },
+  };
+  return def;
+}
 
-export function startTriage(config: TriageConfig, logger?: Logger): Promise<RunningService> {
-  return startService(triage, config, logger);
+export async function startTriage(config: TriageConfig, logger?: Logger): Promise<RunningService & { scheduler: DeadlineScheduler }> {
+  const def = await triageService(config);
+  const running = await startService(def, config, logger);
+  return { ...running, scheduler: def.scheduler! };
 }
 
 export { TriageConfig } from "./config";

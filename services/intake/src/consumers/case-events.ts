@@ -6,7 +6,8 @@ export const onCaseEvent: EventHandler = async (client, event) => {
   const grievanceId = (event.data as { grievanceId: string }).grievanceId;
   const status = statusAfterEvent(event.type);
   if (!status) return;
-  const level = (event.data as { level?: string }).level ?? null;
+  const data = event.data as { team?: { level: string } | null; toTeam?: { level: string } };
+  const level = data.toTeam?.level ?? data.team?.level ?? null;
   const inserted = await client.query(
     `INSERT INTO timeline (event_id, grievance_id, event_type, status, level, at)
      SELECT $1, id, $3, $4, $5, $6 FROM grievances WHERE id = $2

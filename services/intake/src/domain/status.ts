@@ -3,7 +3,20 @@ import type { GrievanceStatus } from "@grievance-hub/schema";
 
 const statusAfter: Record<string, GrievanceStatus> = {
   "case.opened.v1": "received",
+  "grievance.triaged.v1": "triaged",
+  "case.assigned.v1": "assigned",
+  "case.reassigned.v1": "assigned",
+  "case.queued.v1": "queued",
+  "case.escalated.v1": "queued",
+  "case.accepted.v1": "in_progress",
+  "case.mediation_scheduled.v1": "in_progress",
+  "case.reopened.v1": "in_progress",
+  "case.resolved.v1": "resolved",
+  "case.closed.v1": "closed",
 };
+
+/** The case event types intake listens to. */
+export const statusEventTypes = Object.keys(statusAfter);
 
 /** The status after a case event, or undefined for events that do not change it. */
 export function statusAfterEvent(eventType: string): GrievanceStatus | undefined {

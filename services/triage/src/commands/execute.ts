@@ -1,0 +1,38 @@
+// The edge around the case decider: read state, decide, evolve, write state + timeline +
+// outbox in the caller's transaction.
+import type { OutboxContext, PoolClient } from "@grievance-hub/kit";
+import { enqueueEvent } from "@grievance-hub/kit";
+import { decide, evolve, initialState, type CaseCommand, type CaseState, type DecisionContext, type OpenedCase, type Refusal } from "../domain/case-lifecycle";
+import { appendTimeline, saveCase, type CaseExtras } from "../db/cases";
+import { toWire } from "./wire";
+
+export type Executed = { ok: true; state: OpenedCase } | { ok: false; refusal: Refusal; state: CaseState };
+
+/** Applies commands in order; stops at the first refusal. Everything is written only through `client`. */
+export async function execute(
+  client: PoolClient,
+  outbox: OutboxContext,
+  start: CaseState,
+  commands: CaseCommand[],
+  context: DecisionContext,
+  opts: { extras?: CaseExtras; alertSupervisor?: boolean } = {},
+): Promise<Executed> {
+  let state = start;
+  const applied: { event: Parameters<typeof evolve>[1]; after: OpenedCase }[] = [];
+  for (const command of commands) {
+    const decision = decide(command, state, context);
+    if (!decision.ok) return { ok: false, refusal: decision.refusal, state };
+    for (const event of decision.events) {
+      state = evolve(state, event);
+      applied.push({ event, after: state as OpenedCase });
+    }
+  }
+  if (state.status === "unopened") return { ok: false, refusal: { code: "invalid_command", message: "nothing to do" }, state };
+  await saveCase(client, state, start === initialState ? opts.extras : {});
+  for (const { event, after } of applied) {
+    const wire = toWire(event, after, { alertSupervisor: opts.alertSupervisor ?? false });
+    const eventId = await enqueueEvent(client, outbox, wire.type, wire.data as never, { time: event.occurredAt });
+    await appendTimeline(client, after.caseId, eventId, event);
+  }
+  return { ok: true, state };
+}

@@ -1,0 +1,118 @@
+// The caseworker and supervisor API: their tasks, a case with its timeline, and the actions
+// on it. A case outside the caller's assignment or team answers 404, so its existence does
+// not leak; an action the lifecycle does not allow answers 409; a stale If-Match 412.
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { HttpProblem, requireRole, withTransaction, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { CaseActionBodies, CaseStatusName, CaseView, TaskView, Urgency } from "@grievance-hub/schema";
+import { z } from "zod";
+import type { CaseCommand, DecisionContext, OpenedCase, Refusal } from "../domain/case-lifecycle";
+import { computeDueDates, type DeadlinePolicy } from "../domain/deadlines";
+import { nextLevelTeam } from "../domain/routing";
+import { loadCase } from "../db/cases";
+import { findCaseView, listTasks, visibleTo } from "../db/case-views";
+import { listCaseworkers, teamsCovering } from "../db/directory";
+import { execute } from "../commands/execute";
+
+const refusalStatus: Record<Refusal["code"], number> = { invalid_state: 409, not_permitted: 403, invalid_command: 422 };
+const staff = ["caseworker", "supervisor", "admin"] as const;
+
+function actorOf(p: Principal): DecisionContext["actor"] {
+  if (p.role === "operator") throw new HttpProblem(403, "Forbidden");
+  return { id: p.sub, role: p.role, ...(p.team ? { team: p.team } : {}) };
+}
+
+function setEtag(reply: FastifyReply, version: number): void {
+  reply.header("etag", `"${version}"`);
+}
+
+export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: DeadlinePolicy): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const auth = requireRole(rt.auth, staff);
+  const CaseParams = z.object({ id: z.string() });
+
+  api.get(
+    "/v1/tasks",
+    {
+      preHandler: auth,
+      schema: {
+        summary: "My tasks (caseworker), my team's (supervisor), all (admin); ordered by the next deadline",
+        security: [{ bearer: [] }],
+        querystring: z.object({ status: CaseStatusName.optional(), urgency: Urgency.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        response: { 200: z.object({ tasks: z.array(TaskView) }) },
+      },
+    },
+    async (req) => ({ tasks: await listTasks(rt.pool, req.principal!, req.query) }),
+  );
+
+  api.get(
+    "/v1/cases/:id",
+    { preHandler: auth, schema: { summary: "A case with its timeline", security: [{ bearer: [] }], params: CaseParams, response: { 200: CaseView } } },
+    async (req, reply) => {
+      const view = z.uuid().safeParse(req.params.id).success ? await findCaseView(rt.pool, req.params.id, req.principal!) : undefined;
+      if (!view) throw new HttpProblem(404, "Not found", "No case with this id.");
+      setEtag(reply, view.version);
+      return view;
+    },
+  );
+
+  type Action = keyof typeof CaseActionBodies;
+  const toCommand: { [A in Action]: (body: z.infer<(typeof CaseActionBodies)[A]>, state: OpenedCase, now: Date) => Promise<CaseCommand> | CaseCommand } = {
+    accept: () => ({ type: "accept" }),
+    notes: (b) => ({ type: "addNote", text: b.text }),
+    mediation: (b) => ({ type: "scheduleMediation", at: new Date(b.at), ...(b.place ? { place: b.place } : {}) }),
+    resolve: (b) => ({ type: "resolve", outcome: b.outcome, summary: b.summary }),
+    escalate: async (b, state) => {
+      const teams = await teamsCovering(rt.pool, state.divisionCode);
+      const current = teams.find((t) => t.id === state.team?.id);
+      const up = current && state.classification ? nextLevelTeam(current, state.divisionCode, state.classification.category, teams) : null;
+      if (!up) throw new HttpProblem(409, "Conflict", "There is no team above the one holding this case for its division and category.");
+      return { type: "escalate", toTeam: up, reason: b.reason };
+    },
+    reassign: async (b, state) => {
+      const members = await listCaseworkers(rt.pool, state.team?.id);
+      if (!members.some((m) => m.id === b.toCaseworkerId && m.active)) {
+        throw new HttpProblem(422, "Unprocessable", "No active caseworker with this id in the case's team.", { errors: [{ field: "toCaseworkerId", message: "not an active member of the case's team" }] });
+      }
+      return { type: "reassign", toCaseworkerId: b.toCaseworkerId, reason: b.reason };
+    },
+    reopen: (b, state, now) => ({ type: "reopen", reason: b.reason, dueDates: computeDueDates(state.classification?.urgency ?? "P3", now, policy) }),
+    close: () => ({ type: "close" }),
+  };
+
+  for (const action of Object.keys(CaseActionBodies) as Action[]) {
+    api.post(
+      `/v1/cases/:id/${action}`,
+      {
+        preHandler: auth,
+        schema: {
+          summary: `${action} (If-Match with the case's ETag guards against acting on a stale view)`,
+          security: [{ bearer: [] }],
+          params: CaseParams,
+          headers: z.object({ "if-match": z.string().optional() }),
+          body: CaseActionBodies[action],
+          response: { 200: CaseView },
+        },
+      },
+      async (req, reply) => {
+        const principal = req.principal!;
+        const id = req.params.id;
+        if (!z.uuid().safeParse(id).success) throw new HttpProblem(404, "Not found", "No case with this id.");
+        const now = new Date();
+        await withTransaction(rt.pool, async (client) => {
+          const state = await loadCase(client, id, true);
+          if (!state || !visibleTo(state, principal)) throw new HttpProblem(404, "Not found", "No case with this id.");
+          const ifMatch = req.headers["if-match"];
+          if (ifMatch !== undefined && ifMatch !== "*" && ifMatch.replace(/^W\//, "").replaceAll('"', "") !== String(state.version)) {
+            throw new HttpProblem(412, "Precondition failed", `The case has changed (version ${state.version}); reload it and try again.`);
+          }
+          const command = await toCommand[action](req.body as never, state, now);
+          const done = await execute(client, rt.outbox, state, [command], { now, actor: actorOf(principal) });
+          if (!done.ok) throw new HttpProblem(refusalStatus[done.refusal.code], done.refusal.code === "invalid_state" ? "Conflict" : done.refusal.code === "not_permitted" ? "Forbidden" : "Unprocessable", done.refusal.message);
+        });
+        const view = (await findCaseView(rt.pool, id, { ...principal, role: "admin" }))!;
+        setEtag(reply, view.version);
+        return view;
+      },
+    );
+  }
+}

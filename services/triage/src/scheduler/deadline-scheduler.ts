@@ -1,0 +1,128 @@
+// Watches deadlines: records a breach and escalates the case a level up (reassigning it
+// there), and reminds the caseworker before a deadline. Rows are claimed with
+// FOR UPDATE SKIP LOCKED and the breach is recorded in the same transaction, so with
+// several replicas each breach is acted on once; state lives in Postgres, so a restart
+// loses nothing.
+import { enqueueEvent, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
+import type { CaseCommand, DecisionContext, OpenedCase } from "../domain/case-lifecycle";
+import { computeDueDates, dueForBreach, nearDeadline, type DeadlinePolicy } from "../domain/deadlines";
+import { nextLevelTeam, routeToCaseworker } from "../domain/routing";
+import { loadCase } from "../db/cases";
+import { caseworkersOf, markAssigned, teamsCovering } from "../db/directory";
+import { execute } from "../commands/execute";
+
+const DEADLINE_STATUSES = ["triaged", "queued", "assigned", "accepted", "in_mediation"];
+const system: DecisionContext["actor"] = { id: "deadline-scheduler", role: "system" };
+
+export interface SchedulerOptions {
+  policy: DeadlinePolicy;
+  leadTimeMinutes: number;
+  intervalMs: number;
+  batchSize?: number;
+}
+
+export class DeadlineScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+
+  constructor(private readonly rt: ServiceRuntime, private readonly opts: SchedulerOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    const loop = async () => {
+      if (this.stopped) return;
+      this.running = this.tick().catch((err: Error) => this.rt.logger.warn({ err: { message: err.message } }, "deadline scan failed; next scan will retry"));
+      await this.running;
+      if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs);
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One scan; returns how many breaches and reminders it acted on. */
+  async tick(now = new Date()): Promise<{ breaches: number; reminders: number }> {
+    return { breaches: await this.actOnBreaches(now), reminders: await this.remind(now) };
+  }
+
+  private async actOnBreaches(now: Date): Promise<number> {
+    return withTransaction(this.rt.pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM cases
+         WHERE status = ANY($1) AND state IS NOT NULL
+           AND ((NOT acknowledged AND NOT breached_acknowledge AND (acknowledge_by IS NULL OR acknowledge_by < $2))
+             OR (NOT breached_resolve AND (resolve_by IS NULL OR resolve_by < $2)))
+         ORDER BY acknowledge_by NULLS LAST LIMIT $3 FOR UPDATE SKIP LOCKED`,
+        [DEADLINE_STATUSES, now, this.opts.batchSize ?? 100],
+      );
+      let acted = 0;
+      for (const { id } of rows) {
+        const state = (await loadCase(client, id))!;
+        const breaches = dueForBreach(state, now, this.opts.policy);
+        if (breaches.length === 0) continue;
+        const commands: CaseCommand[] = breaches.map((b) => ({ type: "recordBreach", deadline: b.deadline, dueAt: b.dueAt }));
+        commands.push(...(await this.escalation(client, state, breaches.map((b) => b.deadline).join(" and "))));
+        const done = await execute(client, this.rt.outbox, state, commands, { now, actor: system }, { alertSupervisor: true });
+        if (!done.ok) {
+          this.rt.logger.error({ caseId: id, refusal: done.refusal }, "deadline scheduler's own decision was refused");
+          continue;
+        }
+        acted += breaches.length;
+      }
+      return acted;
+    });
+  }
+
+  /** Escalate to the next level up and give the case to someone there, when there is such a team. */
+  private async escalation(client: Parameters<typeof loadCase>[0], state: OpenedCase, missed: string): Promise<CaseCommand[]> {
+    if (!state.team || !state.classification || !["queued", "assigned", "accepted", "in_mediation"].includes(state.status)) return [];
+    const teams = await teamsCovering(client, state.divisionCode);
+    const current = teams.find((t) => t.id === state.team!.id);
+    const up = current ? nextLevelTeam(current, state.divisionCode, state.classification.category, teams) : null;
+    if (!up) return [];
+    const commands: CaseCommand[] = [{ type: "escalate", toTeam: up, reason: `the ${missed} deadline passed at ${state.team.level} level` }];
+    const routing = routeToCaseworker(
+      { divisionCode: state.divisionCode, category: state.classification.category, language: state.language, urgency: state.classification.urgency },
+      [up],
+      await caseworkersOf(client, [up.id]),
+    );
+    if (routing.kind === "caseworker") {
+      const dueDates = state.dueDates ?? computeDueDates(state.classification.urgency, state.receivedAt, this.opts.policy);
+      commands.push({ type: "assign", team: up, caseworkerId: routing.caseworker.id, dueDates, reason: routing.reasons.join("; ") });
+      await markAssigned(client, routing.caseworker.id, new Date());
+    }
+    return commands;
+  }
+
+  private async remind(now: Date): Promise<number> {
+    const horizon = new Date(now.getTime() + this.opts.leadTimeMinutes * 60_000);
+    return withTransaction(this.rt.pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT id FROM cases WHERE status = ANY($1) AND state IS NOT NULL
+           AND ((NOT acknowledged AND acknowledge_by BETWEEN $2 AND $3) OR resolve_by BETWEEN $2 AND $3)
+         LIMIT $4 FOR UPDATE SKIP LOCKED`,
+        [DEADLINE_STATUSES, now, horizon, this.opts.batchSize ?? 100],
+      );
+      let sent = 0;
+      for (const { id } of rows) {
+        const state = (await loadCase(client, id))!;
+        for (const d of nearDeadline(state, now, this.opts.leadTimeMinutes)) {
+          const fresh = await client.query("INSERT INTO deadline_reminders (case_id, deadline, due_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [id, d.deadline, d.dueAt]);
+          if (fresh.rowCount === 0 || !state.classification) continue;
+          await enqueueEvent(client, this.rt.outbox, "case.deadline_approaching.v1", {
+            caseId: state.caseId, grievanceId: state.grievanceId, occurredAt: now.toISOString(), actor: system,
+            trackingCode: state.trackingCode, divisionCode: state.divisionCode, category: state.classification.category, urgency: state.classification.urgency,
+            deadline: d.deadline, dueAt: d.dueAt.toISOString(), team: state.team, caseworkerId: state.caseworkerId,
+          });
+          sent++;
+        }
+      }
+      return sent;
+    });
+  }
+}
