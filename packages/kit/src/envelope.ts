@@ -2,7 +2,7 @@
 // validated against the contract on the way out and on the way in.
 import { randomUUID } from "node:crypto";
 import { CloudEvent, Kafka as CloudEventsKafka } from "cloudevents";
-import { eventTypes, isEventTypeName, type EventData, type EventTypeName } from "@grievance-hub/schema";
+import { eventTypes, isEventTypeName, publicTopicOf, toPublicData, type EventData, type EventTypeName } from "@grievance-hub/schema";
 
 export interface EncodedEvent {
   eventId: string;
@@ -27,30 +27,48 @@ export class PoisonMessageError extends Error {
   override name = "PoisonMessageError";
 }
 
-export function encodeEvent<T extends EventTypeName>(
-  type: T,
-  data: EventData<T>,
-  opts: { source: string; topicPrefix: string; id?: string; time?: Date; traceparent?: string },
-): EncodedEvent {
+export interface EncodeOptions {
+  source: string;
+  topicPrefix: string;
+  id?: string;
+  time?: Date;
+  traceparent?: string;
+}
+
+/** The internal event and, when its topic has one, its public counterpart (same id, no personal data). */
+export function encodeEventWithPublic<T extends EventTypeName>(type: T, data: EventData<T>, opts: EncodeOptions): EncodedEvent[] {
+  const internal = encodeEvent(type, data, opts);
+  const publicTopic = publicTopicOf[eventTypes[type].topic];
+  if (!publicTopic) return [internal];
+  const time = opts.time ?? new Date();
+  const publicEvent = toCloudEventMessage(type, toPublicData(type, data), internal.key, opts.topicPrefix + publicTopic, { ...opts, id: internal.eventId, time });
+  return [internal, publicEvent];
+}
+
+export function encodeEvent<T extends EventTypeName>(type: T, data: EventData<T>, opts: EncodeOptions): EncodedEvent {
   const def = eventTypes[type];
   const parsed = def.data.parse(data) as EventData<T>;
   const subject = (def.subjectOf as (d: EventData<T>) => string)(parsed);
+  return toCloudEventMessage(type, parsed, subject, opts.topicPrefix + def.topic, opts);
+}
+
+function toCloudEventMessage(type: string, data: unknown, subject: string, topic: string, opts: EncodeOptions): EncodedEvent {
   const id = opts.id ?? randomUUID();
-  const ce = new CloudEvent<EventData<T>>({
+  const ce = new CloudEvent<unknown>({
     id,
     type,
     source: opts.source,
     subject,
     time: (opts.time ?? new Date()).toISOString(),
     datacontenttype: "application/json",
-    data: parsed,
+    data,
     ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
   });
   const message = CloudEventsKafka.binary(ce);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(message.headers)) if (v !== undefined) headers[k] = String(v);
   if (opts.traceparent) headers["traceparent"] = opts.traceparent;
-  return { eventId: id, topic: opts.topicPrefix + def.topic, key: subject, headers, value: JSON.stringify(parsed) };
+  return { eventId: id, topic, key: subject, headers, value: JSON.stringify(data) };
 }
 
 export function decodeEvent(message: { headers?: Record<string, unknown>; value: Buffer | string | null; key?: Buffer | string | null }): DecodedEvent {

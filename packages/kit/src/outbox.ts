@@ -4,7 +4,7 @@
 import pg from "pg";
 import type { Producer } from "kafkajs";
 import type { EventData, EventTypeName } from "@grievance-hub/schema";
-import { encodeEvent } from "./envelope";
+import { encodeEventWithPublic } from "./envelope";
 import type { Pool, PoolClient } from "./db";
 import type { Logger } from "./logger";
 
@@ -21,13 +21,16 @@ export async function enqueueEvent<T extends EventTypeName>(
   data: EventData<T>,
   opts: { id?: string; time?: Date; traceparent?: string } = {},
 ): Promise<string> {
-  const e = encodeEvent(type, data, { source: ctx.source, topicPrefix: ctx.topicPrefix, ...opts });
+  // The public counterpart goes out through the same outbox, so it is exactly as complete.
+  const [internal, publicEvent] = encodeEventWithPublic(type, data, { source: ctx.source, topicPrefix: ctx.topicPrefix, ...opts });
+  const rows = publicEvent ? [internal!, publicEvent] : [internal!];
   await client.query(
-    `INSERT INTO ${ctx.schema}.outbox (event_id, topic, message_key, headers, payload) VALUES ($1, $2, $3, $4, $5)`,
-    [e.eventId, e.topic, e.key, JSON.stringify(e.headers), e.value],
+    `INSERT INTO ${ctx.schema}.outbox (event_id, topic, message_key, headers, payload)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[])`,
+    [rows.map((e) => e.eventId), rows.map((e) => e.topic), rows.map((e) => e.key), rows.map((e) => JSON.stringify(e.headers)), rows.map((e) => e.value)],
   );
   await client.query(`SELECT pg_notify($1, '')`, [channelName(ctx.schema)]);
-  return e.eventId;
+  return internal!.eventId;
 }
 
 function channelName(schema: string): string {

@@ -3,3 +3,4 @@ export * from "./topics";
 export * from "./events";
 export * from "./api";
 export * from "./triage-api";
+export * from "./public";

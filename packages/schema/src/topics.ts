@@ -3,6 +3,9 @@
 export const Topics = {
   grievancesInternal: "grievances.internal",
   casesInternal: "cases.internal",
+  /** The same facts without personal data, for outside subscribers. */
+  grievancesPublic: "grievances.public",
+  casesPublic: "cases.public",
   deadLetterTriage: "deadletter.triage",
   deadLetterNotification: "deadletter.notification",
   deadLetterIntake: "deadletter.intake",
@@ -19,6 +22,8 @@ export interface TopicSpec {
 export const topicSpecs: TopicSpec[] = [
   { name: Topics.grievancesInternal, partitions: 6, personalData: true },
   { name: Topics.casesInternal, partitions: 6, personalData: true },
+  { name: Topics.grievancesPublic, partitions: 6, personalData: false },
+  { name: Topics.casesPublic, partitions: 6, personalData: false },
   { name: Topics.deadLetterTriage, partitions: 1, personalData: true },
   { name: Topics.deadLetterNotification, partitions: 1, personalData: true },
   { name: Topics.deadLetterIntake, partitions: 1, personalData: true },

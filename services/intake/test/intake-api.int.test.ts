@@ -55,7 +55,7 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
 }
 
 async function stored(): Promise<{ grievances: number; outbox: number }> {
-  const { rows } = await db.query<{ g: string; o: string }>("SELECT (SELECT count(*) FROM intake.grievances) AS g, (SELECT count(*) FROM intake.outbox) AS o");
+  const { rows } = await db.query<{ g: string; o: string }>("SELECT (SELECT count(*) FROM intake.grievances) AS g, (SELECT count(*) FROM intake.outbox WHERE topic LIKE '%grievances.internal') AS o");
   return { grievances: Number(rows[0]!.g), outbox: Number(rows[0]!.o) };
 }
 
@@ -79,8 +79,11 @@ describe("POST /v1/grievances", () => {
     const { rows } = await db.query("SELECT complainant_phone, phone_hash FROM intake.grievances WHERE id = $1", [body.id]);
     expect(rows[0].complainant_phone).toBe("+8613800138000");
     expect(rows[0].phone_hash).toMatch(/^[0-9a-f]{64}$/);
-    const outbox = await db.query("SELECT topic, message_key FROM intake.outbox WHERE message_key = $1", [body.id]);
-    expect(outbox.rows).toEqual([{ topic: `${env.topicPrefix}grievances.internal`, message_key: body.id }]);
+    const outbox = await db.query("SELECT topic, message_key FROM intake.outbox WHERE message_key = $1 ORDER BY id", [body.id]);
+    expect(outbox.rows).toEqual([
+      { topic: `${env.topicPrefix}grievances.internal`, message_key: body.id },
+      { topic: `${env.topicPrefix}grievances.public`, message_key: body.id },
+    ]);
   });
 
   it("records an anonymous grievance without a complainant", async () => {

@@ -53,14 +53,14 @@ describe("outbox relay with the broker stopped and restarted", () => {
       expect(r.status).toBe(202);
       ids.push(r.id!);
     }
-    expect(await unsent()).toBe(20);
+    expect(await unsent()).toBe(40); // each grievance: the internal event and its public counterpart
     const ready = await fetch(`${intake.url}/health/ready`);
     expect(ready.status).toBe(503);
     const detail = (await ready.json()) as { checks: { name: string; ok: boolean; unsent?: number }[] };
     expect(detail.checks.find((c) => c.name === "kafka")?.ok).toBe(false);
-    expect(detail.checks.find((c) => c.name === "outbox")).toMatchObject({ ok: true, unsent: 20 });
+    expect(detail.checks.find((c) => c.name === "outbox")).toMatchObject({ ok: true, unsent: 40 });
     const metrics = await (await fetch(`${intake.url}/metrics`)).text();
-    expect(metrics).toMatch(/^outbox_unsent_events\{service="intake"\} 20$/m);
+    expect(metrics).toMatch(/^outbox_unsent_events\{service="intake"\} 40$/m);
 
     await broker.start();
     await eventually(async () => ((await unsent()) === 0 ? true : undefined), 60_000, "the waiting rows to be published");
