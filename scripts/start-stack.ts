@@ -5,6 +5,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { startEmbeddedPostgres } from "./embedded-postgres";
+import { demoCaseworkers, demoTeams, seedDemo } from "./demo-seed";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -97,10 +98,14 @@ try {
     startService(name, { ...env, PORT: port });
     await waitReady(name, `http://127.0.0.1:${port}`);
   }
+  await seedDemo(`http://127.0.0.1:${ports.triage}`);
+  say(`demo data: ${demoTeams.length} teams and ${demoCaseworkers.length} caseworkers in division 440402 (Xiangzhou)`);
   say("ready:");
   say(`  intake        http://127.0.0.1:${ports.intake}   (POST /v1/grievances)`);
-  say(`  triage        http://127.0.0.1:${ports.triage}`);
+  say(`  triage        http://127.0.0.1:${ports.triage}   (GET /v1/tasks)`);
   say(`  notification  http://127.0.0.1:${ports.notification}`);
+  say(`  API docs      http://127.0.0.1:${ports.intake}/docs  http://127.0.0.1:${ports.triage}/docs`);
+  say("  tokens        pnpm --silent dev-token --role operator --sub op-1");
   say(`  kafka         ${brokers}`);
   say(`  postgres      ${databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
   say("Ctrl-C stops everything this command started.");

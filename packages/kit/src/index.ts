@@ -13,3 +13,4 @@ export * from "./service";
 export * from "./auth";
 export * from "./docs";
 export * from "./metrics";
+export * from "./replay";

@@ -58,18 +58,20 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   log.info({ port }, `${def.name} listening`);
+  let stopping: Promise<void> | undefined;
   return {
     name: def.name,
     app,
     runtime: rt,
     url: `http://${config.HOST}:${port}`,
-    stop: async () => {
-      // Stop taking requests first, then hand back partitions, then flush the outbox and close.
-      await app.close();
-      await Promise.allSettled(background.map((b) => b.stop()));
-      await Promise.allSettled(consumers.map((c) => c.stop()));
-      await rt.close();
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        // Stop taking requests first, then hand back partitions, then flush the outbox and close.
+        await app.close();
+        await Promise.allSettled(background.map((b) => b.stop()));
+        await Promise.allSettled(consumers.map((c) => c.stop()));
+        await rt.close();
+      })()),
   };
 }
 

@@ -51,3 +51,42 @@ export function toWire(event: CaseEvent, after: OpenedCase, extra: { alertSuperv
       return { type: "case.deadline_breached.v1", data: { ...base, ...facts, deadline: event.deadline, dueAt: iso(event.dueAt), team: event.team, caseworkerId: after.caseworkerId } };
   }
 }
+
+/** A contract event back into the decider's event, for rebuilding the projection from the topic. */
+export function fromWire(type: string, data: Record<string, unknown>): CaseEvent | undefined {
+  // The data was validated against the contract schema of its type when it was decoded.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const d = data as Record<string, any>;
+  const date = (v: unknown) => new Date(v as string);
+  const meta = { occurredAt: date(d.occurredAt), actor: d.actor };
+  const dueDates = () => ({ acknowledgeBy: date(d.acknowledgeBy), resolveBy: date(d.resolveBy) });
+  switch (type) {
+    case "grievance.triaged.v1":
+      return { type: "grievance.triaged", ...meta, category: d.category, urgency: d.urgency, signals: d.signals, rulesetVersion: d.rulesetVersion };
+    case "case.assigned.v1":
+      return { type: "case.assigned", ...meta, team: d.team, caseworkerId: d.caseworkerId, dueDates: dueDates(), reason: d.reason };
+    case "case.queued.v1":
+      return { type: "case.queued", ...meta, team: d.team, reason: d.reason };
+    case "case.accepted.v1":
+      return { type: "case.accepted", ...meta, caseworkerId: d.caseworkerId };
+    case "case.note_added.v1":
+      return { type: "case.note_added", ...meta, text: d.text };
+    case "case.mediation_scheduled.v1":
+      return { type: "case.mediation_scheduled", ...meta, at: date(d.at), place: d.place };
+    case "case.resolved.v1":
+      return { type: "case.resolved", ...meta, outcome: d.outcome, summary: d.summary };
+    case "case.escalated.v1":
+      return { type: "case.escalated", ...meta, fromTeam: d.fromTeam, toTeam: d.toTeam, reason: d.reason };
+    case "case.reassigned.v1":
+      return { type: "case.reassigned", ...meta, team: d.team, fromCaseworkerId: d.fromCaseworkerId, toCaseworkerId: d.toCaseworkerId, dueDates: dueDates(), reason: d.reason };
+    case "case.reopened.v1":
+      return { type: "case.reopened", ...meta, team: d.team, caseworkerId: d.caseworkerId, dueDates: dueDates(), reason: d.reason };
+    case "case.closed.v1":
+      return { type: "case.closed", ...meta };
+    case "case.deadline_breached.v1":
+      return { type: "case.deadline_breached", ...meta, deadline: d.deadline, dueAt: date(d.dueAt), team: d.team };
+    default:
+      // case.opened needs the grievance's language and is rebuilt from both topics; others change no case state.
+      return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+// Reads topics from the beginning (or from a timestamp) up to where they end now, for
+// rebuilding a projection. Refuses while the service's consumer group is active, since a
+// rebuild and a live consumer writing the same tables would race.
+import type { Kafka, KafkaMessage } from "kafkajs";
+import { decodeEvent, PoisonMessageError, type DecodedEvent } from "./envelope";
+import type { Logger } from "./logger";
+
+export interface ReplayOptions {
+  kafka: Kafka;
+  topics: string[];
+  /** Replay from this instant; from the beginning when absent. */
+  from?: Date;
+  /** The live consumer group that must be stopped first. */
+  liveGroupId: string;
+  logger: Logger;
+  onBatch: (events: { event: DecodedEvent; topic: string; partition: number; offset: string }[]) => Promise<void>;
+}
+
+export class ServiceStillRunningError extends Error {
+  override name = "ServiceStillRunningError";
+}
+
+export async function replayTopics(opts: ReplayOptions): Promise<{ events: number; skipped: number }> {
+  const admin = opts.kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, bigint>();
+  const starts = new Map<string, string>();
+  try {
+    const { groups } = await admin.describeGroups([opts.liveGroupId]);
+    const live = groups[0];
+    if (live && live.members.length > 0) {
+      throw new ServiceStillRunningError(`consumer group ${opts.liveGroupId} has ${live.members.length} active member(s): stop the service before rebuilding`);
+    }
+    for (const topic of opts.topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+      if (opts.from) {
+        for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, opts.from.getTime())) starts.set(`${topic}:${p.partition}`, p.offset);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const pending = new Set([...ends].filter(([key, high]) => high > BigInt(starts.get(key) ?? "0")).map(([key]) => key));
+  if (pending.size === 0) return { events: 0, skipped: 0 };
+
+  const groupId = `${opts.liveGroupId}-rebuild-${Date.now()}`;
+  const consumer = opts.kafka.consumer({ groupId, maxWaitTimeInMs: 200, maxBytes: 16 * 1024 * 1024, retry: { retries: 3 } });
+  let events = 0;
+  let skipped = 0;
+  let finish: () => void;
+  let fail: (err: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+  await consumer.connect();
+  await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    for (const [key, offset] of starts) {
+      const [topic, partition] = splitKey(key);
+      consumer.seek({ topic, partition, offset });
+    }
+  });
+  void consumer
+    .run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        const key = `${batch.topic}:${batch.partition}`;
+        const high = ends.get(key) ?? 0n;
+        const decoded: { event: DecodedEvent; topic: string; partition: number; offset: string }[] = [];
+        for (const m of batch.messages as KafkaMessage[]) {
+          if (BigInt(m.offset) >= high) break;
+          try {
+            decoded.push({ event: decodeEvent(m), topic: batch.topic, partition: batch.partition, offset: m.offset });
+          } catch (err) {
+            if (!(err instanceof PoisonMessageError)) throw err;
+            skipped++;
+          }
+        }
+        if (decoded.length > 0) await opts.onBatch(decoded);
+        events += decoded.length;
+        const last = batch.messages[batch.messages.length - 1];
+        if (last && BigInt(last.offset) + 1n >= high) pending.delete(key);
+        if (pending.size === 0) finish();
+      },
+    })
+    .catch((err: Error) => fail(err));
+  try {
+    await done;
+  } finally {
+    await consumer.disconnect();
+    // The rebuild's group committed nothing; remove it so it does not linger in the cluster.
+    const cleanup = opts.kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteGroups([groupId]).catch(() => undefined);
+    await cleanup.disconnect();
+  }
+  return { events, skipped };
+}
+
+function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf(":");
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}
