@@ -1,10 +1,11 @@
-// Triage's case projection rebuilt from the topics equals the one built live, row for row.
+// Projections rebuilt from the topics equal the ones built live, row for row.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { createKafka, createPool, loadConfig, ServiceStillRunningError, type RunningService } from "@grievance-hub/kit";
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
 import { rebuildTriage } from "../services/triage/src/rebuild";
+import { rebuildIntake } from "../services/intake/src/rebuild";
 import { createTestEnv, eventually, tokenFor, type TestEnv } from "./support";
 
 let env: TestEnv;
@@ -18,11 +19,13 @@ const tables = {
   case_timeline: "SELECT * FROM triage.case_timeline ORDER BY event_id",
   case_links: "SELECT * FROM triage.case_links ORDER BY case_id, grievance_id, kind",
   deadline_reminders: "SELECT * FROM triage.deadline_reminders ORDER BY case_id, deadline, due_at",
+  intake_timeline: "SELECT * FROM intake.timeline ORDER BY event_id",
+  intake_status: "SELECT id, status, status_changed_at, handling_level FROM intake.grievances ORDER BY id",
 };
 
-async function snapshot(): Promise<Record<string, unknown[]>> {
+async function snapshot(service: "triage" | "intake"): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const [name, sql] of Object.entries(tables)) out[name] = (await db.query(sql)).rows;
+  for (const [name, sql] of Object.entries(tables)) if (sql.includes(`FROM ${service}.`)) out[name] = (await db.query(sql)).rows;
   return out;
 }
 
@@ -50,7 +53,7 @@ afterAll(async () => {
   await env?.drop();
 });
 
-describe("rebuilding triage's projection from the topics", () => {
+describe("rebuilding the projections from the topics", () => {
   it("gives the same rows as the live projection after a realistic run", async () => {
     const admin = { "content-type": "application/json", authorization: `Bearer ${await tokenFor("admin")}` };
     const put = (path: string, body: object) => fetch(`${triage.url}${path}`, { method: "PUT", headers: admin, body: JSON.stringify(body) });
@@ -91,7 +94,7 @@ describe("rebuilding triage's projection from the topics", () => {
     // A day later: the deadlines of what nobody acknowledged have passed.
     await triage.scheduler.tick(new Date(Date.now() + 26 * 3600_000));
 
-    const live = await snapshot();
+    const live = await snapshot("triage");
     expect(live.cases!.length).toBeGreaterThan(3);
     expect(live.case_links!.length).toBeGreaterThan(0);
     expect((live.case_timeline as { type: string }[]).map((t) => t.type)).toEqual(expect.arrayContaining(["case.opened", "grievance.triaged", "case.assigned", "case.accepted", "case.note_added", "case.resolved", "case.deadline_breached"]));
@@ -113,11 +116,32 @@ describe("rebuilding triage's projection from the topics", () => {
 
       const result = await rebuild();
       expect(result.events).toBeGreaterThan(ids.length);
-      expect(await snapshot()).toEqual(live);
+      expect(await snapshot("triage")).toEqual(live);
 
       // From a timestamp: nothing new since the run, so nothing changes either.
       await rebuildTriage({ pool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "triage", logger: env.logger, from: new Date(Date.now() - 3600_000) });
-      expect(await snapshot()).toEqual(live);
+      expect(await snapshot("triage")).toEqual(live);
+
+      // intake's status and timeline, from triage's case events.
+      await eventually(async () => ((await db.query("SELECT count(*)::int AS n FROM intake.timeline")).rows[0].n > 0 ? true : undefined), 20_000, "intake to follow the cases");
+      await new Promise((r) => setTimeout(r, 1500));
+      const liveIntake = await snapshot("intake");
+      const intakePool = createPool({ databaseUrl: env.databaseUrl, size: 2, connectTimeoutMs: 5000, schema: "intake", logger: env.logger });
+      try {
+        await intake.stop();
+        await eventually(async () => {
+          const admin = kafka.admin();
+          await admin.connect();
+          const { groups } = await admin.describeGroups([env.topicPrefix + "intake"]);
+          await admin.disconnect();
+          return groups[0]?.members.length === 0 ? true : undefined;
+        }, 30_000, "intake's consumer group to empty");
+        const result = await rebuildIntake({ pool: intakePool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "intake", logger: env.logger });
+        expect(result.events).toBeGreaterThan(0);
+        expect(await snapshot("intake")).toEqual(liveIntake);
+      } finally {
+        await intakePool.end();
+      }
     } finally {
       await pool.end();
     }
