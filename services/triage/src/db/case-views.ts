@@ -49,14 +49,19 @@ const toTask = (r: Row): Task => ({
 });
 
 export async function listTasks(pool: Pool, p: Principal, filter: { status?: string | undefined; urgency?: string | undefined; limit: number }): Promise<Task[]> {
-  const scope =
-    p.role === "admin" ? "TRUE" : p.role === "supervisor" ? "team_id = $4" : "(caseworker_id = $5 OR ($4::text IS NOT NULL AND team_id = $4 AND caseworker_id IS NULL))";
+  // Each scope is given only the parameters it names: Postgres refuses a statement bound with more.
+  const [scope, scopeParams]: [string, unknown[]] =
+    p.role === "admin"
+      ? ["TRUE", []]
+      : p.role === "supervisor"
+        ? ["team_id = $4", [p.team ?? null]]
+        : ["(caseworker_id = $5 OR ($4::text IS NOT NULL AND team_id = $4 AND caseworker_id IS NULL))", [p.team ?? null, p.sub]];
   const { rows } = await pool.query<Row>(
     `SELECT id, tracking_code, status, category, urgency, division_code, team_id, caseworker_id, acknowledge_by, resolve_by, received_at, version
      FROM cases WHERE state IS NOT NULL AND ${scope} AND ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR urgency = $2)
      ORDER BY CASE WHEN acknowledged THEN resolve_by ELSE acknowledge_by END NULLS LAST, urgency, received_at
      LIMIT $3`,
-    [filter.status ?? null, filter.urgency ?? null, filter.limit, p.team ?? null, p.sub],
+    [filter.status ?? null, filter.urgency ?? null, filter.limit, ...scopeParams],
   );
   return rows.map(toTask);
 }

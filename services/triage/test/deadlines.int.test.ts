@@ -1,0 +1,208 @@
+// Deadlines with two triage replicas on one database and one set of topics: each missed
+// deadline is recorded and escalated exactly once, and each reminder goes out once, however
+// many scheduler scans run at the same time. Time is driven through tick(now); the background
+// scan is set far apart so it does not interfere.
+import { randomBytes, randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
+import pg from "pg";
+import { decodeEvent, encodeEvent, loadConfig, type DecodedEvent } from "@grievance-hub/kit";
+import { Topics, type EventData, type EventTypeName, type GrievanceReceivedV1 } from "@grievance-hub/schema";
+import { TriageConfig, startTriage } from "@grievance-hub/triage";
+import { createTestEnv, eventually, tokenFor, type TestEnv } from "../../../test/support";
+
+type Triage = Awaited<ReturnType<typeof startTriage>>;
+
+let env: TestEnv;
+let replicas: Triage[] = [];
+let db: pg.Pool;
+let producer: Producer;
+let reader: Consumer;
+let admin: string;
+const published: { key: string; event: DecodedEvent }[] = [];
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** When every grievance of this file was received; the P3 policy makes them due for acknowledgement a day later. */
+const received = new Date(Math.floor(Date.now() / 1000) * 1000);
+const at = (ms: number) => new Date(received.getTime() + ms);
+
+/** The grievances of the story, by the part each plays, and their cases. */
+const g: Record<"escalated" | "queuedAbove" | "accepted" | "unrouted", GrievanceReceivedV1> = {} as never;
+const caseIds: Record<keyof typeof g, string> = {} as never;
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  const config = loadConfig(TriageConfig, { ...env.env, DEADLINE_SCAN_INTERVAL_MS: "3600000", DEADLINE_LEAD_TIME_MINUTES: "60" });
+  replicas = [await startTriage(config, env.logger), await startTriage(config, env.logger)];
+  db = new pg.Pool({ connectionString: env.databaseUrl });
+  const kafka = new Kafka({ clientId: "triage-deadlines-test", brokers: env.kafkaBrokers.split(","), logLevel: logLevel.NOTHING });
+  producer = kafka.producer();
+  await producer.connect();
+  reader = kafka.consumer({ groupId: `${env.topicPrefix}reader`, maxWaitTimeInMs: 100 });
+  await reader.connect();
+  await reader.subscribe({ topic: env.topicPrefix + Topics.casesInternal, fromBeginning: true });
+  await reader.run({ eachMessage: async ({ message }) => void published.push({ key: message.key!.toString(), event: decodeEvent(message) }) });
+
+  admin = await tokenFor("admin", "admin-1");
+  await put("teams/xz-community", { name: "Xiangzhou community", level: "community", divisionPrefix: "440402001", categories: ["neighbour", "labour"] });
+  await put("teams/xz-street", { name: "Xiangzhou street", level: "street", divisionPrefix: "440402", categories: ["neighbour", "labour"] });
+  await put("caseworkers/cw-c", { teamId: "xz-community", name: "Chen", categories: ["neighbour", "labour"], languages: ["zh"], capacity: 50 });
+  // Nobody at the street level handles wages: an escalated wage dispute waits in the street queue.
+  await put("caseworkers/cw-s", { teamId: "xz-street", name: "Song", categories: ["neighbour"], languages: ["zh"], capacity: 50 });
+
+  g.escalated = await receive(grievance("楼上邻居每天半夜装修，电钻声吵得人睡不着", "440402001001"));
+  g.queuedAbove = await receive(grievance("老板拖欠我三个月工资不给", "440402001002"));
+  g.accepted = await receive(grievance("隔壁邻居家的狗整夜叫，沟通过也没有用", "440402001003"));
+  g.unrouted = await receive(grievance("对门邻居把杂物堆在楼道里，出入很不方便", "450101001001"));
+  for (const k of Object.keys(g) as (keyof typeof g)[]) {
+    caseIds[k] = (await db.query<{ id: string }>("SELECT id FROM triage.cases WHERE grievance_id = $1", [g[k].grievanceId])).rows[0]!.id;
+  }
+  const accept = await fetch(`${replicas[0]!.url}/v1/cases/${caseIds.accepted}/accept`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor("caseworker", "cw-c", { team: "xz-community" })}` },
+    body: "{}",
+  });
+  expect(accept.status).toBe(200);
+});
+
+afterAll(async () => {
+  await reader?.disconnect();
+  await producer?.disconnect();
+  await Promise.allSettled(replicas.map((r) => r.stop()));
+  await db?.end();
+  await env?.drop();
+});
+
+async function put(path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${replicas[0]!.url}/v1/admin/${path}`, { method: "PUT", headers: { "content-type": "application/json", authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
+  expect(res.status, `PUT ${path}`).toBe(200);
+}
+
+let calls = 0;
+function grievance(description: string, divisionCode: string): GrievanceReceivedV1 {
+  calls++;
+  return {
+    grievanceId: randomUUID(),
+    trackingCode: `DL${String(calls).padStart(6, "0")}`,
+    channel: "phone",
+    receivedAt: received.toISOString(),
+    divisionCode,
+    language: "zh",
+    description,
+    complainant: { anonymous: false, name: "Li Wei", phone: "+8613800138000", phoneHash: randomBytes(16).toString("hex"), language: "zh", consentToContact: true },
+    location: { divisionCode },
+  };
+}
+
+async function receive(grievance: GrievanceReceivedV1): Promise<GrievanceReceivedV1> {
+  const e = encodeEvent("grievance.received.v1", grievance, { source: "/grievance-hub/intake", topicPrefix: env.topicPrefix });
+  await producer.send({ topic: e.topic, messages: [{ key: e.key, value: e.value, headers: e.headers }] });
+  await eventually(async () => ((await db.query("SELECT 1 FROM triage.inbox WHERE event_id = $1", [e.eventId])).rowCount ? true : undefined), 20_000, `triage to apply ${grievance.grievanceId}`);
+  return grievance;
+}
+
+/** Every scheduler scan at once: two per replica. */
+async function scanEverywhere(now: Date): Promise<{ breaches: number; reminders: number }> {
+  const results = await Promise.all([...replicas, ...replicas].map((r) => r.scheduler.tick(now)));
+  return results.reduce((sum, r) => ({ breaches: sum.breaches + r.breaches, reminders: sum.reminders + r.reminders }), { breaches: 0, reminders: 0 });
+}
+
+/** What triage has committed to announce about a grievance (the outbox holds exactly what the relay publishes). */
+async function announced<T extends EventTypeName>(key: keyof typeof g, type: T): Promise<EventData<T>[]> {
+  const { rows } = await db.query<{ payload: string }>(
+    "SELECT payload FROM triage.outbox WHERE message_key = $1 AND topic = $2 AND headers->>'ce_type' = $3 ORDER BY id",
+    [g[key].grievanceId, env.topicPrefix + Topics.casesInternal, type],
+  );
+  return rows.map((r) => JSON.parse(r.payload) as EventData<T>);
+}
+
+async function view(key: keyof typeof g): Promise<Record<string, unknown>> {
+  const res = await fetch(`${replicas[1]!.url}/v1/cases/${caseIds[key]}`, { headers: { authorization: `Bearer ${admin}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+describe("deadline reminders", () => {
+  it("reminds the caseworker once, half an hour before acknowledgement is due, however many scans run", async () => {
+    const result = await scanEverywhere(at(DAY - 30 * MINUTE));
+    expect(result.reminders).toBe(2);
+    expect((await replicas[0]!.scheduler.tick(at(DAY - 10 * MINUTE))).reminders).toBe(0);
+
+    const reminders = await announced("escalated", "case.deadline_approaching.v1");
+    expect(reminders).toEqual([expect.objectContaining({ deadline: "acknowledge", dueAt: at(DAY).toISOString(), caseworkerId: "cw-c", team: { id: "xz-community", level: "community" }, urgency: "P3" })]);
+    expect(await announced("queuedAbove", "case.deadline_approaching.v1")).toHaveLength(1);
+    expect(await announced("accepted", "case.deadline_approaching.v1")).toEqual([]);
+    expect(await announced("unrouted", "case.deadline_approaching.v1")).toEqual([]);
+  });
+
+  it("publishes the reminder on cases.internal", async () => {
+    await eventually(async () => (published.some((m) => m.key === g.escalated.grievanceId && m.event.type === "case.deadline_approaching.v1") ? true : undefined), 20_000, "the reminder on the topic");
+  });
+});
+
+describe("a missed acknowledgement deadline", () => {
+  let result: { breaches: number };
+
+  beforeAll(async () => {
+    result = await scanEverywhere(at(DAY + HOUR));
+  });
+
+  it("is recorded once per case across all replicas' scans", async () => {
+    expect(result.breaches).toBe(3);
+    for (const key of ["escalated", "queuedAbove", "unrouted"] as const) {
+      expect(await announced(key, "case.deadline_breached.v1"), key).toEqual([expect.objectContaining({ deadline: "acknowledge", dueAt: at(DAY).toISOString() })]);
+    }
+    expect(await announced("accepted", "case.deadline_breached.v1")).toEqual([]);
+  });
+
+  it("escalates the case once to the street team and assigns it to someone free there, keeping the complainant's due dates", async () => {
+    const [breach] = await announced("escalated", "case.deadline_breached.v1");
+    expect(breach).toMatchObject({ team: { id: "xz-community", level: "community" }, caseworkerId: "cw-c" });
+    expect(await announced("escalated", "case.escalated.v1")).toEqual([
+      expect.objectContaining({ fromTeam: { id: "xz-community", level: "community" }, toTeam: { id: "xz-street", level: "street" }, actor: { id: "deadline-scheduler", role: "system" } }),
+    ]);
+    const assignments = await announced("escalated", "case.assigned.v1");
+    expect(assignments.map((a) => a.caseworkerId)).toEqual(["cw-c", "cw-s"]);
+    expect(assignments[1]).toMatchObject({ team: { id: "xz-street", level: "street" }, acknowledgeBy: at(DAY).toISOString(), alertSupervisor: true });
+    expect(await view("escalated")).toMatchObject({ status: "assigned", teamId: "xz-street", caseworkerId: "cw-s", breached: { acknowledge: true, resolve: false } });
+  });
+
+  it("leaves the escalated case in the street team's queue when nobody there handles its category", async () => {
+    expect(await announced("queuedAbove", "case.escalated.v1")).toHaveLength(1);
+    expect(await announced("queuedAbove", "case.assigned.v1")).toHaveLength(1);
+    expect(await view("queuedAbove")).toMatchObject({ status: "queued", teamId: "xz-street", caseworkerId: null });
+  });
+
+  it("records the breach of a case no team covers without escalating it", async () => {
+    expect(await announced("unrouted", "case.deadline_breached.v1")).toEqual([expect.objectContaining({ team: null, caseworkerId: null })]);
+    expect(await announced("unrouted", "case.escalated.v1")).toEqual([]);
+    expect(await view("unrouted")).toMatchObject({ status: "triaged", teamId: null, breached: { acknowledge: true, resolve: false } });
+  });
+
+  it("does nothing more on later scans", async () => {
+    expect(await scanEverywhere(at(DAY + 2 * HOUR))).toEqual({ breaches: 0, reminders: 0 });
+    expect(await announced("escalated", "case.deadline_breached.v1")).toHaveLength(1);
+    expect(await announced("escalated", "case.escalated.v1")).toHaveLength(1);
+  });
+
+  it("publishes each of these facts once on cases.internal", async () => {
+    const about = () => published.filter((m) => m.key === g.escalated.grievanceId).map((m) => m.event.type);
+    await eventually(async () => (about().filter((t) => t === "case.assigned.v1").length === 2 ? true : undefined), 20_000, "the second assignment on the topic");
+    expect(about().filter((t) => t === "case.deadline_breached.v1")).toHaveLength(1);
+    expect(about().filter((t) => t === "case.escalated.v1")).toHaveLength(1);
+  });
+});
+
+describe("a missed resolution deadline at the top covering level", () => {
+  it("is recorded once and, with no team above, escalates nowhere", async () => {
+    await scanEverywhere(at(15 * DAY + HOUR));
+    expect((await announced("escalated", "case.deadline_breached.v1")).map((b) => b.deadline)).toEqual(["acknowledge", "resolve"]);
+    expect(await announced("escalated", "case.escalated.v1")).toHaveLength(1);
+    expect(await view("escalated")).toMatchObject({ status: "assigned", teamId: "xz-street", caseworkerId: "cw-s", breached: { acknowledge: true, resolve: true } });
+    // The accepted case was acknowledged in time but not resolved: its resolve deadline still runs, at community level.
+    expect((await announced("accepted", "case.deadline_breached.v1")).map((b) => b.deadline)).toEqual(["resolve"]);
+    expect(await announced("accepted", "case.escalated.v1")).toHaveLength(1);
+  });
+});
