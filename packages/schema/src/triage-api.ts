@@ -64,6 +64,8 @@ export const CaseActionBodies = {
   resolve: z.object({ outcome: ResolutionOutcome, summary: z.string().trim().min(1).max(10_000) }).strict(),
   escalate: z.object({ reason: Reason }).strict(),
   reassign: z.object({ toCaseworkerId: z.string().min(1).max(100), reason: Reason }).strict(),
+  /** a supervisor gives a case waiting in the team queue to a caseworker of the team */
+  assign: z.object({ caseworkerId: z.string().min(1).max(100), reason: Reason }).strict(),
   reopen: z.object({ reason: Reason }).strict(),
   close: z.object({}).strict(),
 } as const;

@@ -65,7 +65,7 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
   const seen = new Set((await client.query<{ event_id: string }>("SELECT event_id FROM case_timeline WHERE event_id = ANY($1::uuid[])", [events.map((e) => e.id)])).rows.map((r) => r.event_id));
   const states = new Map<string, OpenedCase>();
   const created = new Map<string, Extras>();
-  const timeline: { caseId: string; eventId: string; event: CaseEvent }[] = [];
+  const timeline: { caseId: string; eventId: string; event: CaseEvent; version: number }[] = [];
   const links: (() => Promise<unknown>)[] = [];
   const stateOf = async (caseId: string) => states.get(caseId) ?? (await loadCase(client, caseId, true));
 
@@ -83,7 +83,7 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
       };
       states.set(caseId, evolve(initialState, opened) as OpenedCase);
       created.set(caseId, g);
-      timeline.push({ caseId, eventId: e.id, event: opened });
+      timeline.push({ caseId, eventId: e.id, event: opened, version: 1 });
       continue;
     }
     if (e.type === "grievance.linked.v1") {
@@ -98,14 +98,15 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
     if (!event) continue;
     const state = await stateOf(caseId);
     if (!state) throw new Error(`${e.type} ${e.id} for case ${caseId}, which was never opened`);
-    states.set(caseId, evolve(state, event) as OpenedCase);
-    timeline.push({ caseId, eventId: e.id, event });
+    const after = evolve(state, event) as OpenedCase;
+    states.set(caseId, after);
+    timeline.push({ caseId, eventId: e.id, event, version: after.version });
   }
   for (const [caseId, state] of states) {
     const extras = created.get(caseId);
     await saveCase(client, state, extras ? { phoneHash: extras.phone_hash, description: extras.description } : {});
   }
-  for (const t of timeline) await appendTimeline(client, t.caseId, t.eventId, t.event);
+  for (const t of timeline) await appendTimeline(client, t.caseId, t.eventId, t.event, t.version);
   for (const link of links) await link();
 }
 

@@ -243,11 +243,12 @@ describe("one case through its lifecycle", () => {
 });
 
 describe("escalation by hand", () => {
-  it("moves the case to the street team's queue when the assignee escalates it", async () => {
+  it("moves the case to the street team and gives it to someone free there when the assignee escalates it", async () => {
     expect(await read(escalated)).toMatchObject({ caseworkerId: "cw-b", teamId: "xz-community" });
     const view = await done(await act(escalated, "escalate", tokens.cwB, { reason: "The dog owner refuses to talk to us." }));
-    expect(view).toMatchObject({ status: "queued", teamId: "xz-street", caseworkerId: null });
-    expect(view.timeline.at(-1)).toMatchObject({ type: "case.escalated", facts: { fromTeam: { id: "xz-community", level: "community" }, toTeam: { id: "xz-street", level: "street" } } });
+    expect(view).toMatchObject({ status: "assigned", teamId: "xz-street", caseworkerId: "cw-street" });
+    expect(view.timeline.at(-2)).toMatchObject({ type: "case.escalated", actor: { id: "cw-b", role: "caseworker" }, facts: { fromTeam: { id: "xz-community", level: "community" }, toTeam: { id: "xz-street", level: "street" } } });
+    expect(view.timeline.at(-1)).toMatchObject({ type: "case.assigned", actor: { role: "system" }, facts: { caseworkerId: "cw-street" } });
   });
 
   it("refuses with 409 when there is no team above, and hides the case from its former team", async () => {
@@ -255,6 +256,23 @@ describe("escalation by hand", () => {
     expect(problem.detail).toMatch(/no team above/);
     await refused(escalated, 404, () => act(escalated, "escalate", tokens.supCommunity, { reason: "again" }));
     await refused(escalated, 404, () => act(escalated, "notes", tokens.cwB, { text: "still mine?" }));
+  });
+});
+
+describe("the team queue", () => {
+  it("waits in the queue above when nobody there is free, until the team's supervisor gives it to someone", async () => {
+    const queued = await receive("对门邻居把杂物堆在楼道里，说了几次都不清理", "440402001003");
+    await put("caseworkers/cw-street", { categories: ["neighbour"], languages: ["zh"], capacity: 10, teamId: "xz-street", name: "Shi", active: false });
+    const owner = (await read(queued)).caseworkerId!;
+    const ownerToken = owner === "cw-a" ? tokens.cwA : tokens.cwB;
+    expect(await done(await act(queued, "escalate", ownerToken, { reason: "Needs the street office." }))).toMatchObject({ status: "queued", teamId: "xz-street", caseworkerId: null });
+
+    await put("caseworkers/cw-street-2", { categories: ["neighbour"], languages: ["zh"], capacity: 10, teamId: "xz-street", name: "Shi Er" });
+    await refused(queued, 403, () => act(queued, "assign", tokens.cwStreet, { caseworkerId: "cw-street-2", reason: "taking it" }));
+    await refused(queued, 422, () => act(queued, "assign", tokens.supStreet, { caseworkerId: "cw-street", reason: "inactive" }));
+    const view = await done(await act(queued, "assign", tokens.supStreet, { caseworkerId: "cw-street-2", reason: "Shi Er knows the building" }));
+    expect(view).toMatchObject({ status: "assigned", teamId: "xz-street", caseworkerId: "cw-street-2" });
+    expect(view.timeline.at(-1)).toMatchObject({ type: "case.assigned", actor: { id: "sup-street", role: "supervisor" } });
   });
 });
 

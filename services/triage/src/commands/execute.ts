@@ -32,7 +32,7 @@ export async function execute(
   for (const { event, after } of applied) {
     const wire = toWire(event, after, { alertSupervisor: opts.alertSupervisor ?? false });
     const eventId = await enqueueEvent(client, outbox, wire.type, wire.data as never, { time: event.occurredAt });
-    await appendTimeline(client, after.caseId, eventId, event);
+    await appendTimeline(client, after.caseId, eventId, event, after.version);
   }
   return { ok: true, state };
 }

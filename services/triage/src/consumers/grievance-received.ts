@@ -34,6 +34,9 @@ const system: DecisionContext["actor"] = { id: "triage", role: "system" };
 export function onGrievanceReceived(rt: ServiceRuntime, rules: TriageRules): EventHandler {
   return async (client, event) => {
     const g = event.data as GrievanceReceivedV1;
+    // The same grievance under another event id (a replay by hand) must not touch its case again.
+    const known = await client.query("SELECT 1 FROM cases WHERE id = $1 UNION ALL SELECT 1 FROM case_links WHERE grievance_id = $2 AND kind = 'repeat'", [caseIdFor(g.grievanceId), g.grievanceId]);
+    if ((known.rowCount ?? 0) > 0) return;
     const now = new Date();
     const classification = classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset);
     const phoneHash = g.complainant.anonymous ? null : g.complainant.phoneHash;

@@ -81,7 +81,7 @@ export async function findCaseView(pool: Pool, caseId: string, p: Principal): Pr
       [caseId],
     ),
     pool.query<{ type: string; actor_id: string; actor_role: string; at: Date; facts: Record<string, unknown> }>(
-      "SELECT type, actor_id, actor_role, at, facts FROM case_timeline WHERE case_id = $1 ORDER BY at, event_id",
+      "SELECT type, actor_id, actor_role, at, facts FROM case_timeline WHERE case_id = $1 ORDER BY version, at",
       [caseId],
     ),
   ]);

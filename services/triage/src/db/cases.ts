@@ -54,10 +54,11 @@ export async function saveCase(client: PoolClient, state: OpenedCase, extras: Ca
   );
 }
 
-export async function appendTimeline(client: PoolClient, caseId: string, eventId: string, event: CaseEvent): Promise<void> {
+/** `version` is the case's version after the event: it orders events that share a timestamp. */
+export async function appendTimeline(client: PoolClient, caseId: string, eventId: string, event: CaseEvent, version: number): Promise<void> {
   const { type, occurredAt, actor, ...facts } = event;
   await client.query(
-    `INSERT INTO case_timeline (event_id, case_id, type, actor_id, actor_role, at, facts) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (event_id) DO NOTHING`,
-    [eventId, caseId, type, actor.id, actor.role, occurredAt, JSON.stringify(facts)],
+    `INSERT INTO case_timeline (event_id, case_id, type, actor_id, actor_role, at, facts, version) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id) DO NOTHING`,
+    [eventId, caseId, type, actor.id, actor.role, occurredAt, JSON.stringify(facts), version],
   );
 }

@@ -7,11 +7,11 @@ import { CaseActionBodies, CaseStatusName, CaseView, TaskView, Urgency } from "@
 import { z } from "zod";
 import type { CaseCommand, DecisionContext, OpenedCase, Refusal } from "../domain/case-lifecycle";
 import { computeDueDates, type DeadlinePolicy } from "../domain/deadlines";
-import { nextLevelTeam } from "../domain/routing";
 import { loadCase } from "../db/cases";
 import { findCaseView, listTasks, visibleTo } from "../db/case-views";
-import { listCaseworkers, teamsCovering } from "../db/directory";
+import { listCaseworkers } from "../db/directory";
 import { execute } from "../commands/execute";
+import { escalationCommands } from "../commands/escalation";
 
 const refusalStatus: Record<Refusal["code"], number> = { invalid_state: 409, not_permitted: 403, invalid_command: 422 };
 const staff = ["caseworker", "supervisor", "admin"] as const;
@@ -56,17 +56,24 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
   );
 
   type Action = keyof typeof CaseActionBodies;
-  const toCommand: { [A in Action]: (body: z.infer<(typeof CaseActionBodies)[A]>, state: OpenedCase, now: Date) => Promise<CaseCommand> | CaseCommand } = {
+  // An action is the caller's command, possibly followed by the system's (escalating assigns someone above).
+  const toCommand: { [A in Action]: (body: z.infer<(typeof CaseActionBodies)[A]>, state: OpenedCase, now: Date) => Promise<CaseCommand | CaseCommand[]> | CaseCommand } = {
     accept: () => ({ type: "accept" }),
     notes: (b) => ({ type: "addNote", text: b.text }),
     mediation: (b) => ({ type: "scheduleMediation", at: new Date(b.at), ...(b.place ? { place: b.place } : {}) }),
     resolve: (b) => ({ type: "resolve", outcome: b.outcome, summary: b.summary }),
     escalate: async (b, state) => {
-      const teams = await teamsCovering(rt.pool, state.divisionCode);
-      const current = teams.find((t) => t.id === state.team?.id);
-      const up = current && state.classification ? nextLevelTeam(current, state.divisionCode, state.classification.category, teams) : null;
-      if (!up) throw new HttpProblem(409, "Conflict", "There is no team above the one holding this case for its division and category.");
-      return { type: "escalate", toTeam: up, reason: b.reason };
+      const commands = await escalationCommands(rt.pool, state, policy, b.reason);
+      if (commands.length === 0) throw new HttpProblem(409, "Conflict", "There is no team above the one holding this case for its division and category.");
+      return commands;
+    },
+    assign: async (b, state) => {
+      const members = await listCaseworkers(rt.pool, state.team?.id);
+      if (!state.team || !members.some((m) => m.id === b.caseworkerId && m.active)) {
+        throw new HttpProblem(422, "Unprocessable", "No active caseworker with this id in the case's team.", { errors: [{ field: "caseworkerId", message: "not an active member of the case's team" }] });
+      }
+      const urgency = state.classification?.urgency ?? "P3";
+      return { type: "assign", team: state.team, caseworkerId: b.caseworkerId, dueDates: state.dueDates ?? computeDueDates(urgency, state.receivedAt, policy), reason: b.reason };
     },
     reassign: async (b, state) => {
       const members = await listCaseworkers(rt.pool, state.team?.id);
@@ -105,9 +112,13 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
           if (ifMatch !== undefined && ifMatch !== "*" && ifMatch.replace(/^W\//, "").replaceAll('"', "") !== String(state.version)) {
             throw new HttpProblem(412, "Precondition failed", `The case has changed (version ${state.version}); reload it and try again.`);
           }
-          const command = await toCommand[action](req.body as never, state, now);
-          const done = await execute(client, rt.outbox, state, [command], { now, actor: actorOf(principal) });
+          const [own, ...followUps] = [await toCommand[action](req.body as never, state, now)].flat();
+          const done = await execute(client, rt.outbox, state, [own!], { now, actor: actorOf(principal) });
           if (!done.ok) throw new HttpProblem(refusalStatus[done.refusal.code], done.refusal.code === "invalid_state" ? "Conflict" : done.refusal.code === "not_permitted" ? "Forbidden" : "Unprocessable", done.refusal.message);
+          if (followUps.length > 0) {
+            const after = await execute(client, rt.outbox, done.state, followUps, { now, actor: { id: "triage", role: "system" } });
+            if (!after.ok) throw new Error(`triage refused its own follow-up: ${after.refusal.message}`);
+          }
         });
         const view = (await findCaseView(rt.pool, id, { ...principal, role: "admin" }))!;
         setEtag(reply, view.version);

@@ -4,12 +4,11 @@
 // several replicas each breach is acted on once; state lives in Postgres, so a restart
 // loses nothing.
 import { enqueueEvent, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
-import type { CaseCommand, DecisionContext, OpenedCase } from "../domain/case-lifecycle";
-import { computeDueDates, dueForBreach, nearDeadline, type DeadlinePolicy } from "../domain/deadlines";
-import { nextLevelTeam, routeToCaseworker } from "../domain/routing";
+import type { CaseCommand, DecisionContext } from "../domain/case-lifecycle";
+import { dueForBreach, nearDeadline, type DeadlinePolicy } from "../domain/deadlines";
 import { loadCase } from "../db/cases";
-import { caseworkersOf, markAssigned, teamsCovering } from "../db/directory";
 import { execute } from "../commands/execute";
+import { escalationCommands } from "../commands/escalation";
 
 const DEADLINE_STATUSES = ["triaged", "queued", "assigned", "accepted", "in_mediation"];
 const system: DecisionContext["actor"] = { id: "deadline-scheduler", role: "system" };
@@ -66,7 +65,9 @@ export class DeadlineScheduler {
         const breaches = dueForBreach(state, now, this.opts.policy);
         if (breaches.length === 0) continue;
         const commands: CaseCommand[] = breaches.map((b) => ({ type: "recordBreach", deadline: b.deadline, dueAt: b.dueAt }));
-        commands.push(...(await this.escalation(client, state, breaches.map((b) => b.deadline).join(" and "))));
+        if (["queued", "assigned", "accepted", "in_mediation"].includes(state.status)) {
+          commands.push(...(await escalationCommands(client, state, this.opts.policy, `the ${breaches.map((b) => b.deadline).join(" and ")} deadline passed at ${state.team?.level ?? "no"} level`)));
+        }
         const done = await execute(client, this.rt.outbox, state, commands, { now, actor: system }, { alertSupervisor: true });
         if (!done.ok) {
           this.rt.logger.error({ caseId: id, refusal: done.refusal }, "deadline scheduler's own decision was refused");
@@ -76,27 +77,6 @@ export class DeadlineScheduler {
       }
       return acted;
     });
-  }
-
-  /** Escalate to the next level up and give the case to someone there, when there is such a team. */
-  private async escalation(client: Parameters<typeof loadCase>[0], state: OpenedCase, missed: string): Promise<CaseCommand[]> {
-    if (!state.team || !state.classification || !["queued", "assigned", "accepted", "in_mediation"].includes(state.status)) return [];
-    const teams = await teamsCovering(client, state.divisionCode);
-    const current = teams.find((t) => t.id === state.team!.id);
-    const up = current ? nextLevelTeam(current, state.divisionCode, state.classification.category, teams) : null;
-    if (!up) return [];
-    const commands: CaseCommand[] = [{ type: "escalate", toTeam: up, reason: `the ${missed} deadline passed at ${state.team.level} level` }];
-    const routing = routeToCaseworker(
-      { divisionCode: state.divisionCode, category: state.classification.category, language: state.language, urgency: state.classification.urgency },
-      [up],
-      await caseworkersOf(client, [up.id]),
-    );
-    if (routing.kind === "caseworker") {
-      const dueDates = state.dueDates ?? computeDueDates(state.classification.urgency, state.receivedAt, this.opts.policy);
-      commands.push({ type: "assign", team: up, caseworkerId: routing.caseworker.id, dueDates, reason: routing.reasons.join("; ") });
-      await markAssigned(client, routing.caseworker.id, new Date());
-    }
-    return commands;
   }
 
   private async remind(now: Date): Promise<number> {
