@@ -37,10 +37,10 @@ export interface EncodeOptions {
 
 /** The internal event and, when its topic has one, its public counterpart (same id, no personal data). */
 export function encodeEventWithPublic<T extends EventTypeName>(type: T, data: EventData<T>, opts: EncodeOptions): EncodedEvent[] {
-  const internal = encodeEvent(type, data, opts);
+  const time = opts.time ?? new Date();
+  const internal = encodeEvent(type, data, { ...opts, time });
   const publicTopic = publicTopicOf[eventTypes[type].topic];
   if (!publicTopic) return [internal];
-  const time = opts.time ?? new Date();
   const publicEvent = toCloudEventMessage(type, toPublicData(type, data), internal.key, opts.topicPrefix + publicTopic, { ...opts, id: internal.eventId, time });
   return [internal, publicEvent];
 }

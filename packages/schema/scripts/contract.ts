@@ -251,7 +251,7 @@ export interface GeneratedContract {
   files: Map<string, string>;
   /** The snapshot of every type, written only for a type that has none yet. */
   snapshots: Map<string, PublishedSnapshot>;
-  schemas: Map<EventTypeName, EventSchemas>;
+  schemas: Map<string, EventSchemas>;
 }
 
 export function generateContract(): GeneratedContract {

@@ -10,7 +10,8 @@ import { formatJson, generateContract, schemaPath, snapshotPath, type Audience, 
 
 export const contractDir = path.resolve(import.meta.dirname, "../contract");
 
-const generatedFolders = ["json-schema", "asyncapi.yaml"];
+/** What `pnpm contract` owns and rewrites; `published/` it only adds to. */
+const generatedPaths = ["json-schema", "asyncapi.yaml"];
 
 /** Every file under `dir`, by path relative to it with / separators. */
 async function readTree(dir: string): Promise<Map<string, string>> {
@@ -34,7 +35,7 @@ async function readTree(dir: string): Promise<Map<string, string>> {
 }
 
 function isGenerated(file: string): boolean {
-  return generatedFolders.some((f) => file === f || file.startsWith(`${f}/`));
+  return generatedPaths.some((f) => file === f || file.startsWith(`${f}/`));
 }
 
 /** Generated files that are missing, differ or are left over. */
@@ -66,7 +67,7 @@ function compatibilityProblems(contract: GeneratedContract, onDisk: Map<string, 
     if (!file.startsWith("published/") || !file.endsWith(".json")) continue;
     const snapshot = JSON.parse(content) as PublishedSnapshot;
     published.add(snapshot.type);
-    const current = contract.schemas.get(snapshot.type as never);
+    const current = contract.schemas.get(snapshot.type);
     if (snapshot.retired !== undefined) {
       if (current) problems.push(`${snapshot.type}: ${file} says it is retired, but the code still defines it`);
       continue;
