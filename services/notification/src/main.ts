@@ -1,5 +1,5 @@
 import { runService } from "@grievance-hub/kit";
 import { NotificationConfig } from "./config";
-import { notification } from "./service";
+import { notificationService } from "./service";
 
-await runService(notification, NotificationConfig);
+await runService(notificationService(), NotificationConfig);

@@ -1,31 +1,94 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import { EventConsumer, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition, type ServiceRuntime } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { NotificationConfig } from "./config";
-import { onCaseOpened } from "./consumers/case-events";
+import { CircuitBreaker } from "./channels/circuit-breaker";
+import { loadTemplates } from "./templates/render";
+import { notifiedEventTypes, onEventMakingDeliveriesDue, type DeliveriesDueDeps } from "./consumers/deliveries-due";
+import { DeliveryChannels } from "./delivery/channels";
+import { DeliveryWorker } from "./delivery/worker";
+import { FeedHub } from "./feed/feed-hub";
+import { deliveryRoutes } from "./http/deliveries";
+import { feedRoutes } from "./http/feed";
+import { recipientRoutes } from "./http/recipients";
 
-export const notification: ServiceDefinition<NotificationConfig> = {
-  name: "notification",
-  schema: "notification",
-  root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
-  consumers: (rt, config) => [
-    new EventConsumer({
-      kafka: rt.kafka,
-      groupId: config.KAFKA_TOPIC_PREFIX + config.NOTIFICATION_CONSUMER_GROUP,
-      topics: [rt.topic(Topics.casesInternal)],
-      pool: rt.pool,
-      schema: rt.schema,
-      producer: rt.producer,
-      deadLetterTopic: rt.topic(Topics.deadLetterNotification),
-      logger: rt.logger,
-      handlers: { "case.opened.v1": onCaseOpened },
-    }),
-  ],
-};
+/** What routes() builds and consumers() needs; startService runs routes() first. */
+interface Assembly {
+  deps: DeliveriesDueDeps;
+  worker: DeliveryWorker;
+  hub: FeedHub;
+  channels: DeliveryChannels;
+}
+
+async function assemble(rt: ServiceRuntime, config: NotificationConfig): Promise<Assembly> {
+  const templates = await loadTemplates();
+  const channels = new DeliveryChannels(config, templates);
+  if (!channels.enabled.email) rt.logger.warn("SMTP_HOST is not set: nobody is notified by e-mail");
+  if (!channels.enabled.sms) rt.logger.warn("SMS_GATEWAY_URL is not set: complainants are not notified");
+  const base = config.CASE_URL_BASE.replace(/\/+$/, "");
+  const worker = new DeliveryWorker({
+    pool: rt.pool,
+    databaseUrl: config.DATABASE_URL,
+    logger: rt.logger,
+    channels,
+    breaker: new CircuitBreaker({ failureThreshold: config.CIRCUIT_BREAKER_THRESHOLD, coolDownMs: config.CIRCUIT_BREAKER_COOL_DOWN_MS }),
+    coolDownMs: config.CIRCUIT_BREAKER_COOL_DOWN_MS,
+    policy: { maxAttempts: config.DELIVERY_MAX_ATTEMPTS, backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS } },
+    intervalMs: config.DELIVERY_WORKER_INTERVAL_MS,
+    batchSize: config.DELIVERY_BATCH_SIZE,
+    producer: rt.producer,
+    deadLetterTopic: rt.topic(Topics.deadLetterNotification),
+  });
+  const hub = new FeedHub({ pool: rt.pool, databaseUrl: config.DATABASE_URL, logger: rt.logger, heartbeatMs: config.FEED_HEARTBEAT_MS });
+  return { deps: { templates, enabled: channels.enabled, links: { caseUrl: (caseId) => `${base}/${caseId}`, statusUrl: config.STATUS_URL } }, worker, hub, channels };
+}
+
+export function notificationService(): ServiceDefinition<NotificationConfig> {
+  let assembly: Assembly | undefined;
+  return {
+    name: "notification",
+    schema: "notification",
+    root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
+    routes: async (app, rt, config) => {
+      const a = (assembly = await assemble(rt, config));
+      await registerApiDocs(app, { title: "Grievance Hub notification", version: "1.0.0", description: "Recipients directory, delivery log and the live feed." });
+      recipientRoutes(app, rt);
+      deliveryRoutes(app, rt);
+      feedRoutes(app, rt, a.hub);
+      // Started once the service is ready to listen, stopped first on shutdown (before the pool closes).
+      app.addHook("onReady", async () => {
+        await a.hub.start();
+        await a.worker.start();
+      });
+      app.addHook("preClose", async () => {
+        await a.hub.stop();
+        await a.worker.stop();
+        a.channels.close();
+      });
+    },
+    consumers: (rt, config) => {
+      if (!assembly) throw new Error("notification: routes() must run before consumers()");
+      const handler = onEventMakingDeliveriesDue(assembly.deps);
+      return [
+        new EventConsumer({
+          kafka: rt.kafka,
+          groupId: config.KAFKA_TOPIC_PREFIX + config.NOTIFICATION_CONSUMER_GROUP,
+          topics: [rt.topic(Topics.grievancesInternal), rt.topic(Topics.casesInternal)],
+          pool: rt.pool,
+          schema: rt.schema,
+          producer: rt.producer,
+          deadLetterTopic: rt.topic(Topics.deadLetterNotification),
+          logger: rt.logger,
+          handlers: Object.fromEntries(notifiedEventTypes.map((type) => [type, handler])),
+        }),
+      ];
+    },
+  };
+}
 
 export function startNotification(config: NotificationConfig, logger?: Logger): Promise<RunningService> {
-  return startService(notification, config, logger);
+  return startService(notificationService(), config, logger);
 }
 
 export { NotificationConfig } from "./config";

@@ -24,13 +24,15 @@ const staffFacts = {
   caseUrl: "https://hub.example.org/cases/7KQ2M-X9PTR?tab=notes&from=mail",
 } as const;
 
+const { dueBy: _noDeadline, ...withoutDeadline } = staffFacts;
+
 const sample: { [N in TemplateName]: TemplateVariables<N> } = {
   "grievance.received": { trackingCode: "7KQ2M-X9PTR", statusUrl: "https://hotline.example.org/s" },
   "case.resolved": { trackingCode: "7KQ2M-X9PTR", outcome: "mediated_agreement", statusUrl: "https://hotline.example.org/s" },
   "case.assigned": staffFacts,
   "case.reassigned": staffFacts,
-  "case.queued": staffFacts,
-  "case.escalated": staffFacts,
+  "case.queued": withoutDeadline,
+  "case.escalated": withoutDeadline,
   "case.deadline_near": staffFacts,
   "case.deadline_breached": staffFacts,
   "grievance.p1_alert": { trackingCode: "7KQ2M-X9PTR", category: "family", divisionCode: "110105003002", dueBy: "2025-03-01T14:30:00Z", caseUrl: "https://hub.example.org/cases/1" },

@@ -30,8 +30,9 @@ export const templateCatalogue = {
   },
   "case.assigned": { audience: "staff", variables: StaffCaseFacts },
   "case.reassigned": { audience: "staff", variables: StaffCaseFacts },
-  "case.queued": { audience: "staff", variables: StaffCaseFacts },
-  "case.escalated": { audience: "staff", variables: StaffCaseFacts },
+  // case.queued.v1 and case.escalated.v1 carry no deadline: there is none to show.
+  "case.queued": { audience: "staff", variables: StaffCaseFacts.omit({ dueBy: true }) },
+  "case.escalated": { audience: "staff", variables: StaffCaseFacts.omit({ dueBy: true }) },
   "case.deadline_near": { audience: "staff", variables: StaffCaseFacts },
   "case.deadline_breached": { audience: "staff", variables: StaffCaseFacts },
   "grievance.p1_alert": { audience: "staff", variables: StaffCaseFacts.omit({ urgency: true }) },

@@ -1,0 +1,40 @@
+// Events -> the deliveries they make due. grievance.received.v1 also leaves the complainant's
+// contact (only what a message to them needs) for the outcome message later.
+import { PoisonMessageError, type EventHandler } from "@grievance-hub/kit";
+import type { EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
+import { TemplateError, type Templates } from "../templates/render";
+import { contactOf, whoIsTold, type Links } from "../domain/who-is-told";
+import { recordDeliveries, saveComplainant, type EnabledChannels } from "../db/deliveries";
+
+export const notifiedEventTypes = [
+  "grievance.received.v1",
+  "case.assigned.v1",
+  "case.reassigned.v1",
+  "case.queued.v1",
+  "case.escalated.v1",
+  "case.deadline_approaching.v1",
+  "case.deadline_breached.v1",
+  "case.resolved.v1",
+] as const satisfies readonly EventTypeName[];
+
+export interface DeliveriesDueDeps {
+  templates: Templates;
+  links: Links;
+  enabled: EnabledChannels;
+}
+
+export function onEventMakingDeliveriesDue(deps: DeliveriesDueDeps): EventHandler {
+  const { templates, links, enabled } = deps;
+  return async (client, event, position) => {
+    if (event.type === "grievance.received.v1") await saveComplainant(client, contactOf(event.data as GrievanceReceivedV1));
+    const messages = whoIsTold(event, links);
+    try {
+      await recordDeliveries(client, event, position, messages, { templates, enabled });
+    } catch (err) {
+      // Facts the templates refuse (a tracking code in another format, say) will never render:
+      // the event goes to the dead-letter topic instead of blocking its partition.
+      if (err instanceof TemplateError) throw new PoisonMessageError(err.message);
+      throw err;
+    }
+  };
+}

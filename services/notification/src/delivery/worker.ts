@@ -1,0 +1,228 @@
+// The delivery worker: claims due deliveries with FOR UPDATE SKIP LOCKED (two replicas never
+// send the same row), sends each through its channel, records the attempt and the next step
+// in the same transaction, and publishes dead letters. Woken by NOTIFY for new deliveries and
+// by its interval for retries that fall due; all state is in Postgres, so a restart loses
+// no retry. A crash between a send and its commit means that one message is sent again:
+// receivers deduplicate on the delivery key.
+import type { Producer } from "kafkajs";
+import { withTransaction, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
+import type { CircuitBreaker } from "../channels/circuit-breaker";
+import type { DeliveryResult } from "../channels/delivery";
+import { DELIVERIES_CHANNEL } from "../db/deliveries";
+import { PgListener } from "../db/listener";
+import type { DeliveryChannels, DeliveryRow, Target } from "./channels";
+import { afterAttempt, type RetryPolicy } from "./retry-policy";
+
+export interface DeliveryWorkerOptions {
+  pool: Pool;
+  databaseUrl: string;
+  logger: Logger;
+  channels: DeliveryChannels;
+  breaker: CircuitBreaker;
+  coolDownMs: number;
+  policy: RetryPolicy;
+  intervalMs: number;
+  batchSize: number;
+  producer: Producer;
+  deadLetterTopic: string;
+  random?: () => number;
+}
+
+export class DeliveryWorker {
+  private readonly listener: PgListener;
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private woken = false;
+
+  constructor(private readonly opts: DeliveryWorkerOptions) {
+    this.listener = new PgListener({
+      databaseUrl: opts.databaseUrl,
+      channel: DELIVERIES_CHANNEL,
+      logger: opts.logger,
+      onNotify: () => this.nudge(),
+      onConnect: () => this.nudge(),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.listener.start();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.listener.stop();
+  }
+
+  private nudge(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.woken = false;
+      let busy = false;
+      try {
+        busy = (await this.deliverDue()) === this.opts.batchSize;
+        await this.publishDeadLetters();
+      } catch (err) {
+        this.opts.logger.warn({ err: { message: (err as Error).message } }, "delivery worker: pass failed; the rows stay for the next pass");
+      }
+      if (!busy && !this.woken) await this.sleep(this.opts.intervalMs);
+    }
+  }
+
+  /** One pass over due deliveries; returns how many it claimed. */
+  private async deliverDue(): Promise<number> {
+    return withTransaction(this.opts.pool, async (client) => {
+      const { rows } = await client.query<DeliveryRow>(
+        `SELECT id, delivery_key, event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, attempts,
+                template, language, variables, subject, body, html
+         FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+         ORDER BY next_attempt_at, attempts, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.opts.batchSize],
+      );
+      // One endpoint's deliveries go one after another so its circuit can open between them;
+      // different endpoints go in parallel.
+      const byEndpoint = new Map<string, { row: DeliveryRow; target: Target }[]>();
+      const finished: string[] = [];
+      for (const row of rows) {
+        const resolution = await this.opts.channels.resolve(client, row);
+        if (resolution.kind === "skip") {
+          await client.query("UPDATE deliveries SET status = 'skipped', next_attempt_at = NULL WHERE id = $1", [row.id]);
+          finished.push(row.event_id);
+        } else if (resolution.kind === "fail") {
+          await this.record(client, row, null, resolution.failure, 0);
+        } else {
+          const queue = byEndpoint.get(resolution.target.endpoint) ?? [];
+          queue.push({ row, target: resolution.target });
+          byEndpoint.set(resolution.target.endpoint, queue);
+        }
+      }
+      await Promise.all(
+        [...byEndpoint.values()].map(async (queue) => {
+          for (const { row, target } of queue) if (await this.attempt(client, row, target)) finished.push(row.event_id);
+        }),
+      );
+      if (finished.length > 0) {
+        // The original event was kept for a dead letter only; once nothing of it is unfinished it goes.
+        await client.query(
+          `DELETE FROM source_events s WHERE s.event_id = ANY($1)
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = s.event_id AND d.status IN ('pending', 'dead_lettered'))`,
+          [finished],
+        );
+      }
+      return rows.length;
+    });
+  }
+
+  /** True when the delivery was sent. */
+  private async attempt(client: PoolClient, row: DeliveryRow, target: Target): Promise<boolean> {
+    const { breaker } = this.opts;
+    if (!breaker.canSend(target.endpoint, Date.now())) {
+      // Paused, not attempted: the delivery waits for the circuit to let a probe through. The
+      // paused deliveries of an endpoint then fall due together, and the one tried least
+      // probes first (see the ORDER BY), so one delivery does not spend its attempts on
+      // every probe while the others wait.
+      await client.query("UPDATE deliveries SET next_attempt_at = $2 WHERE id = $1", [row.id, new Date(this.pausedUntil(target.endpoint))]);
+      return false;
+    }
+    const started = performance.now();
+    const result = await target.send();
+    // A permanent refusal is the message's fault; the receiver answered, so it counts as up.
+    breaker.record(target.endpoint, result.ok || result.permanent, Date.now());
+    await this.record(client, row, target.destination, result, Math.round(performance.now() - started));
+    return result.ok;
+  }
+
+  private pausedUntil(endpoint: string): number {
+    const state = this.opts.breaker.stateOf(endpoint);
+    if (state.kind === "open") return state.until;
+    if (state.kind === "half_open") return state.probeAt + this.opts.coolDownMs;
+    return Date.now();
+  }
+
+  private async record(client: PoolClient, row: DeliveryRow, destination: string | null, result: DeliveryResult, durationMs: number): Promise<void> {
+    const attempts = row.attempts + 1;
+    const next = afterAttempt(result, attempts, this.opts.policy, this.opts.random ?? Math.random);
+    const error = result.ok ? null : result.error;
+    await client.query(
+      `INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome, error, provider_id) VALUES ($1, $2, now(), $3, $4, $5, $6)`,
+      [row.id, attempts, durationMs, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error", error, result.ok ? (result.providerId ?? null) : null],
+    );
+    await client.query(
+      `UPDATE deliveries SET attempts = $2, status = $3, last_attempt_at = now(), destination = coalesce($4, destination), last_error = $5,
+         sent_at = CASE WHEN $3 = 'sent' THEN now() END,
+         next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $6::double precision / 1000) END
+       WHERE id = $1`,
+      [row.id, attempts, next.status, destination, error, next.status === "pending" ? next.retryInMs : 0],
+    );
+    if (next.status === "dead_lettered") this.opts.logger.warn({ deliveryId: row.id, eventType: row.event_type, channel: row.channel, attempts, error }, "delivery dead-lettered");
+  }
+
+  /**
+   * Dead letters go to the topic with the original event (its CloudEvents headers and data)
+   * and why and how often it failed; a row counts as published only once Kafka has it.
+   */
+  private async publishDeadLetters(): Promise<void> {
+    await withTransaction(this.opts.pool, async (client) => {
+      const { rows } = await client.query<{
+        id: string;
+        delivery_key: string;
+        recipient_kind: string;
+        channel: string;
+        attempts: number;
+        last_error: string | null;
+        topic: string | null;
+        kafka_partition: number | null;
+        kafka_offset: string | null;
+        message_key: string | null;
+        headers: Record<string, string> | null;
+        payload: string | null;
+        grievance_id: string;
+      }>(
+        `SELECT d.id, d.delivery_key, d.recipient_kind, d.channel, d.attempts, d.last_error, d.grievance_id,
+                s.topic, s.kafka_partition, s.kafka_offset, s.message_key, s.headers, s.payload
+         FROM deliveries d LEFT JOIN source_events s ON s.event_id = d.event_id
+         WHERE d.status = 'dead_lettered' AND d.dead_letter_published_at IS NULL
+         ORDER BY d.id LIMIT 100 FOR UPDATE OF d SKIP LOCKED`,
+      );
+      if (rows.length === 0) return;
+      await this.opts.producer.send({
+        topic: this.opts.deadLetterTopic,
+        acks: -1,
+        messages: rows.map((r) => ({
+          key: r.message_key ?? r.grievance_id,
+          value: r.payload,
+          headers: {
+            ...(r.headers ?? {}),
+            "dlq-reason": r.last_error ?? "unknown",
+            "dlq-attempts": String(r.attempts),
+            "dlq-delivery-id": r.id,
+            "dlq-delivery-key": r.delivery_key,
+            "dlq-recipient-kind": r.recipient_kind,
+            "dlq-channel": r.channel,
+            ...(r.topic ? { "dlq-topic": r.topic, "dlq-partition": String(r.kafka_partition), "dlq-offset": String(r.kafka_offset) } : {}),
+          },
+        })),
+      });
+      await client.query("UPDATE deliveries SET dead_letter_published_at = now() WHERE id = ANY($1::bigint[])", [rows.map((r) => r.id)]);
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,107 @@
+// Who is told what: from an event's facts to the messages it makes due (recipient,
+// template, the facts the template may show). Pure; channels and language come later.
+//
+// caseworker      assigned, reassigned to them, deadline near, deadline breached
+// team supervisor a P1 on arrival, every escalation (the team it went to), every breach,
+//                 a case left in the team queue (and a deadline near for a case nobody holds)
+// complainant     receipt with the tracking code; the outcome when resolved — only with
+//                 consent, never when anonymous (checked again on sending, see mayBeTold)
+import type { DecodedEvent } from "@grievance-hub/kit";
+import type { Category, EventData, GrievanceReceivedV1, Language, Urgency } from "@grievance-hub/schema";
+import type { TemplateName, TemplateVariables } from "../templates/catalogue";
+
+export type StaffKind = "caseworker" | "team_supervisor";
+/** A complainant is known by their grievance id: no personal data names a recipient. */
+export type Recipient = { kind: StaffKind; id: string } | { kind: "complainant"; id: string };
+
+export type Message = { [N in TemplateName]: { recipient: Recipient; template: N; variables: TemplateVariables<N> } }[TemplateName];
+
+export interface Links {
+  caseUrl: (caseId: string) => string;
+  statusUrl: string;
+}
+
+interface CaseFacts {
+  caseId: string;
+  trackingCode: string;
+  divisionCode: string;
+  category: Category;
+  urgency: Urgency;
+}
+
+export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Links): Message[] {
+  const staffFacts = (d: CaseFacts) => ({
+    trackingCode: d.trackingCode,
+    category: d.category,
+    urgency: d.urgency,
+    divisionCode: d.divisionCode,
+    caseUrl: links.caseUrl(d.caseId),
+  });
+  const caseworker = (id: string): Recipient => ({ kind: "caseworker", id });
+  const supervisorOf = (teamId: string): Recipient => ({ kind: "team_supervisor", id: teamId });
+
+  switch (event.type) {
+    case "grievance.received.v1": {
+      const d = event.data as GrievanceReceivedV1;
+      if (!mayBeTold(contactOf(d))) return [];
+      return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "grievance.received", variables: { trackingCode: d.trackingCode, statusUrl: links.statusUrl } }];
+    }
+    case "case.assigned.v1": {
+      const d = event.data as EventData<"case.assigned.v1">;
+      const messages: Message[] = [{ recipient: caseworker(d.caseworkerId), template: "case.assigned", variables: { ...staffFacts(d), dueBy: d.acknowledgeBy } }];
+      if (d.urgency === "P1") {
+        const { urgency: _shownInTheSubject, ...facts } = staffFacts(d);
+        messages.push({ recipient: supervisorOf(d.team.id), template: "grievance.p1_alert", variables: { ...facts, dueBy: d.acknowledgeBy } });
+      }
+      return messages;
+    }
+    case "case.reassigned.v1": {
+      const d = event.data as EventData<"case.reassigned.v1">;
+      return [{ recipient: caseworker(d.toCaseworkerId), template: "case.reassigned", variables: { ...staffFacts(d), dueBy: d.acknowledgeBy } }];
+    }
+    case "case.queued.v1": {
+      const d = event.data as EventData<"case.queued.v1">;
+      return d.team ? [{ recipient: supervisorOf(d.team.id), template: "case.queued", variables: staffFacts(d) }] : [];
+    }
+    case "case.escalated.v1": {
+      const d = event.data as EventData<"case.escalated.v1">;
+      return [{ recipient: supervisorOf(d.toTeam.id), template: "case.escalated", variables: staffFacts(d) }];
+    }
+    case "case.deadline_approaching.v1": {
+      const d = event.data as EventData<"case.deadline_approaching.v1">;
+      const to = d.caseworkerId ? caseworker(d.caseworkerId) : d.team ? supervisorOf(d.team.id) : undefined;
+      return to ? [{ recipient: to, template: "case.deadline_near", variables: { ...staffFacts(d), dueBy: d.dueAt } }] : [];
+    }
+    case "case.deadline_breached.v1": {
+      const d = event.data as EventData<"case.deadline_breached.v1">;
+      const to = [...(d.caseworkerId ? [caseworker(d.caseworkerId)] : []), ...(d.team ? [supervisorOf(d.team.id)] : [])];
+      return to.map((recipient) => ({ recipient, template: "case.deadline_breached", variables: { ...staffFacts(d), dueBy: d.dueAt } }));
+    }
+    case "case.resolved.v1": {
+      const d = event.data as EventData<"case.resolved.v1">;
+      return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "case.resolved", variables: { trackingCode: d.trackingCode, outcome: d.outcome, statusUrl: links.statusUrl } }];
+    }
+    default:
+      return [];
+  }
+}
+
+/** What notification keeps of a complainant: the phone only when they may be told. */
+export interface ComplainantContact {
+  grievanceId: string;
+  trackingCode: string;
+  anonymous: boolean;
+  consent: boolean;
+  language: Language;
+  phone: string | null;
+}
+
+export function contactOf(g: GrievanceReceivedV1): ComplainantContact {
+  const c = g.complainant;
+  if (c.anonymous) return { grievanceId: g.grievanceId, trackingCode: g.trackingCode, anonymous: true, consent: false, language: g.language, phone: null };
+  return { grievanceId: g.grievanceId, trackingCode: g.trackingCode, anonymous: false, consent: c.consentToContact, language: c.language, phone: c.consentToContact ? c.phone : null };
+}
+
+export function mayBeTold(contact: ComplainantContact): boolean {
+  return !contact.anonymous && contact.consent && contact.phone !== null;
+}
