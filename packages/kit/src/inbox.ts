@@ -6,7 +6,7 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { EventTypeName } from "@grievance-hub/schema";
 import { decodeEvent, PoisonMessageError, type DecodedEvent } from "./envelope";
 import { withTransaction, type Pool, type PoolClient } from "./db";
-import type { Logger } from "./logger";
+import { safeErrorMessage, type Logger } from "./logger";
 
 export interface MessagePosition {
   topic: string;
@@ -118,7 +118,7 @@ export class EventConsumer {
     } catch (err) {
       if (err instanceof PoisonMessageError) return this.deadLetter(position, message, err.message);
       // Operational failure (database down): throwing makes kafkajs retry the message with backoff.
-      this.opts.logger.warn({ err: { message: (err as Error).message }, eventId: event.id, type: event.type }, "could not apply event, will retry");
+      this.opts.logger.warn({ err: { message: safeErrorMessage(err) }, eventId: event.id, type: event.type }, "could not apply event, will retry");
       throw err;
     }
   }

@@ -1,7 +1,7 @@
 // kafkajs stays behind this module: the rest of the code sees producers and topic set-up only.
 import { Kafka, logLevel, Partitioners, type Producer, type Admin } from "kafkajs";
 import { topicSpecs } from "@grievance-hub/schema";
-import type { Logger } from "./logger";
+import { safeErrorMessage, type Logger } from "./logger";
 
 export type { Producer };
 
@@ -18,9 +18,11 @@ export function createKafka(opts: { clientId: string; brokers: string[]; logger:
       // Retries are bounded on purpose (the relay retries the batch itself); duplicates that
       // a retry may cause are absorbed by the idempotent consumers.
       if (message.startsWith("Limiting retries for the idempotent producer")) return;
-      const fields = { kafka: { broker: extra["broker"], clientId: extra["clientId"], error: extra["error"] } };
-      if (level <= logLevel.ERROR) opts.logger.error(fields, `kafka: ${message}`);
-      else opts.logger.warn(fields, `kafka: ${message}`);
+      // Only named fields, and errors as their sanitised message: kafkajs passes handler errors
+      // through whole, and a Postgres error's detail repeats the row it refused.
+      const fields = { kafka: { broker: extra["broker"], clientId: extra["clientId"], groupId: extra["groupId"], ...(extra["error"] ? { error: safeErrorMessage(extra["error"]) } : {}) } };
+      if (level <= logLevel.ERROR) opts.logger.error(fields, `kafka: ${safeErrorMessage(message)}`);
+      else opts.logger.warn(fields, `kafka: ${safeErrorMessage(message)}`);
     },
   });
 }

@@ -23,3 +23,13 @@ export function createLogger(service: string, level: string, destination?: pino.
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * An error's message fit for a log line: the values databases and parsers quote in their
+ * messages (`invalid input syntax for type uuid: "…"`) are cut, since they may be what a
+ * caller typed. Error details (Postgres' `detail`, which repeats whole rows) are never logged.
+ */
+export function safeErrorMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : typeof err === "string" ? err : "unknown error";
+  return message.replace(/"[^"]*"|'[^']*'/g, "«…»").slice(0, 300);
+}
