@@ -7,6 +7,7 @@ import type { IntakeConfig } from "./config";
 import { onCaseEvent } from "./consumers/case-events";
 import { statusEventTypes } from "./domain/status";
 import { grievanceRoutes } from "./http/grievances";
+import { open311Routes } from "./http/open311";
 import { trackRoutes } from "./http/track";
 
 export const intake: ServiceDefinition<IntakeConfig> = {
@@ -18,6 +19,7 @@ export const intake: ServiceDefinition<IntakeConfig> = {
     await registerApiDocs(app, { title: "Grievance Hub intake", version: "1.0.0", description: "Hotline intake API (v1) and the public status lookup." });
     grievanceRoutes(app, rt, config);
     await trackRoutes(app, rt, config);
+    await open311Routes(app, rt, config);
   },
   consumers: (rt, config) => [
     new EventConsumer({

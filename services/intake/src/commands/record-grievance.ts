@@ -3,9 +3,9 @@
 // idempotency key when one is given.
 import { createHash, randomUUID } from "node:crypto";
 import { enqueueEvent, HttpProblem, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
-import type { CreateGrievanceRequest, CreateGrievanceResponse } from "@grievance-hub/schema";
+import type { CreateGrievanceResponse } from "@grievance-hub/schema";
 import type { IntakeConfig } from "../config";
-import { toReceivedEvent } from "../domain/grievance";
+import { toReceivedEvent, type GrievanceInput } from "../domain/grievance";
 import { newTrackingCode } from "../domain/tracking-code";
 import { insertGrievance } from "../db/grievances";
 
@@ -31,7 +31,7 @@ function canonicalHash(value: unknown): string {
 export async function recordGrievance(
   rt: ServiceRuntime,
   config: IntakeConfig,
-  body: CreateGrievanceRequest & { channel: CreateGrievanceRequest["channel"] | "open311" },
+  body: GrievanceInput,
   idempotency?: IdempotencyKey,
 ): Promise<Recorded> {
   const requestHash = canonicalHash(body);

@@ -4,8 +4,11 @@ import { normalisePhone, phoneHash } from "./phone";
 
 export type RecordRefusal = { field: string; message: string };
 
+/** A v1 request, or an Open311 one mapped to the same shape with its own channel. */
+export type GrievanceInput = Omit<CreateGrievanceRequest, "channel"> & { channel: GrievanceReceivedV1["channel"] };
+
 export function toReceivedEvent(
-  body: CreateGrievanceRequest & { channel: GrievanceReceivedV1["channel"] },
+  body: GrievanceInput,
   ids: { grievanceId: string; trackingCode: string; receivedAt: Date },
   keys: { phoneHashKey: string; defaultPhoneRegion: string },
 ): { ok: true; event: GrievanceReceivedV1 } | { ok: false; refusal: RecordRefusal } {
