@@ -31,7 +31,7 @@ export interface ServiceDefinition<C extends BaseConfig & { PORT: number }> {
 }
 
 export interface BackgroundTask {
-  start: () => void;
+  start: () => void | Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -46,7 +46,7 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
   const background = def.background?.(rt, config) ?? [];
   try {
     for (const c of consumers) await c.start();
-    for (const b of background) b.start();
+    for (const b of background) await b.start();
     rt.relay.start();
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (err) {
@@ -66,9 +66,10 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
     url: `http://${config.HOST}:${port}`,
     stop: () =>
       (stopping ??= (async () => {
-        // Stop taking requests first, then hand back partitions, then flush the outbox and close.
-        await app.close();
+        // Background work first (it may hold long-lived responses open, like a live feed), then
+        // stop taking requests, then hand back partitions, then flush the outbox and close.
         await Promise.allSettled(background.map((b) => b.stop()));
+        await app.close();
         await Promise.allSettled(consumers.map((c) => c.stop()));
         await rt.close();
       })()),

@@ -56,16 +56,20 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
       recipientRoutes(app, rt);
       deliveryRoutes(app, rt);
       feedRoutes(app, rt, a.hub);
-      // Started once the service is ready to listen, stopped first on shutdown (before the pool closes).
-      app.addHook("onReady", async () => {
-        await a.hub.start();
-        await a.worker.start();
-      });
-      app.addHook("preClose", async () => {
-        await a.hub.stop();
-        await a.worker.stop();
-        a.channels.close();
-      });
+    },
+    background: () => {
+      if (!assembly) throw new Error("notification: routes() must run before background()");
+      const { hub, worker, channels } = assembly;
+      return [
+        hub,
+        {
+          start: () => worker.start(),
+          stop: async () => {
+            await worker.stop();
+            channels.close();
+          },
+        },
+      ];
     },
     consumers: (rt, config) => {
       if (!assembly) throw new Error("notification: routes() must run before consumers()");
