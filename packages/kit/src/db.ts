@@ -44,6 +44,11 @@ export async function migrate(opts: { databaseUrl: string; schema: string; dir: 
 
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client whose server goes away emits 'error'; unheard, that would crash the
+  // process. The transaction's next query fails anyway, and the broken client is not reused.
+  let lost: Error | undefined;
+  const onLost = (err: Error) => void (lost = err);
+  client.on("error", onLost);
   try {
     await client.query("BEGIN");
     const result = await fn(client);
@@ -53,7 +58,8 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.removeListener("error", onLost);
+    client.release(lost);
   }
 }
 
@@ -64,5 +70,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "08001", "08004"].includes(code)) {
     return true;
   }
-  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|the database system is (starting up|shutting down)/i.test(err.message);
+  // "not queryable": a checked-out client whose connection was lost mid-transaction.
+  return /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout|the database system is (starting up|shutting down)|connection error and is not queryable/i.test(err.message);
 }

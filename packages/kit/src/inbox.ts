@@ -117,6 +117,8 @@ export class EventConsumer {
       await applyMessage(this.opts, event, position);
     } catch (err) {
       if (err instanceof PoisonMessageError) return this.deadLetter(position, message, err.message);
+      const refused = refusedData(err);
+      if (refused) return this.deadLetter(position, message, refused);
       // Operational failure (database down): throwing makes kafkajs retry the message with backoff.
       this.opts.logger.warn({ err: { message: safeErrorMessage(err) }, eventId: event.id, type: event.type }, "could not apply event, will retry");
       throw err;
@@ -146,4 +148,13 @@ export class EventConsumer {
       ],
     });
   }
+}
+
+/**
+ * The database refusing the data itself (SQLSTATE class 22: a NUL character, a value out of
+ * range) refuses it again on every retry: the message is poison, not the database down.
+ */
+function refusedData(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code) ? `cannot be stored: ${safeErrorMessage(err)} (SQLSTATE ${code})` : undefined;
 }
