@@ -1,10 +1,10 @@
 // The HTTP shell every service shares: RFC 9457 problem+json for every error, health
 // endpoints, and a 503 (not a hang, not a 500) when the database cannot be reached.
-import Fastify, { type FastifyInstance, type FastifyError } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply } from "fastify";
 import { ZodError } from "zod";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { isDatabaseUnavailable } from "./db";
-import type { Logger } from "./logger";
+import { safeErrorMessage, type Logger } from "./logger";
 
 export interface Problem {
   type: string;
@@ -63,6 +63,8 @@ export function toProblem(err: unknown, instance: string): Problem {
       FST_ERR_CTP_BODY_TOO_LARGE: [413, "Payload too large"],
       FST_ERR_CTP_EMPTY_JSON_BODY: [400, "Invalid request"],
       FST_ERR_CTP_INVALID_JSON_BODY: [400, "Malformed JSON"],
+      FST_ERR_BAD_URL: [400, "Bad request"],
+      FST_ERR_MAX_PARAM_LENGTH: [414, "URI too long"],
     };
     const [status, title] = known[fe.code] ?? [fe.statusCode, fe.statusCode === 429 ? "Too many requests" : "Bad request"];
     return { type: problemType(slug(title)), title, status, detail: fe.message, instance };
@@ -79,18 +81,84 @@ export interface ReadinessCheck {
   check: () => Promise<Record<string, unknown> | void>;
 }
 
+/** NUL (which Postgres text cannot hold) or a lone surrogate (which UTF-8 cannot encode): text that could not be stored as sent. */
+const unstorable = /\u0000|\p{Cs}/u;
+
+/** The first field of a parsed body, query or params holding unstorable text, walked without recursion (bodies may nest deep). */
+function unstorableField(value: unknown, prefix = ""): string | undefined {
+  const stack: [unknown, string][] = [[value, prefix]];
+  while (stack.length > 0) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === "string") {
+      if (unstorable.test(v)) return at || "(body)";
+    } else if (v && typeof v === "object") {
+      for (const [k, child] of Object.entries(v)) {
+        const field = at ? `${at}.${k}` : k;
+        if (unstorable.test(k)) return field;
+        stack.push([child, field]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Refusals written by the HTTP layer itself, before any route sees the request (bad request line, headers too large). */
+function clientErrorProblem(err: NodeJS.ErrnoException): Problem {
+  const [status, title] = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "Request timeout"] : err.code === "HPE_HEADER_OVERFLOW" ? [431, "Request header fields too large"] : [400, "Bad request"];
+  return { type: problemType(slug(title)), title, status };
+}
+
 export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness: ReadinessCheck[] }): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     return503OnClosing: true,
+    // A URL fastify cannot decode or route (bad escapes, an over-long parameter) is a problem+json like any other refusal.
+    frameworkErrors: (err, req, reply) => {
+      const problem = toProblem(err, req.url);
+      return (reply as FastifyReply).status(problem.status).type("application/problem+json").send(problem);
+    },
+    clientErrorHandler: (err, socket) => {
+      if ((err as NodeJS.ErrnoException).code === "ECONNRESET" || socket.destroyed) return;
+      if (socket.writable) {
+        const problem = clientErrorProblem(err as NodeJS.ErrnoException);
+        const body = JSON.stringify(problem);
+        socket.write(`HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`);
+      }
+      socket.destroy(err);
+    },
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // JSON is UTF-8 (RFC 8259): bytes that are not are refused rather than silently replaced by U+FFFD and stored.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(new HttpProblem(400, "Malformed JSON", "The body is not valid UTF-8."), undefined);
+    }
+    parseJson(req, text, done);
+  });
+  app.addHook("preValidation", async (req) => {
+    for (const [part, value] of [["", req.body], ["querystring", req.query], ["params", req.params]] as const) {
+      const field = unstorableField(value, part);
+      if (field !== undefined) {
+        throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [{ field, message: "contains a NUL character or a lone surrogate" }] });
+      }
+    }
+  });
+
   app.setErrorHandler((err, req, reply) => {
     const problem = toProblem(err, req.url);
-    if (problem.status >= 500) req.log.error({ err: { message: (err as Error).message, code: (err as FastifyError).code, stack: (err as Error).stack } }, problem.title);
+    if (problem.status >= 500) {
+      const stack = ((err as Error).stack ?? "").split("\n").slice(1, 12).join("\n");
+      req.log.error({ err: { message: safeErrorMessage(err), code: (err as FastifyError).code, stack } }, problem.title);
+    }
     if (problem.status === 503) reply.header("retry-after", "2");
     return reply.status(problem.status).type("application/problem+json").send(problem);
   });

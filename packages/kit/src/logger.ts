@@ -14,11 +14,22 @@ export const redactPaths = [
   "req.headers.cookie",
 ];
 
+/**
+ * A request as fastify logs it (its own serializer's fields), with a token sent in the query
+ * string masked: the live feed takes `?access_token=`, and a client may send one anywhere.
+ */
+function requestForLog(req: unknown): unknown {
+  if (!req || typeof req !== "object") return req;
+  const r = req as { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } };
+  return { method: r.method, url: r.url?.replace(/([?&]access_token=)[^&#]*/gi, "$1[redacted]"), host: r.host, remoteAddress: r.ip, remotePort: r.socket?.remotePort };
+}
+
 export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
     base: { service },
     redact: { paths: redactPaths, censor: "[redacted]" },
+    serializers: { req: requestForLog },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return destination ? pino(options, destination) : pino(options);

@@ -4,7 +4,6 @@
 // Grievances enter through the same recordGrievance as v1; the public GET answers list only
 // grievances that came in through Open311, and never their text, address or contact details.
 import type { FastifyInstance } from "fastify";
-import formbody from "@fastify/formbody";
 import { HttpProblem, safeErrorMessage, toProblem, type Pool, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
 import type { Category, GrievanceStatus } from "@grievance-hub/schema";
 import { z } from "zod";
@@ -48,10 +47,34 @@ const FormBody = z.record(z.string(), z.union([z.string(), z.array(z.string())])
     "description, first_name, last_name, phone, attribute[language], attribute[consent_to_contact]",
 );
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A form body, read strictly: bytes that are not UTF-8, or %-escapes that are malformed or
+ * not UTF-8, are refused rather than stored as U+FFFD. A key given more than once is an array.
+ */
+function parseForm(body: Buffer): Record<string, string | string[]> {
+  const form: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const pair of utf8.decode(body).split("&")) {
+    if (pair === "") continue;
+    const at = pair.indexOf("=");
+    const [key, value] = (at < 0 ? [pair, ""] : [pair.slice(0, at), pair.slice(at + 1)]).map((x) => decodeURIComponent(x.replaceAll("+", " "))) as [string, string];
+    const earlier = form[key];
+    form[key] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
+  }
+  return form;
+}
+
 export async function open311Routes(app: FastifyInstance, rt: ServiceRuntime, config: IntakeConfig): Promise<void> {
   await app.register(
     async (scope) => {
-      await scope.register(formbody);
+      scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, (_req, body, done) => {
+        try {
+          done(null, parseForm(body as Buffer));
+        } catch {
+          done(new HttpProblem(400, "Bad request", "The form is not valid UTF-8, or has a malformed %-escape."), undefined);
+        }
+      });
       scope.setErrorHandler((err, req, reply) => {
         const { status, body } = toOpen311Error(err, req.url);
         if (status >= 500) req.log.error({ err: { message: safeErrorMessage(err) } }, "open311 request failed");
