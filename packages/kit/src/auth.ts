@@ -2,7 +2,7 @@
 // production (HS256 shared secret or an RS256/ES256 public key from configuration); in
 // development `pnpm dev-token` signs one with the development secret.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { importSPKI, jwtVerify, SignJWT, type JWTVerifyGetKey, type KeyObject } from "jose";
+import { importSPKI, jwtVerify, SignJWT } from "jose";
 import { Role } from "@grievance-hub/schema";
 import { z } from "zod";
 import { HttpProblem } from "./http";
@@ -39,19 +39,20 @@ export interface TokenVerifier {
 }
 
 export async function createTokenVerifier(config: AuthConfig): Promise<TokenVerifier> {
-  let key: Uint8Array | KeyObject | CryptoKey | JWTVerifyGetKey;
+  let key: CryptoKey;
   let algorithms: string[];
   if (config.JWT_PUBLIC_KEY) {
     const pem = config.JWT_PUBLIC_KEY.replace(/\\n/g, "\n");
     key = await importSPKI(pem, config.JWT_PUBLIC_KEY_ALG);
     algorithms = [config.JWT_PUBLIC_KEY_ALG];
   } else {
-    key = new TextEncoder().encode(config.JWT_SECRET);
+    // Imported once: given the raw bytes, jose would import the key again for every token.
+    key = await crypto.subtle.importKey("raw", new TextEncoder().encode(config.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
     algorithms = ["HS256"];
   }
   return {
     verify: async (token) => {
-      const { payload } = await jwtVerify(token, key as Uint8Array, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, algorithms, requiredClaims: ["sub", "exp"] });
+      const { payload } = await jwtVerify(token, key, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, algorithms, requiredClaims: ["sub", "exp"] });
       const parsed = Principal.safeParse(payload);
       if (!parsed.success) throw new Error(`token claims: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
       return parsed.data;

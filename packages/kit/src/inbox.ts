@@ -28,6 +28,12 @@ export interface EventConsumerOptions {
   /** Handlers by event type; events of other types on the topics are recorded and skipped. */
   handlers: Partial<Record<EventTypeName, EventHandler>>;
   fromBeginning?: boolean;
+  /**
+   * The most messages of one partition applied in one transaction (default 100). 1 for
+   * handlers that update rows shared across partitions, which a longer transaction would hold
+   * locked against the other partitions (or lock in another order, and deadlock).
+   */
+  maxMessagesPerTransaction?: number;
 }
 
 /** Applies one message: true if it changed state, false if it had been applied before or is not ours. */
@@ -42,6 +48,32 @@ export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "sc
     if (!handler) return false;
     await handler(client, event, position);
     return true;
+  });
+}
+
+/**
+ * Applies messages of one partition in order, all in one transaction: one inbox insert for
+ * all of them, then each new one's handler. Every event still has its inbox row, so a
+ * redelivered one (or the same one twice in the batch) changes nothing; if any fails, none is applied.
+ */
+export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers">, messages: { event: DecodedEvent; position: MessagePosition }[]): Promise<void> {
+  await withTransaction(opts.pool, async (client) => {
+    const { rows } = await client.query<{ event_id: string }>(
+      `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[]) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [
+        messages.map((m) => m.event.id),
+        messages.map((m) => m.event.type),
+        messages.map((m) => m.position.topic),
+        messages.map((m) => m.position.partition),
+        messages.map((m) => m.position.offset),
+      ],
+    );
+    const fresh = new Set(rows.map((r) => r.event_id));
+    for (const { event, position } of messages) {
+      if (!fresh.delete(event.id)) continue;
+      await opts.handlers[event.type]?.(client, event, position);
+    }
   });
 }
 
@@ -87,7 +119,18 @@ export class EventConsumer {
     await consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
     await consumer.run({
       partitionsConsumedConcurrently: 3,
-      eachMessage: async ({ topic, partition, message }) => this.handle({ topic, partition, offset: message.offset }, message),
+      eachBatchAutoResolve: false,
+      // What has piled up on a partition is applied in one transaction (one commit, one WAL
+      // flush) instead of one each; a consumer that keeps up sees batches of one or two.
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const size = this.opts.maxMessagesPerTransaction ?? 100;
+        for (let i = 0; i < batch.messages.length; i += size) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + size);
+          await this.handleChunk(batch.topic, batch.partition, chunk, resolveOffset);
+          await heartbeat();
+        }
+      },
     });
     this.restartDelayMs = 500;
   }
@@ -103,6 +146,27 @@ export class EventConsumer {
         this.scheduleRestart();
       });
     }, this.restartDelayMs);
+  }
+
+  /**
+   * Messages of one partition together; should any of them not decode or apply (a poison
+   * message, a refused value, the database away), they are applied one by one as before, so
+   * that one goes to the dead-letter topic alone, or the retry starts at the first unapplied.
+   */
+  private async handleChunk(topic: string, partition: number, messages: KafkaMessage[], resolveOffset: (offset: string) => void): Promise<void> {
+    const oneByOne = async () => {
+      for (const message of messages) {
+        await this.handle({ topic, partition, offset: message.offset }, message);
+        resolveOffset(message.offset);
+      }
+    };
+    if (messages.length === 1) return oneByOne();
+    try {
+      await applyMessages(this.opts, messages.map((message) => ({ event: decodeEvent(message), position: { topic, partition, offset: message.offset } })));
+    } catch {
+      return oneByOne();
+    }
+    resolveOffset(messages[messages.length - 1]!.offset);
   }
 
   private async handle(position: MessagePosition, message: KafkaMessage): Promise<void> {

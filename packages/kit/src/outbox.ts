@@ -5,32 +5,46 @@ import pg from "pg";
 import type { Producer } from "kafkajs";
 import type { EventData, EventTypeName } from "@grievance-hub/schema";
 import { encodeEventWithPublic } from "./envelope";
-import type { Pool, PoolClient } from "./db";
+import { afterCommit, notifyCoalesced, type Pool, type PoolClient } from "./db";
 import type { Logger } from "./logger";
 
 export interface OutboxContext {
   schema: string;
   source: string;
   topicPrefix: string;
+  /** Tells the relay of new rows once they are committed (the runtime's relay.announce). */
+  announce?: () => void;
 }
 
-export async function enqueueEvent<T extends EventTypeName>(
-  client: PoolClient,
-  ctx: OutboxContext,
-  type: T,
-  data: EventData<T>,
-  opts: { id?: string; time?: Date; traceparent?: string } = {},
-): Promise<string> {
+export interface EventOptions {
+  id?: string;
+  time?: Date;
+  traceparent?: string;
+}
+
+/** One event for `enqueueEvents`: its type, data and options. */
+export type OutgoingEvent = { [T in EventTypeName]: { type: T; data: EventData<T>; opts?: EventOptions } }[EventTypeName];
+
+export async function enqueueEvent<T extends EventTypeName>(client: PoolClient, ctx: OutboxContext, type: T, data: EventData<T>, opts: EventOptions = {}): Promise<string> {
+  const [eventId] = await enqueueEvents(client, ctx, [{ type, data, opts } as OutgoingEvent]);
+  return eventId!;
+}
+
+/** Several events, in order, with one statement; their ids in the same order. */
+export async function enqueueEvents(client: PoolClient, ctx: OutboxContext, events: OutgoingEvent[]): Promise<string[]> {
   // The public counterpart goes out through the same outbox, so it is exactly as complete.
-  const [internal, publicEvent] = encodeEventWithPublic(type, data, { source: ctx.source, topicPrefix: ctx.topicPrefix, ...opts });
-  const rows = publicEvent ? [internal!, publicEvent] : [internal!];
+  const encoded = events.map((e) => encodeEventWithPublic(e.type, e.data, { source: ctx.source, topicPrefix: ctx.topicPrefix, ...e.opts }));
+  const rows = encoded.flat();
   await client.query(
     `INSERT INTO ${ctx.schema}.outbox (event_id, topic, message_key, headers, payload)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[])`,
     [rows.map((e) => e.eventId), rows.map((e) => e.topic), rows.map((e) => e.key), rows.map((e) => JSON.stringify(e.headers)), rows.map((e) => e.value)],
   );
-  await client.query(`SELECT pg_notify($1, '')`, [channelName(ctx.schema)]);
-  return internal!.eventId;
+  // The relay is told after the commit, not by a NOTIFY in this transaction: Postgres holds one
+  // cluster-wide lock from a notifying transaction's commit until its WAL is flushed, so every
+  // notifying writer would commit one after another, each waiting for its own flush.
+  if (!(ctx.announce && afterCommit(client, ctx.announce))) await client.query(`SELECT pg_notify($1, '')`, [channelName(ctx.schema)]);
+  return encoded.map(([internal]) => internal!.eventId);
 }
 
 function channelName(schema: string): string {
@@ -83,6 +97,20 @@ export class OutboxRelay {
     this.wake?.();
     await this.loop;
     await this.closeListener();
+  }
+
+  /**
+   * Outbox rows were committed. The leader drains at once; a replica that is not the leader
+   * wakes the one that is with a NOTIFY, one per burst of commits. Should that be lost, the
+   * leader's poll finds the rows.
+   */
+  announce(): void {
+    if (this.leader) {
+      this.pending = true;
+      this.wake?.();
+      return;
+    }
+    notifyCoalesced(this.opts.pool, channelName(this.opts.schema));
   }
 
   async status(): Promise<OutboxStatus> {

@@ -62,7 +62,7 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
     kafka,
     producer,
     relay,
-    outbox: { schema, source: `/grievance-hub/${opts.name}`, topicPrefix: config.KAFKA_TOPIC_PREFIX },
+    outbox: { schema, source: `/grievance-hub/${opts.name}`, topicPrefix: config.KAFKA_TOPIC_PREFIX, announce: () => relay.announce() },
     topic: (name) => config.KAFKA_TOPIC_PREFIX + name,
     auth: await createTokenVerifier(config),
     readiness,

@@ -7,7 +7,7 @@ import type { Kafka } from "kafkajs";
 import { replayTopics, withTransaction, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
 import { Topics, type GrievanceReceivedV1, type Urgency } from "@grievance-hub/schema";
 import { evolve, initialState, type CaseEvent, type OpenedCase } from "./domain/case-lifecycle";
-import { appendTimeline, loadCase, saveCase } from "./db/cases";
+import { appendTimeline, loadCase, saveCases } from "./db/cases";
 import { fromWire } from "./commands/wire";
 import { caseIdFor } from "./consumers/grievance-received";
 
@@ -66,16 +66,21 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
   const states = new Map<string, OpenedCase>();
   const created = new Map<string, Extras>();
   const timeline: { caseId: string; eventId: string; event: CaseEvent; version: number }[] = [];
-  const links: (() => Promise<unknown>)[] = [];
+  const afterCases: (() => Promise<unknown>)[] = [];
   const stateOf = async (caseId: string) => states.get(caseId) ?? (await loadCase(client, caseId, true));
+  const openedFor = events.filter((e) => e.type === "case.opened.v1" && !seen.has(e.id)).map((e) => e.data.grievanceId as string);
+  const grievances = new Map(
+    (await client.query<Extras & { grievance_id: string }>("SELECT grievance_id, phone_hash, description, language, received_at FROM rebuild_grievances WHERE grievance_id = ANY($1::uuid[])", [openedFor])).rows.map(
+      ({ grievance_id, ...g }) => [grievance_id, g],
+    ),
+  );
 
   for (const e of events) {
     if (seen.has(e.id)) continue;
     const caseId = e.data.caseId as string;
     if (e.type === "case.opened.v1") {
       const grievanceId = e.data.grievanceId as string;
-      const { rows } = await client.query<Extras>("SELECT phone_hash, description, language, received_at FROM rebuild_grievances WHERE grievance_id = $1", [grievanceId]);
-      const g = rows[0];
+      const g = grievances.get(grievanceId);
       if (!g) throw new Error(`case ${caseId} was opened for grievance ${grievanceId}, which is not on the grievances topic`);
       const opened: CaseEvent = {
         type: "case.opened", occurredAt: new Date(e.data.openedAt as string), actor: { id: "triage", role: "system" },
@@ -87,11 +92,12 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
       continue;
     }
     if (e.type === "grievance.linked.v1") {
-      await applyLink(e.data, states, stateOf, links, client);
+      await applyLink(e.data, states, stateOf, afterCases, client);
       continue;
     }
     if (e.type === "case.deadline_approaching.v1") {
-      await client.query("INSERT INTO deadline_reminders (case_id, deadline, due_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [caseId, e.data.deadline, e.data.dueAt]);
+      // After the case rows, like the links: the case may have been opened in this very batch.
+      afterCases.push(() => client.query("INSERT INTO deadline_reminders (case_id, deadline, due_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [caseId, e.data.deadline, e.data.dueAt]));
       continue;
     }
     const event = fromWire(e.type, e.data);
@@ -102,12 +108,15 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
     states.set(caseId, after);
     timeline.push({ caseId, eventId: e.id, event, version: after.version });
   }
-  for (const [caseId, state] of states) {
-    const extras = created.get(caseId);
-    await saveCase(client, state, extras ? { phoneHash: extras.phone_hash, description: extras.description } : {});
-  }
-  for (const t of timeline) await appendTimeline(client, t.caseId, t.eventId, t.event, t.version);
-  for (const link of links) await link();
+  await saveCases(
+    client,
+    [...states].map(([caseId, state]) => {
+      const extras = created.get(caseId);
+      return { state, extras: extras ? { phoneHash: extras.phone_hash, description: extras.description } : {} };
+    }),
+  );
+  await appendTimeline(client, timeline);
+  for (const write of afterCases) await write();
 }
 
 /** A repeat may raise the case's urgency (in order with the case's other events); the link rows come after the case rows. */

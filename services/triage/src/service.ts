@@ -31,6 +31,8 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
         producer: rt.producer,
         deadLetterTopic: rt.topic(Topics.deadLetterTriage),
         logger: rt.logger,
+        // Routing updates the chosen caseworker's row: one grievance per transaction keeps it locked briefly.
+        maxMessagesPerTransaction: 1,
         handlers: {
           "grievance.received.v1": onGrievanceReceived(rt, {
             ruleset,

@@ -36,11 +36,16 @@ export async function recordGrievance(
 ): Promise<Recorded> {
   const requestHash = canonicalHash(body);
   return withTransaction(rt.pool, async (client) => {
+    const grievanceId = randomUUID();
+    const receivedAt = new Date();
+    let trackingCode = newTrackingCode();
+    const answer = (): CreateGrievanceResponse => ({ id: grievanceId, trackingCode, status: "received" });
     if (idempotency) {
-      // A concurrent request with the same key blocks here until the first one commits.
+      // A concurrent request with the same key blocks here until the first one commits. The
+      // answer is stored with the claim (one statement fewer); nobody sees it before the commit.
       const claimed = await client.query(
-        "INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT (scope, key) DO NOTHING",
-        [idempotency.scope, idempotency.key, requestHash],
+        "INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response) VALUES ($1, $2, $3, 202, $4) ON CONFLICT (scope, key) DO NOTHING",
+        [idempotency.scope, idempotency.key, requestHash, JSON.stringify(answer())],
       );
       if (claimed.rowCount === 0) {
         const { rows } = await client.query<{ request_hash: string; response: CreateGrievanceResponse }>(
@@ -54,19 +59,19 @@ export async function recordGrievance(
         return { response: earlier.response, replayed: true };
       }
     }
-    const grievanceId = randomUUID();
-    const receivedAt = new Date();
     for (let attempt = 0; attempt < 5; attempt++) {
-      const decided = toReceivedEvent(body, { grievanceId, trackingCode: newTrackingCode(), receivedAt }, {
+      if (attempt > 0) trackingCode = newTrackingCode();
+      const decided = toReceivedEvent(body, { grievanceId, trackingCode, receivedAt }, {
         phoneHashKey: config.PHONE_HASH_KEY,
         defaultPhoneRegion: config.DEFAULT_PHONE_REGION,
       });
       if (!decided.ok) throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [decided.refusal] });
       if (await insertGrievance(client, decided.event)) {
         await enqueueEvent(client, rt.outbox, "grievance.received.v1", decided.event);
-        const response: CreateGrievanceResponse = { id: grievanceId, trackingCode: decided.event.trackingCode, status: "received" };
-        if (idempotency) {
-          await client.query("UPDATE idempotency_keys SET status_code = 202, response = $3 WHERE scope = $1 AND key = $2", [idempotency.scope, idempotency.key, JSON.stringify(response)]);
+        const response = answer();
+        // Only when the first tracking code drawn was taken does the stored answer change.
+        if (idempotency && attempt > 0) {
+          await client.query("UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2", [idempotency.scope, idempotency.key, JSON.stringify(response)]);
         }
         return { response, replayed: false };
       }

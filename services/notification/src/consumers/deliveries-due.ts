@@ -1,6 +1,6 @@
 // Events -> the deliveries they make due. grievance.received.v1 also leaves the complainant's
 // contact (only what a message to them needs) for the outcome message later.
-import { PoisonMessageError, type EventHandler } from "@grievance-hub/kit";
+import { PoisonMessageError, type EventHandler, type Pool } from "@grievance-hub/kit";
 import type { EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TemplateError, type Templates } from "../templates/render";
 import { contactOf, whoIsTold, type Links } from "../domain/who-is-told";
@@ -21,15 +21,17 @@ export interface DeliveriesDueDeps {
   templates: Templates;
   links: Links;
   enabled: EnabledChannels;
+  /** For the wake-ups sent once a delivery is committed. */
+  pool: Pool;
 }
 
 export function onEventMakingDeliveriesDue(deps: DeliveriesDueDeps): EventHandler {
-  const { templates, links, enabled } = deps;
+  const { templates, links, enabled, pool } = deps;
   return async (client, event, position) => {
     if (event.type === "grievance.received.v1") await saveComplainant(client, contactOf(event.data as GrievanceReceivedV1));
     const messages = whoIsTold(event, links);
     try {
-      await recordDeliveries(client, event, position, messages, { templates, enabled });
+      await recordDeliveries(client, event, position, messages, { templates, enabled, pool });
     } catch (err) {
       // Facts the templates refuse (a tracking code in another format, say) will never render:
       // the event goes to the dead-letter topic instead of blocking its partition.

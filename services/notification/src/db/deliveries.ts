@@ -3,7 +3,7 @@
 // queues nothing new. Feed messages are delivered right here (a row in `feed`); the other
 // channels wait, `pending`, for the delivery worker.
 import { createHash } from "node:crypto";
-import { encodeEvent, type DecodedEvent, type MessagePosition, type PoolClient } from "@grievance-hub/kit";
+import { encodeEvent, notifyOnCommit, type DecodedEvent, type MessagePosition, type Pool, type PoolClient } from "@grievance-hub/kit";
 import type { Language } from "@grievance-hub/schema";
 import type { Templates } from "../templates/render";
 import type { ChannelName } from "../domain/destination";
@@ -80,7 +80,7 @@ export async function recordDeliveries(
   event: DecodedEvent,
   position: MessagePosition,
   messages: Message[],
-  deps: { templates: Templates; enabled: EnabledChannels },
+  deps: { templates: Templates; enabled: EnabledChannels; pool: Pool },
 ): Promise<void> {
   const grievanceId = (event.data as { grievanceId: string }).grievanceId;
   let pending = 0;
@@ -111,21 +111,23 @@ export async function recordDeliveries(
         pending++;
         continue;
       }
-      await client.query("SELECT pg_advisory_xact_lock($1)", [FEED_LOCK]);
+      // One statement: the lock first (the feed row reads from it, so its seq is drawn after),
+      // then the feed row and the delivery's one attempt.
       await client.query(
-        `INSERT INTO feed (delivery_id, recipient_kind, recipient_id, event_id, event_type, template, subject, body, facts)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-        [id, message.recipient.kind, message.recipient.id, event.id, event.type, message.template, rendered!.subject, rendered!.text, JSON.stringify(message.variables)],
+        `WITH locked AS (SELECT pg_advisory_xact_lock($1)),
+              fed AS (INSERT INTO feed (delivery_id, recipient_kind, recipient_id, event_id, event_type, template, subject, body, facts)
+                      SELECT $2,$3,$4,$5,$6,$7,$8,$9,$10 FROM locked)
+         INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome) VALUES ($2, 1, now(), 0, 'sent')`,
+        [FEED_LOCK, id, message.recipient.kind, message.recipient.id, event.id, event.type, message.template, rendered!.subject, rendered!.text, JSON.stringify(message.variables)],
       );
-      await client.query("INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome) VALUES ($1, 1, now(), 0, 'sent')", [id]);
       fed++;
     }
   }
   if (pending > 0) {
     await keepSourceEvent(client, event, position);
-    await client.query("SELECT pg_notify($1, '')", [DELIVERIES_CHANNEL]);
+    await notifyOnCommit(client, deps.pool, DELIVERIES_CHANNEL);
   }
-  if (fed > 0) await client.query("SELECT pg_notify($1, '')", [FEED_CHANNEL]);
+  if (fed > 0) await notifyOnCommit(client, deps.pool, FEED_CHANNEL);
 }
 
 /** The event as it was on the wire (CloudEvents headers and data), for the dead-letter topic. */

@@ -34,6 +34,8 @@ export class DeliveryWorker {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private woken = false;
+  /** Dead letters may wait to be published: at start, after a pass made one, on every interval. */
+  private deadLettersDue = true;
 
   constructor(private readonly opts: DeliveryWorkerOptions) {
     this.listener = new PgListener({
@@ -69,11 +71,17 @@ export class DeliveryWorker {
       let busy = false;
       try {
         busy = (await this.deliverDue()) === this.opts.batchSize;
-        await this.publishDeadLetters();
+        if (this.deadLettersDue) {
+          this.deadLettersDue = false;
+          await this.publishDeadLetters();
+        }
       } catch (err) {
+        this.deadLettersDue = true;
         this.opts.logger.warn({ err: { message: (err as Error).message } }, "delivery worker: pass failed; the rows stay for the next pass");
       }
-      if (!busy && !this.woken) await this.sleep(this.opts.intervalMs);
+      // Woken by new deliveries, only they are looked at; the interval also catches up on dead
+      // letters (left unpublished by a crash or a broker outage, or made by a replica that died).
+      if (!busy && !this.woken && (await this.sleep(this.opts.intervalMs))) this.deadLettersDue = true;
     }
   }
 
@@ -151,18 +159,23 @@ export class DeliveryWorker {
     const attempts = row.attempts + 1;
     const next = afterAttempt(result, attempts, this.opts.policy, this.opts.random ?? Math.random);
     const error = result.ok ? null : result.error;
+    // The attempt and the delivery's next step in one statement.
     await client.query(
-      `INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome, error, provider_id) VALUES ($1, $2, now(), $3, $4, $5, $6)`,
-      [row.id, attempts, durationMs, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error", error, result.ok ? (result.providerId ?? null) : null],
-    );
-    await client.query(
-      `UPDATE deliveries SET attempts = $2, status = $3, last_attempt_at = now(), destination = coalesce($4, destination), last_error = $5,
+      `WITH attempt AS (
+         INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome, error, provider_id) VALUES ($1, $2, now(), $7, $8, $5, $9))
+       UPDATE deliveries SET attempts = $2, status = $3, last_attempt_at = now(), destination = coalesce($4, destination), last_error = $5,
          sent_at = CASE WHEN $3 = 'sent' THEN now() END,
          next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $6::double precision / 1000) END
        WHERE id = $1`,
-      [row.id, attempts, next.status, destination, error, next.status === "pending" ? next.retryInMs : 0],
+      [
+        row.id, attempts, next.status, destination, error, next.status === "pending" ? next.retryInMs : 0,
+        durationMs, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error", result.ok ? (result.providerId ?? null) : null,
+      ],
     );
-    if (next.status === "dead_lettered") this.opts.logger.warn({ deliveryId: row.id, eventType: row.event_type, channel: row.channel, attempts, error }, "delivery dead-lettered");
+    if (next.status === "dead_lettered") {
+      this.deadLettersDue = true;
+      this.opts.logger.warn({ deliveryId: row.id, eventType: row.event_type, channel: row.channel, attempts, error }, "delivery dead-lettered");
+    }
   }
 
   /**
@@ -193,6 +206,8 @@ export class DeliveryWorker {
          ORDER BY d.id LIMIT 100 FOR UPDATE OF d SKIP LOCKED`,
       );
       if (rows.length === 0) return;
+      // A full page: there may be more.
+      if (rows.length === 100) this.deadLettersDue = true;
       await this.opts.producer.send({
         topic: this.opts.deadLetterTopic,
         acks: -1,
@@ -215,14 +230,14 @@ export class DeliveryWorker {
     });
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** True when the interval ran out, false when woken. */
+  private sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const timer = setTimeout(() => resolve(true), ms);
+      this.wake = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
+        resolve(false);
+      };
     });
   }
 }

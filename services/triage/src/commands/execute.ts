@@ -1,7 +1,7 @@
 // The edge around the case decider: read state, decide, evolve, write state + timeline +
 // outbox in the caller's transaction.
-import type { OutboxContext, PoolClient } from "@grievance-hub/kit";
-import { enqueueEvent } from "@grievance-hub/kit";
+import type { OutboxContext, OutgoingEvent, PoolClient } from "@grievance-hub/kit";
+import { enqueueEvents } from "@grievance-hub/kit";
 import { decide, evolve, initialState, type CaseCommand, type CaseState, type DecisionContext, type OpenedCase, type Refusal } from "../domain/case-lifecycle";
 import { appendTimeline, saveCase, type CaseExtras } from "../db/cases";
 import { toWire } from "./wire";
@@ -29,10 +29,11 @@ export async function execute(
   }
   if (state.status === "unopened") return { ok: false, refusal: { code: "invalid_command", message: "nothing to do" }, state };
   await saveCase(client, state, start === initialState ? opts.extras : {});
-  for (const { event, after } of applied) {
+  const outgoing = applied.map(({ event, after }) => {
     const wire = toWire(event, after, { alertSupervisor: opts.alertSupervisor ?? false });
-    const eventId = await enqueueEvent(client, outbox, wire.type, wire.data as never, { time: event.occurredAt });
-    await appendTimeline(client, after.caseId, eventId, event, after.version);
-  }
+    return { type: wire.type, data: wire.data, opts: { time: event.occurredAt } } as OutgoingEvent;
+  });
+  const eventIds = await enqueueEvents(client, outbox, outgoing);
+  await appendTimeline(client, applied.map(({ event, after }, i) => ({ caseId: after.caseId, eventId: eventIds[i]!, event, version: after.version })));
   return { ok: true, state };
 }

@@ -36,29 +36,60 @@ export interface CaseExtras {
 }
 
 export async function saveCase(client: PoolClient, state: OpenedCase, extras: CaseExtras = {}): Promise<void> {
+  await saveCases(client, [{ state, extras }]);
+}
+
+/** Cases in one statement (each at most once); the extras are written only when a case is first saved. */
+export async function saveCases(client: PoolClient, cases: { state: OpenedCase; extras?: CaseExtras }[]): Promise<void> {
+  if (cases.length === 0) return;
+  const column = <T>(f: (c: { state: OpenedCase; extras: CaseExtras }) => T) => cases.map(({ state, extras }) => f({ state, extras: extras ?? {} }));
   await client.query(
     `INSERT INTO cases (id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
         received_at, opened_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
         breached_acknowledge, breached_resolve)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
-     ON CONFLICT (id) DO UPDATE SET status = $8, category = $9, urgency = $10, version = $12, state = $13, team_id = $14,
-        team_level = $15, caseworker_id = $16, acknowledge_by = $17, resolve_by = $18, acknowledged = $19,
-        breached_acknowledge = $20, breached_resolve = $21`,
+     SELECT id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
+        received_at, received_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
+        breached_acknowledge, breached_resolve
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+        $11::timestamptz[], $12::int[], $13::jsonb[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[], $19::bool[],
+        $20::bool[], $21::bool[])
+       AS c (id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
+        received_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
+        breached_acknowledge, breached_resolve)
+     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, category = EXCLUDED.category, urgency = EXCLUDED.urgency, version = EXCLUDED.version,
+        state = EXCLUDED.state, team_id = EXCLUDED.team_id, team_level = EXCLUDED.team_level, caseworker_id = EXCLUDED.caseworker_id,
+        acknowledge_by = EXCLUDED.acknowledge_by, resolve_by = EXCLUDED.resolve_by, acknowledged = EXCLUDED.acknowledged,
+        breached_acknowledge = EXCLUDED.breached_acknowledge, breached_resolve = EXCLUDED.breached_resolve`,
     [
-      state.caseId, state.grievanceId, state.trackingCode, state.divisionCode, state.language, extras.phoneHash ?? null, extras.description ?? null,
-      state.status, state.classification?.category ?? null, state.classification?.urgency ?? null, state.receivedAt, state.version,
-      JSON.stringify(state), state.team?.id ?? null, state.team?.level ?? null, state.caseworkerId,
-      state.dueDates?.acknowledgeBy ?? null, state.dueDates?.resolveBy ?? null, state.acknowledgedAt !== null,
-      state.breached.acknowledge, state.breached.resolve,
+      column((c) => c.state.caseId), column((c) => c.state.grievanceId), column((c) => c.state.trackingCode), column((c) => c.state.divisionCode),
+      column((c) => c.state.language), column((c) => c.extras.phoneHash ?? null), column((c) => c.extras.description ?? null),
+      column((c) => c.state.status), column((c) => c.state.classification?.category ?? null), column((c) => c.state.classification?.urgency ?? null),
+      column((c) => c.state.receivedAt), column((c) => c.state.version), column((c) => JSON.stringify(c.state)),
+      column((c) => c.state.team?.id ?? null), column((c) => c.state.team?.level ?? null), column((c) => c.state.caseworkerId),
+      column((c) => c.state.dueDates?.acknowledgeBy ?? null), column((c) => c.state.dueDates?.resolveBy ?? null), column((c) => c.state.acknowledgedAt !== null),
+      column((c) => c.state.breached.acknowledge), column((c) => c.state.breached.resolve),
     ],
   );
 }
 
-/** `version` is the case's version after the event: it orders events that share a timestamp. */
-export async function appendTimeline(client: PoolClient, caseId: string, eventId: string, event: CaseEvent, version: number): Promise<void> {
-  const { type, occurredAt, actor, ...facts } = event;
+export interface TimelineEntry {
+  caseId: string;
+  eventId: string;
+  event: CaseEvent;
+  /** The case's version after the event: it orders events that share a timestamp. */
+  version: number;
+}
+
+/** Timeline entries, in one statement. */
+export async function appendTimeline(client: PoolClient, entries: TimelineEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map(({ caseId, eventId, event, version }) => {
+    const { type, occurredAt, actor, ...facts } = event;
+    return { eventId, caseId, type, actor, occurredAt, facts: JSON.stringify(facts), version };
+  });
   await client.query(
-    `INSERT INTO case_timeline (event_id, case_id, type, actor_id, actor_role, at, facts, version) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (event_id) DO NOTHING`,
-    [eventId, caseId, type, actor.id, actor.role, occurredAt, JSON.stringify(facts), version],
+    `INSERT INTO case_timeline (event_id, case_id, type, actor_id, actor_role, at, facts, version)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::int[]) ON CONFLICT (event_id) DO NOTHING`,
+    [rows.map((r) => r.eventId), rows.map((r) => r.caseId), rows.map((r) => r.type), rows.map((r) => r.actor.id), rows.map((r) => r.actor.role), rows.map((r) => r.occurredAt), rows.map((r) => r.facts), rows.map((r) => r.version)],
   );
 }

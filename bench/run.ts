@@ -1,0 +1,334 @@
+// `pnpm bench [--quick]`: the whole benchmark in one run on this machine, against a fresh
+// database and fresh topics of its own on the local broker and server.
+//   1. intake: closed loop, 50 connections, against intake and against a bare Fastify + one INSERT
+//   2. end to end: open loop at 200 grievances/s, latency to case.assigned on Kafka and to the webhook
+//   3. rebuild: triage's projection replayed from the topics
+//   4. peak RSS of each service (VmHWM of the child process)
+// Prints a table and writes bench/results/latest.json.
+//   --quick     shorter parts (8 s, 15 s); --rate=N  another arrival rate; --keep  leave the databases and topics
+//   BENCH_PG_PROFILE=1  sample which statements the database is busy with during part 2
+//   BENCH_CPU_PROF=intake,triage,notification  V8 CPU profiles (bench/profile-summary.ts reads them)
+//   BENCH_SAMPLES=1     every grievance's latencies as CSV, to see when the slow ones were sent
+import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { AuthConfig, signDevelopmentToken } from "@grievance-hub/kit";
+import { Topics } from "@grievance-hub/schema";
+import { openLoop, startWebhookReceiver, type EndToEndResult } from "./end-to-end";
+import { grievance, random } from "./grievances";
+import { closedLoop, type ClosedLoopResult } from "./intake-throughput";
+import { measureRebuild, type RebuildResult } from "./rebuild";
+import { samplePostgres } from "./pg-sampler";
+import { seedDirectory } from "./seed";
+import { commandCpuSeconds, createDatabase, freePort, machineCpuSeconds, processCpuSeconds, resultsDir, say, serviceNodeFlags, spawnNode, useKafka, usePostgres, type Child } from "./stack";
+
+const quick = process.argv.includes("--quick");
+/** Leave the databases and topics in place for a look afterwards. */
+const keep = process.argv.includes("--keep");
+const settings = quick
+  ? { mode: "quick", intakeS: 8, warmUpS: 2, rate: 200, e2eS: 15, drainS: 60 }
+  : { mode: "full", intakeS: 20, warmUpS: 3, rate: 200, e2eS: 60, drainS: 120 };
+const connections = 50;
+/** `--rate=N` runs the end-to-end part at another arrival rate, to find what a machine sustains. */
+const rateArg = process.argv.find((a) => a.startsWith("--rate="))?.slice("--rate=".length);
+if (rateArg) {
+  settings.rate = Number(rateArg);
+  if (!(settings.rate > 0 && settings.rate <= 5000)) throw new Error(`--rate=${rateArg}: give grievances per second, e.g. --rate=100`);
+}
+
+const targets = { intakeRatio: 0.8, intakeP99Ms: 50, assignedP99Ms: 250, notifiedP99Ms: 400, lost: 0, rebuildEventsPerSecond: 10_000, rssMb: 200 };
+
+const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
+const cleanups: (() => Promise<unknown>)[] = [];
+const children: Child[] = [];
+
+async function main(): Promise<void> {
+  const loadBefore = os.loadavg();
+  const started = new Date();
+  const kafkaInfra = await useKafka();
+  cleanups.push(kafkaInfra.stop);
+  const postgres = await usePostgres();
+  cleanups.push(postgres.stop);
+  const kafka = new Kafka({ clientId: "bench", brokers: kafkaInfra.brokers.split(","), logLevel: logLevel.NOTHING });
+  const prefixes: string[] = [];
+  if (!keep) cleanups.push(() => deleteTopics(kafka, prefixes));
+
+  const jwtSecret = randomBytes(32).toString("base64url");
+  const auth = AuthConfig.parse({ JWT_SECRET: jwtSecret });
+  const operatorToken = await signDevelopmentToken({ sub: "bench-operator", role: "operator" }, auth);
+  const adminToken = await signDevelopmentToken({ sub: "bench-admin", role: "admin" }, auth);
+  // Production mode, which the development secrets are refused in.
+  const common = {
+    NODE_ENV: "production",
+    LOG_LEVEL: "warn",
+    KAFKA_BROKERS: kafkaInfra.brokers,
+    JWT_SECRET: jwtSecret,
+    PHONE_HASH_KEY: randomBytes(24).toString("base64url"),
+  };
+
+  // 1. Intake against the baseline. Only intake runs (its relay publishing to Kafka): triage and
+  // notification would take the CPU the baseline never has to share.
+  say(`1/3 intake throughput: ${connections} connections, ${settings.intakeS} s each (after ${settings.warmUpS} s of warm-up)`);
+  const db1 = await createDatabase(postgres.adminUrl, `gh_bench_${runId}_intake`);
+  if (!keep) cleanups.push(db1.drop);
+  const prefix1 = `bench${runId}i.`;
+  prefixes.push(prefix1);
+  const intake1 = await spawnNode("intake-throughput", "services/intake/src/main.ts", { ...common, DATABASE_URL: db1.url, KAFKA_TOPIC_PREFIX: prefix1 }, await freePort());
+  children.push(intake1);
+  const baseline = await spawnNode("baseline", "bench/baseline.ts", { DATABASE_URL: db1.url }, await freePort());
+  children.push(baseline);
+  const r = random(7);
+  const bodies = Array.from({ length: 2000 }, (_, i) => grievance(i, r).json);
+  const load = (url: string, token: string | undefined, durationS: number) => closedLoop({ url, durationS, connections, bodies, ...(token ? { token } : {}) });
+  await load(baseline.url, undefined, settings.warmUpS);
+  await load(intake1.url, operatorToken, settings.warmUpS);
+  const base = await load(baseline.url, undefined, settings.intakeS);
+  say(`  baseline: ${base.rps.toFixed(0)} req/s, p50 ${base.p50Ms} ms, p99 ${base.p99Ms} ms`);
+  const intake = await load(intake1.url, operatorToken, settings.intakeS);
+  say(`  intake:   ${intake.rps.toFixed(0)} req/s, p50 ${intake.p50Ms} ms, p99 ${intake.p99Ms} ms`);
+  const intakeRssPart1 = await intake1.peakRssMb();
+  await baseline.stop();
+  await intake1.stop();
+
+  // 2. End to end with the three services.
+  say(`2/3 end to end: ${settings.rate}/s for ${settings.e2eS} s`);
+  const db2 = await createDatabase(postgres.adminUrl, `gh_bench_${runId}_e2e`);
+  if (!keep) cleanups.push(db2.drop);
+  const prefix2 = `bench${runId}e.`;
+  prefixes.push(prefix2);
+  let secrets = new Map<string, string>();
+  let onNotice: (grievanceId: string, at: number) => void = () => undefined;
+  const receiver = await startWebhookReceiver((recipient) => secrets.get(recipient), (id, at) => onNotice(id, at));
+  cleanups.push(receiver.close);
+  const env2 = { ...common, DATABASE_URL: db2.url, KAFKA_TOPIC_PREFIX: prefix2 };
+  // One after another: each runs its own migrations, and the first creates the topics.
+  const intake2 = await spawnNode("intake", "services/intake/src/main.ts", env2, await freePort());
+  children.push(intake2);
+  const triage = await spawnNode("triage", "services/triage/src/main.ts", env2, await freePort());
+  children.push(triage);
+  const notification = await spawnNode("notification", "services/notification/src/main.ts", env2, await freePort());
+  children.push(notification);
+  secrets = await seedDirectory({ triageUrl: triage.url, notificationUrl: notification.url, adminToken, webhookBase: receiver.url });
+  // Where the CPU goes during the run: each service, Postgres (all its processes), the broker, this process.
+  const cpu = async () => ({
+    intake: await intake2.cpuSeconds(),
+    triage: await triage.cpuSeconds(),
+    notification: await notification.cpuSeconds(),
+    postgres: await commandCpuSeconds("postgres"),
+    kafka: kafkaInfra.pid ? await processCpuSeconds(kafkaInfra.pid) : 0,
+    bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    machine: await machineCpuSeconds(),
+  });
+  const cpuBefore = await cpu();
+  const pgSampler = process.env.BENCH_PG_PROFILE ? samplePostgres({ databaseUrl: postgres.adminUrl, database: `gh_bench_${runId}_e2e`, everyMs: 10 }) : undefined;
+  const e2e = await openLoop({
+    intakeUrl: intake2.url,
+    token: operatorToken,
+    kafka,
+    casesTopic: prefix2 + Topics.casesInternal,
+    groupId: `${prefix2}bench-observer`,
+    rate: settings.rate,
+    durationS: settings.e2eS,
+    drainTimeoutS: settings.drainS,
+    receiver: { onAssignedNotice: (handler) => void (onNotice = handler) },
+    log: say,
+    ...(process.env.BENCH_SAMPLES ? { samplesFile: path.join(resultsDir, "e2e-samples.csv.tmp") } : {}),
+  });
+  const cpuAfter = await cpu();
+  if (pgSampler) {
+    const samples = await pgSampler.stop();
+    await writeFile(path.join(resultsDir, "pg-profile.tmp"), samples.map((x) => `${String(x.share).padStart(6)} %  ${x.state}  ${x.statement}`).join("\n") + "\n");
+    say("  statements by share of samples (also in bench/results/pg-profile.tmp; 100 % = one connection busy all the time):");
+    for (const x of samples.slice(0, 15)) say(`  ${String(x.share).padStart(6)} %  ${x.state}  ${x.statement}`);
+  }
+  const seconds = cpuAfter.machine.total - cpuBefore.machine.total;
+  const share = (k: Exclude<keyof typeof cpuBefore, "machine">) => Math.round(((cpuAfter[k] - cpuBefore[k]) / seconds) * 1000) / 10;
+  const cpuPercent = {
+    intake: share("intake"),
+    triage: share("triage"),
+    notification: share("notification"),
+    postgres: share("postgres"),
+    kafka: share("kafka"),
+    bench: share("bench"),
+    machineBusy: Math.round(((cpuAfter.machine.busy - cpuBefore.machine.busy) / seconds) * 1000) / 10,
+    other: 0,
+  };
+  // Whatever else ran meanwhile (other people's work on a shared machine, the kernel's own).
+  cpuPercent.other = Math.round((cpuPercent.machineBusy - cpuPercent.intake - cpuPercent.triage - cpuPercent.notification - cpuPercent.postgres - cpuPercent.kafka - cpuPercent.bench) * 10) / 10;
+  say(`  assigned p99 ${e2e.assigned.p99Ms} ms, notified p99 ${e2e.notified.p99Ms} ms, lost ${e2e.lost}, rejected ${JSON.stringify(e2e.rejected)}`);
+  say(`  CPU, % of the machine: ${JSON.stringify(cpuPercent)}`);
+  if (receiver.stats.badSignature > 0) say(`  ${receiver.stats.badSignature} webhook(s) with a bad signature`);
+  const rssMb = {
+    intake: Math.max(intakeRssPart1, await intake2.peakRssMb()),
+    triage: await triage.peakRssMb(),
+    notification: await notification.peakRssMb(),
+  };
+  await intake2.stop();
+  await notification.stop();
+  await triage.stop();
+
+  // 3. Rebuild, with triage stopped (the command refuses while its group has members).
+  say("3/3 rebuild of triage's projection from the topics");
+  const rebuild = await measureRebuild({ databaseUrl: db2.url, brokers: kafkaInfra.brokers.split(","), topicPrefix: prefix2, liveGroupId: `${prefix2}triage` });
+  say(`  ${rebuild.events} events in ${rebuild.seconds.toFixed(2)} s`);
+
+  const pgVersion = await serverVersion(postgres.adminUrl);
+  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, rebuild, rssMb, pgVersion, webhooks: receiver.stats });
+  await writeFile(path.join(resultsDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
+  printTable(report);
+  say(`written: bench/results/latest.json`);
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+  } finally {
+    await c.end();
+  }
+}
+
+async function deleteTopics(kafka: Kafka, prefixes: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => prefixes.some((p) => g.startsWith(p)));
+    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function buildReport(r: {
+  started: Date;
+  loadBefore: number[];
+  intake: ClosedLoopResult;
+  base: ClosedLoopResult;
+  e2e: EndToEndResult;
+  cpuPercent: Record<string, number>;
+  rebuild: RebuildResult;
+  rssMb: Record<"intake" | "triage" | "notification", number>;
+  pgVersion: string;
+  webhooks: { received: number; badSignature: number };
+}) {
+  const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+  const ratio = r.intake.rps / r.base.rps;
+  const report = {
+    date: r.started.toISOString(),
+    mode: settings.mode,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? "unknown",
+      cores: os.cpus().length,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      postgres: r.pgVersion,
+      kafka: "Apache Kafka 4.1.1 (KRaft, single node, infra/kafka/kafka.sh)",
+      loadAverageBefore: r.loadBefore.map((l) => round(l)),
+      loadAverageAfter: os.loadavg().map((l) => round(l)),
+    },
+    settings: { ...settings, connections, nodeFlags: serviceNodeFlags.join(" ") },
+    intake: {
+      baselineRps: Math.round(r.base.rps),
+      rps: Math.round(r.intake.rps),
+      ratio: round(ratio),
+      p50Ms: r.intake.p50Ms,
+      p99Ms: r.intake.p99Ms,
+      p90Ms: r.intake.p90Ms,
+      maxMs: r.intake.maxMs,
+      requests: r.intake.requests,
+      non2xx: r.intake.non2xx,
+      errors: r.intake.errors,
+      baseline: { p50Ms: r.base.p50Ms, p99Ms: r.base.p99Ms, requests: r.base.requests, non2xx: r.base.non2xx, errors: r.base.errors },
+    },
+    endToEnd: {
+      rate: r.e2e.rate,
+      durationS: r.e2e.durationS,
+      sent: r.e2e.sent,
+      accepted: r.e2e.accepted,
+      rejected: r.e2e.rejected,
+      intake: r.e2e.intake,
+      assigned: r.e2e.assigned,
+      notified: r.e2e.notified,
+      p1: { assigned: r.e2e.assignedP1, notified: r.e2e.notifiedP1 },
+      lost: r.e2e.lost,
+      notNotified: r.e2e.notNotified,
+      drainS: r.e2e.drainS,
+      assignedPerS: r.e2e.assignedPerS,
+      senderMaxLagMs: r.e2e.senderMaxLagMs,
+      webhooks: r.webhooks,
+      /** CPU time of each process over the run and its drain, as % of the whole machine (all cores). */
+      cpuPercent: r.cpuPercent,
+    },
+    rebuild: { events: r.rebuild.events, seconds: round(r.rebuild.seconds), eventsPerSecond: r.rebuild.eventsPerSecond, casesBefore: r.rebuild.casesBefore, casesAfter: r.rebuild.casesAfter },
+    rssMb: r.rssMb,
+    targets,
+    met: {
+      intakeRatio: ratio >= targets.intakeRatio,
+      intakeP99: r.intake.p99Ms <= targets.intakeP99Ms,
+      assignedP99: r.e2e.assigned.p99Ms <= targets.assignedP99Ms,
+      notifiedP99: r.e2e.notified.p99Ms <= targets.notifiedP99Ms,
+      nothingLost: r.e2e.lost === 0 && r.e2e.accepted === r.e2e.sent,
+      rebuild: r.rebuild.eventsPerSecond >= targets.rebuildEventsPerSecond && r.rebuild.casesAfter === r.rebuild.casesBefore,
+      rss: Object.values(r.rssMb).every((mb) => mb <= targets.rssMb),
+    },
+  };
+  return report;
+}
+
+function printTable(report: ReturnType<typeof buildReport>): void {
+  const { intake, endToEnd: e, rebuild, rssMb, met } = report;
+  const rows: [string, string, string, boolean | undefined][] = [
+    ["intake baseline (bare Fastify + 1 INSERT)", `${intake.baselineRps} req/s`, "", undefined],
+    ["intake", `${intake.rps} req/s`, "", undefined],
+    ["intake / baseline", `${intake.ratio}`, `>= ${targets.intakeRatio}`, met.intakeRatio],
+    ["intake p50 / p99", `${intake.p50Ms} / ${intake.p99Ms} ms`, `p99 <= ${targets.intakeP99Ms} ms`, met.intakeP99],
+    [`e2e ${e.rate}/s x ${e.durationS} s: POST answered p50 / p99`, `${e.intake.p50Ms} / ${e.intake.p99Ms} ms`, "", undefined],
+    ["e2e assigned p50 / p95 / p99 / max", `${e.assigned.p50Ms} / ${e.assigned.p95Ms} / ${e.assigned.p99Ms} / ${e.assigned.maxMs} ms`, `p99 <= ${targets.assignedP99Ms} ms`, met.assignedP99],
+    ["e2e notified p50 / p95 / p99 / max", `${e.notified.p50Ms} / ${e.notified.p95Ms} / ${e.notified.p99Ms} / ${e.notified.maxMs} ms`, `p99 <= ${targets.notifiedP99Ms} ms`, met.notifiedP99],
+    ["e2e P1 only: assigned / notified p99", `${e.p1.assigned.p99Ms} / ${e.p1.notified.p99Ms} ms (${e.p1.assigned.count} P1)`, "", undefined],
+    ["e2e sent / accepted / lost / not notified", `${e.sent} / ${e.accepted} / ${e.lost} / ${e.notNotified}`, "lost 0", met.nothingLost],
+    ["e2e assignments per second, first send to last", `${e.assignedPerS} /s`, `${e.rate} /s`, undefined],
+    ["rebuild (triage)", `${rebuild.eventsPerSecond} events/s (${rebuild.events} in ${rebuild.seconds} s)`, `>= ${targets.rebuildEventsPerSecond}`, met.rebuild],
+    ["peak RSS intake / triage / notification", `${rssMb.intake} / ${rssMb.triage} / ${rssMb.notification} MB`, `each <= ${targets.rssMb} MB`, met.rss],
+  ];
+  const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length)), Math.max(...rows.map((x) => x[2].length))];
+  const line = (c: string[]) => `| ${c[0]!.padEnd(w[0]!)} | ${c[1]!.padEnd(w[1]!)} | ${c[2]!.padEnd(w[2]!)} | ${c[3]!.padEnd(4)} |`;
+  const out = [
+    `Grievance Hub benchmark (${report.mode}), ${report.date}, ${report.machine.cores} cores ${report.machine.cpu}, load before ${report.machine.loadAverageBefore.join(" ")}`,
+    line(["measure", "result", "target", "met"]),
+    line(["-".repeat(w[0]!), "-".repeat(w[1]!), "-".repeat(w[2]!), "----"]),
+    ...rows.map(([a, b, c, d]) => line([a, b, c, d === undefined ? "" : d ? "yes" : "NO"])),
+  ];
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.allSettled(children.map((c) => c.stop()));
+  for (const c of cleanups.reverse()) await c().catch((err: Error) => say(`cleanup: ${err.message}`));
+}
+
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    say("interrupted; cleaning up");
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+  await cleanup();
+  process.exit(0);
+} catch (err) {
+  say(`failed: ${(err as Error).stack ?? String(err)}`);
+  await cleanup();
+  process.exit(1);
+}

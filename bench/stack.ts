@@ -1,0 +1,198 @@
+// The stack under test: the local Kafka broker (started when it is not running), a database
+// of the bench's own on the Postgres server, and services as child processes whose peak
+// resident memory is read from /proc.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+
+const run = promisify(execFile);
+export const root = path.resolve(import.meta.dirname, "..");
+export const resultsDir = path.join(root, "bench/results");
+const kafkaScript = path.join(root, "infra/kafka/kafka.sh");
+
+export function say(message: string): void {
+  process.stdout.write(`[bench] ${message}\n`);
+}
+
+/**
+ * KAFKA_BROKERS, or the local broker (started here when it is not running; `stop` stops only
+ * what was started), with its process id when it is the local one.
+ */
+export async function useKafka(): Promise<{ brokers: string; pid?: number; stop: () => Promise<void> }> {
+  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => undefined };
+  const running = await run("bash", [kafkaScript, "status"]).then(() => true, () => false);
+  let stop = async () => undefined;
+  if (!running) {
+    say("starting the local Kafka broker (infra/kafka/kafka.sh)");
+    await run("bash", [kafkaScript, "start"], { cwd: root, timeout: 300_000 });
+    stop = async () => void (await run("bash", [kafkaScript, "stop"]).catch(() => undefined));
+  }
+  const pid = Number(await readFile(path.join(root, "infra/kafka/run/kafka.pid"), "utf8").catch(() => ""));
+  return { brokers: "127.0.0.1:9092", ...(pid > 0 ? { pid } : {}), stop };
+}
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** DATABASE_URL, else the machine's server on 5432, else an embedded Postgres (as `pnpm start` does). */
+export async function usePostgres(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
+  if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, stop: async () => undefined };
+  const local = "postgres://postgres@127.0.0.1:5432/postgres";
+  if (await postgresAnswers(local)) return { adminUrl: local, stop: async () => undefined };
+  say("no Postgres on 127.0.0.1:5432: starting an embedded one (data in .data/bench-postgres)");
+  const { startEmbeddedPostgres } = await import("../scripts/embedded-postgres");
+  const embedded = await startEmbeddedPostgres(path.join(root, ".data/bench-postgres"), 5489);
+  return { adminUrl: embedded.url, stop: embedded.stop };
+}
+
+export async function createDatabase(adminUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface Child {
+  name: string;
+  url: string;
+  pid: number;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb: () => Promise<number>;
+  /** CPU time used so far (user + system), in seconds. */
+  cpuSeconds: () => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Runs `script` (a TypeScript entry point) under node with tsx, its output to
+ * bench/results/<label>.log.tmp; with BENCH_CPU_PROF naming it, with --cpu-prof.
+ */
+/**
+ * V8 heap limits for every process the bench starts (the services and the baseline alike).
+ * Left to itself V8 lets a busy service's heap grow to several times what it keeps alive
+ * (about 40 MB here) before collecting, to 230-270 MB of RSS; these keep the peak near
+ * 170 MB, for about 5 % of intake's throughput and 5-10 ms of its p99 (more collections).
+ * A deployment should run the services with the same flags.
+ */
+export const serviceNodeFlags = ["--max-old-space-size=96", "--max-semi-space-size=8"];
+
+export async function spawnNode(label: string, script: string, env: Record<string, string>, port: number, readyPath = "/health/ready"): Promise<Child> {
+  mkdirSync(resultsDir, { recursive: true });
+  const profiled = (process.env.BENCH_CPU_PROF ?? "").split(",").includes(label.replace(/-.*$/, ""));
+  const args = [
+    ...serviceNodeFlags,
+    // One file per thread (tsx's loader runs on a thread of its own); the main thread's is the largest.
+    ...(profiled ? ["--cpu-prof", "--cpu-prof-dir", path.join(resultsDir, "profiles.tmp", label)] : []),
+    "--import",
+    "tsx",
+    path.join(root, script),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  const log = createWriteStream(path.join(resultsDir, `${label}.log.tmp`));
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let stopping = false;
+  child.once("exit", (code, signal) => {
+    if (!stopping) say(`${label} exited unexpectedly (${signal ?? code}); see bench/results/${label}.log.tmp`);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${label} exited during start-up; see bench/results/${label}.log.tmp`);
+    try {
+      const res = await fetch(url + readyPath);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${label} did not become ready at ${url}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const pid = child.pid!;
+  return {
+    name: label,
+    url,
+    pid,
+    peakRssMb: async () => {
+      const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+      const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+      return kb ? Math.round(Number(kb) / 1024) : NaN;
+    },
+    cpuSeconds: () => processCpuSeconds(pid),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const ticks = 100;
+
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // Fields after the command name (which may hold spaces): utime is the 14th field, stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
+/** Busy and total CPU time of the whole machine so far, in seconds (from /proc/stat). */
+export async function machineCpuSeconds(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy: busy / ticks, total: (busy + idle! + iowait!) / ticks };
+}
+
+/** CPU time so far of every process with this command name (e.g. all Postgres backends), in seconds. */
+export async function commandCpuSeconds(command: string): Promise<number> {
+  const { readdir } = await import("node:fs/promises");
+  let sum = 0;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === command) sum += await processCpuSeconds(Number(entry));
+  }
+  return sum;
+}
