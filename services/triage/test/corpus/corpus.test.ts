@@ -7,6 +7,7 @@ import { classify } from "../../src/domain/classification/classify";
 import { loadRuleset, type Ruleset } from "../../src/domain/classification/ruleset";
 import type { CorpusCase } from "./corpus-case";
 import { holdout } from "./holdout";
+import { holdout2 } from "./holdout2";
 import { train } from "./train";
 
 let ruleset: Ruleset;
@@ -69,7 +70,7 @@ function summary(name: string, m: Measured): string {
 
 describe("the grievance corpus", () => {
   it("has at least 100 cases, in both languages, with unique ids and texts", () => {
-    const all = [...train, ...holdout];
+    const all = [...train, ...holdout, ...holdout2];
     expect(all.length).toBeGreaterThanOrEqual(100);
     expect(new Set(all.map((c) => c.id)).size).toBe(all.length);
     expect(new Set(all.map((c) => c.text)).size).toBe(all.length);
@@ -80,7 +81,7 @@ describe("the grievance corpus", () => {
   });
 
   it("covers every urgency level in both splits", () => {
-    for (const split of [train, holdout]) {
+    for (const split of [train, holdout, holdout2]) {
       expect(new Set(split.map((c) => c.urgency))).toEqual(new Set(["P1", "P2", "P3", "P4"]));
     }
   });
@@ -104,14 +105,37 @@ describe("held-out cases", () => {
   // category 48/55, urgency 52/55, P1 recall 11/13. Both P1 misses were veiled
   // threats ("说要上门把我们全家怎么样", "they know where my children go to school") and
   // came out P3. The floors catch regressions; they are not targets to tune towards.
+  // 2026-11-29, ruleset 2026.11.2 (veiled-threat rules, designed on train only):
+  // category 48/55, urgency 54/55, P1 recall 13/13, no P1 below P2; floors raised.
   it("stays at or above the measured accuracy and P1 recall", () => {
     const m = measure(holdout);
     console.log(summary("holdout", m));
     expect(m.cases).toBe(55);
     expect(m.categoryRight).toBeGreaterThanOrEqual(48);
-    expect(m.urgencyRight).toBeGreaterThanOrEqual(52);
+    expect(m.urgencyRight).toBeGreaterThanOrEqual(54);
     expect(m.p1).toBe(13);
-    expect(m.p1Found).toBeGreaterThanOrEqual(11);
-    expect(m.p1BelowP2.length).toBeLessThanOrEqual(2);
+    expect(m.p1Found).toBeGreaterThanOrEqual(13);
+    expect(m.p1BelowP2.length).toBeLessThanOrEqual(0);
+  });
+
+  // Holdout2, written 2026-11-29 before the veiled-threat rules and never used to tune
+  // them; 21 of its 46 cases are P1, 15 of those veiled threats.
+  // Before (ruleset 2026.11.1): category 35/46, urgency 23/46, P1 recall 1/21, 20 P1 below P2.
+  // After (ruleset 2026.11.2): category 35/46, urgency 28/46, P1 recall 7/21, 14 P1 below P2.
+  // The P1s still missed are veiled threats in words no rule has ("睡踏实", "sleep with one eye
+  // open", "end up in hospital") and explicit harm in words the violence, self-harm and
+  // confinement rules lack ("推倒", "遗书", "扣着", "cutting his arms", "grabbed me by the
+  // throat", "padlocked"). They are the next work, with a fresh blind set to measure it.
+  // Controls wrongly raised to P1: "等着瞧" said of a fee rise (since 2026.11.1) and a
+  // mechanic's "accidents happen" (since 2026.11.2).
+  it("stays at or above the measured accuracy and P1 recall on holdout2", () => {
+    const m = measure(holdout2);
+    console.log(summary("holdout2", m));
+    expect(m.cases).toBe(46);
+    expect(m.categoryRight).toBeGreaterThanOrEqual(35);
+    expect(m.urgencyRight).toBeGreaterThanOrEqual(28);
+    expect(m.p1).toBe(21);
+    expect(m.p1Found).toBeGreaterThanOrEqual(7);
+    expect(m.p1BelowP2.length).toBeLessThanOrEqual(14);
   });
 });
