@@ -41,6 +41,14 @@ export async function createTestEnv(): Promise<TestEnv> {
     drop: async () => {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
+      // A pool's end() resolves once its clients are told to end, not once they have gone: give
+      // them a moment, so FORCE does not terminate a connection mid-goodbye (its client would
+      // get a FATAL with nobody listening, an uncaught error in whichever test runs then).
+      for (let waited = 0; waited < 10_000; waited += 100) {
+        const { rows } = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [dbName]);
+        if (rows[0]!.n === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await c.end();
     },

@@ -382,10 +382,12 @@ const bodyRoutes = (): BodyRoute[] => [
 ];
 
 describe("every route with a body, under hostile input", () => {
-  beforeAll(settled);
 
   for (const route of bodyRoutes()) {
     it(`${route.name}: never 5xx, refusals are problem+json, 2xx only for valid input, a refusal writes nothing`, async () => {
+      // The grievances an earlier route accepted are still being triaged in the background;
+      // their rows must not be mistaken for a refused request's writes.
+      await settled();
       const shot = fc.record({
         path: route.path,
         body: hostileBody(route.valid),

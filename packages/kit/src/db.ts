@@ -27,7 +27,13 @@ export function createPool(opts: { databaseUrl: string; size: number; connectTim
   });
   // An idle client losing its server is expected during a database restart; the pool replaces it.
   pool.on("error", (err) => opts.logger.warn({ err: { message: err.message } }, "idle database connection lost"));
-  pool.on("connect", prepareStatements);
+  pool.on("connect", (client) => {
+    prepareStatements(client);
+    // The pool listens for errors on idle clients only; one that is being ended (pool.end, a
+    // removed idle client) may still hear its server say FATAL (an administrator's terminate, a
+    // restart), which unheard would crash the process.
+    client.on("error", (err) => opts.logger.debug({ err: { message: err.message } }, "database connection closed by the server"));
+  });
   return pool;
 }
 
