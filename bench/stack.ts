@@ -31,8 +31,15 @@ export async function useKafka(): Promise<{ brokers: string; pid?: number; stop:
     await run("bash", [kafkaScript, "start"], { cwd: root, timeout: 300_000 });
     stop = async () => void (await run("bash", [kafkaScript, "stop"]).catch(() => undefined));
   }
-  const pid = Number(await readFile(path.join(root, "infra/kafka/run/kafka.pid"), "utf8").catch(() => ""));
+  // A broker this checkout did not start (another clone's, say) has no pid file here: find it by its port, so its CPU is counted.
+  const pid = Number(await readFile(path.join(root, "infra/kafka/run/kafka.pid"), "utf8").catch(() => "")) || (await listenerPid(9092));
   return { brokers: "127.0.0.1:9092", ...(pid > 0 ? { pid } : {}), stop };
+}
+
+/** The process listening on a local TCP port, from `ss`; 0 when unknown. */
+async function listenerPid(port: number): Promise<number> {
+  const out = await run("ss", ["-ltnpH", `sport = :${port}`]).then((r) => r.stdout, () => "");
+  return Number(/pid=(\d+)/.exec(out)?.[1] ?? 0);
 }
 
 async function postgresAnswers(url: string): Promise<boolean> {
