@@ -8,6 +8,7 @@ import { loadRuleset, type Ruleset } from "../../src/domain/classification/rules
 import type { CorpusCase } from "./corpus-case";
 import { holdout } from "./holdout";
 import { holdout2 } from "./holdout2";
+import { holdout3 } from "./holdout3";
 import { train } from "./train";
 
 let ruleset: Ruleset;
@@ -70,7 +71,7 @@ function summary(name: string, m: Measured): string {
 
 describe("the grievance corpus", () => {
   it("has at least 100 cases, in both languages, with unique ids and texts", () => {
-    const all = [...train, ...holdout, ...holdout2];
+    const all = [...train, ...holdout, ...holdout2, ...holdout3];
     expect(all.length).toBeGreaterThanOrEqual(100);
     expect(new Set(all.map((c) => c.id)).size).toBe(all.length);
     expect(new Set(all.map((c) => c.text)).size).toBe(all.length);
@@ -81,7 +82,7 @@ describe("the grievance corpus", () => {
   });
 
   it("covers every urgency level in both splits", () => {
-    for (const split of [train, holdout, holdout2]) {
+    for (const split of [train, holdout, holdout2, holdout3]) {
       expect(new Set(split.map((c) => c.urgency))).toEqual(new Set(["P1", "P2", "P3", "P4"]));
     }
   });
@@ -128,14 +129,39 @@ describe("held-out cases", () => {
   // throat", "padlocked"). They are the next work, with a fresh blind set to measure it.
   // Controls wrongly raised to P1: "等着瞧" said of a fee rise (since 2026.11.1) and a
   // mechanic's "accidents happen" (since 2026.11.2).
+  // 2026-11-29, ruleset 2026.11.3 (broader harm vocabulary, designed on train and domain
+  // reasoning; holdout2's texts were not read, but the words it missed, quoted above, were in
+  // the brief, so holdout2 is no longer blind): category 35/46, urgency 39/46, P1 recall
+  // 18/21, 3 P1 below P2; floors raised. The same two controls are still raised to P1.
   it("stays at or above the measured accuracy and P1 recall on holdout2", () => {
     const m = measure(holdout2);
     console.log(summary("holdout2", m));
     expect(m.cases).toBe(46);
     expect(m.categoryRight).toBeGreaterThanOrEqual(35);
-    expect(m.urgencyRight).toBeGreaterThanOrEqual(28);
+    expect(m.urgencyRight).toBeGreaterThanOrEqual(39);
     expect(m.p1).toBe(21);
-    expect(m.p1Found).toBeGreaterThanOrEqual(7);
-    expect(m.p1BelowP2.length).toBeLessThanOrEqual(14);
+    expect(m.p1Found).toBeGreaterThanOrEqual(18);
+    expect(m.p1BelowP2.length).toBeLessThanOrEqual(3);
+  });
+
+  // Holdout3, written 2026-11-29 before the 2026.11.3 rule change and not used to tune it:
+  // 57 cases, 29 P1 (violence, injuries, self-harm, confinement and neglect, weapons and
+  // arson, veiled menace, all in everyday wording) and 28 P2-P4 controls, many near-misses.
+  // Caveat: it was written by the same person, in the same session, as the rules, so it
+  // is less blind than holdout2; holdout2's gain is the sounder measure of the change.
+  // Before (ruleset 2026.11.2): category 39/57, urgency 20/57, P1 recall 0/29, 29 P1 below
+  // P2, 6 controls raised to P1.
+  // After (ruleset 2026.11.3): category 39/57, urgency 51/57, P1 recall 29/29, no P1 below
+  // P2, 4 controls raised to P1 ("shoved me into a contract", "choking us with fines",
+  // "他推了我一下车门" (a push is taken as violence), and a lost elder already found).
+  it("stays at or above the measured accuracy and P1 recall on holdout3", () => {
+    const m = measure(holdout3);
+    console.log(summary("holdout3", m));
+    expect(m.cases).toBe(57);
+    expect(m.categoryRight).toBeGreaterThanOrEqual(39);
+    expect(m.urgencyRight).toBeGreaterThanOrEqual(51);
+    expect(m.p1).toBe(29);
+    expect(m.p1Found).toBeGreaterThanOrEqual(29);
+    expect(m.p1BelowP2.length).toBeLessThanOrEqual(0);
   });
 });
