@@ -104,7 +104,9 @@ describe("rebuilding the projections from the topics", () => {
     const pool = createPool({ databaseUrl: env.databaseUrl, size: 2, connectTimeoutMs: 5000, schema: "triage", logger: env.logger });
     const rebuild = () => rebuildTriage({ pool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "triage", logger: env.logger });
     try {
+      // Refused while triage runs, and nothing cleared by the refusal.
       await expect(rebuild()).rejects.toBeInstanceOf(ServiceStillRunningError);
+      expect(await snapshot("triage")).toEqual(live);
       await triage.stop();
       await eventually(async () => {
         const admin = kafka.admin();
@@ -128,6 +130,9 @@ describe("rebuilding the projections from the topics", () => {
       const liveIntake = await snapshot("intake");
       const intakePool = createPool({ databaseUrl: env.databaseUrl, size: 2, connectTimeoutMs: 5000, schema: "intake", logger: env.logger });
       try {
+        const rebuildIntakeNow = () => rebuildIntake({ pool: intakePool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "intake", logger: env.logger });
+        await expect(rebuildIntakeNow()).rejects.toBeInstanceOf(ServiceStillRunningError);
+        expect(await snapshot("intake")).toEqual(liveIntake);
         await intake.stop();
         await eventually(async () => {
           const admin = kafka.admin();

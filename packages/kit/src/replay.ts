@@ -14,6 +14,11 @@ export interface ReplayOptions {
   liveGroupId: string;
   logger: Logger;
   onBatch: (events: { event: DecodedEvent; topic: string; partition: number; offset: string }[]) => Promise<void>;
+  /**
+   * Runs once the service is known to be stopped, before the first event is read: where a
+   * rebuild clears its tables. Never runs when the rebuild is refused.
+   */
+  beforeReplay?: () => Promise<void>;
 }
 
 export class ServiceStillRunningError extends Error {
@@ -40,6 +45,7 @@ export async function replayTopics(opts: ReplayOptions): Promise<{ events: numbe
   } finally {
     await admin.disconnect();
   }
+  await opts.beforeReplay?.();
   const pending = new Set([...ends].filter(([key, high]) => high > BigInt(starts.get(key) ?? "0")).map(([key]) => key));
   if (pending.size === 0) return { events: 0, skipped: 0 };
 

@@ -9,24 +9,24 @@ import { onCaseEvent } from "./consumers/case-events";
 export async function rebuildIntake(opts: { pool: Pool; kafka: Kafka; topicPrefix: string; liveGroupId: string; logger: Logger; from?: Date }): Promise<{ events: number; seconds: number }> {
   const started = Date.now();
   const topic = opts.topicPrefix + Topics.casesInternal;
-  const run = () =>
-    replayTopics({
-      kafka: opts.kafka,
-      topics: [topic],
-      liveGroupId: opts.liveGroupId,
-      logger: opts.logger,
-      ...(opts.from ? { from: opts.from } : {}),
-      onBatch: (batch) =>
-        withTransaction(opts.pool, async (client) => {
-          for (const { event, topic: t, partition, offset } of batch) await onCaseEvent(client, event, { topic: t, partition, offset });
-        }),
-    });
-  if (!opts.from) {
-    await withTransaction(opts.pool, async (client) => {
-      await client.query("TRUNCATE timeline");
-      await client.query("UPDATE grievances SET status = 'received', status_changed_at = received_at, handling_level = NULL");
-    });
-  }
-  const { events } = await run();
+  const { events } = await replayTopics({
+    kafka: opts.kafka,
+    topics: [topic],
+    liveGroupId: opts.liveGroupId,
+    logger: opts.logger,
+    ...(opts.from ? { from: opts.from } : {}),
+    // Cleared only once intake is known to be stopped: a refused rebuild changes nothing.
+    beforeReplay: async () => {
+      if (opts.from) return;
+      await withTransaction(opts.pool, async (client) => {
+        await client.query("TRUNCATE timeline");
+        await client.query("UPDATE grievances SET status = 'received', status_changed_at = received_at, handling_level = NULL");
+      });
+    },
+    onBatch: (batch) =>
+      withTransaction(opts.pool, async (client) => {
+        for (const { event, topic: t, partition, offset } of batch) await onCaseEvent(client, event, { topic: t, partition, offset });
+      }),
+  });
   return { events, seconds: (Date.now() - started) / 1000 };
 }

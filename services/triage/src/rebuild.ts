@@ -36,12 +36,15 @@ export async function rebuildTriage(opts: { pool: Pool; kafka: Kafka; topicPrefi
         );
       },
     });
-    if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, cases");
     const cases = await replayTopics({
       kafka: opts.kafka,
       topics: [opts.topicPrefix + Topics.casesInternal],
       liveGroupId: opts.liveGroupId,
       logger: opts.logger,
+      // Cleared only once triage is known to be stopped (checked again: it may have started meanwhile).
+      beforeReplay: async () => {
+        if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, cases");
+      },
       ...(opts.from ? { from: opts.from } : {}),
       onBatch: async (batch) => {
         await client.query("BEGIN");
