@@ -88,6 +88,12 @@ async function stop(code: number): Promise<void> {
 
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
+// `pnpm start` does not pass a SIGTERM on to its script: when pnpm goes, this process is
+// re-parented, and that is the signal to stop everything it started.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop(0);
+}, 500).unref();
 
 try {
   const [brokers, databaseUrl] = await Promise.all([startKafka(), startPostgres()]);
