@@ -71,7 +71,10 @@ export async function signDevelopmentToken(principal: Principal, config: AuthCon
     .sign(new TextEncoder().encode(config.JWT_SECRET));
 }
 
-/** A preHandler that lets through only a valid token whose role is one of `roles`. */
+/**
+ * An onRequest hook that lets through only a valid token whose role is one of `roles`: it runs
+ * before the body is read or validated, so a caller without the right token learns nothing of the schema.
+ */
 export function requireRole(verifier: TokenVerifier, roles: readonly Role[]) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = req.headers.authorization;

@@ -134,6 +134,8 @@ export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness:
   // JSON is UTF-8 (RFC 8259): bytes that are not are refused rather than silently replaced by U+FFFD and stored.
   const parseJson = app.getDefaultJsonParser("error", "error");
   const utf8 = new TextDecoder("utf-8", { fatal: true });
+  // Only JSON bodies (and the forms a route adds for itself): text/plain is a 415 like any other type.
+  app.removeContentTypeParser("text/plain");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
     let text: string;

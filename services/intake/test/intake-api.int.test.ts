@@ -110,6 +110,10 @@ describe("POST /v1/grievances", () => {
     ["an expired token", async () => post(minimal, { authorization: `Bearer ${await tokenFor("operator", "op-1", { expiresIn: "-1m" })}` }), 401],
     ["a malformed authorization header", () => post(minimal, { authorization: "Basic b3A6cHc=" }), 401],
     ["a caseworker's token", async () => post(minimal, { authorization: `Bearer ${await tokenFor("caseworker")}` }), 403],
+    ["text/plain", () => post(JSON.stringify(minimal), { "content-type": "text/plain" }), 415],
+    // Who may call is decided before the body is read: no schema errors for strangers.
+    ["an invalid body without a token", () => post({ channel: "fax" }, { authorization: "" }), 401],
+    ["an invalid body with a caseworker's token", async () => post({ channel: "fax" }, { authorization: `Bearer ${await tokenFor("caseworker")}` }), 403],
   ];
   for (const [what, send, status, fields] of refusals) {
     it(`refuses ${what} with ${status} problem+json and stores nothing`, async () => {

@@ -16,7 +16,7 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
   api.post(
     "/v1/grievances",
     {
-      preHandler: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
+      onRequest: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
       schema: {
         summary: "Record a grievance (operator)",
         security: [{ bearer: [] }],
@@ -36,7 +36,7 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
   api.get(
     "/v1/grievances/:id",
     {
-      preHandler: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
+      onRequest: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
       schema: {
         summary: "A grievance with its status and timeline (operator, supervisor)",
         security: [{ bearer: [] }],

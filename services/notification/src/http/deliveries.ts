@@ -68,7 +68,7 @@ export function deliveryRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     "/v1/deliveries",
     {
-      preHandler: requireRole(rt.auth, ["supervisor", "admin"]),
+      onRequest: requireRole(rt.auth, ["supervisor", "admin"]),
       schema: {
         summary: "The delivery log, newest first (supervisor, admin)",
         security: [{ bearer: [] }],

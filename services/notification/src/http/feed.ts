@@ -24,7 +24,7 @@ export function feedRoutes(app: FastifyInstance, rt: ServiceRuntime, hub: FeedHu
       logLevel: "warn",
       // A HEAD of an endless stream would hang: headers of a hijacked reply go out with the first body byte, which HEAD never sends.
       exposeHeadRoute: false,
-      preHandler: [tokenFromQuery, requireRole(rt.auth, ["caseworker", "supervisor", "admin"])],
+      onRequest: [tokenFromQuery, requireRole(rt.auth, ["caseworker", "supervisor", "admin"])],
       schema: {
         summary: "Live notifications of the caller (caseworker: their own; supervisor: also their team's; admin: all) as text/event-stream",
         security: [{ bearer: [] }],

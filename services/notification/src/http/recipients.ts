@@ -64,7 +64,7 @@ export function recipientRoutes(app: FastifyInstance, rt: ServiceRuntime): void 
   api.put(
     "/v1/recipients/:kind/:id",
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         summary: "Set how a caseworker (id = caseworker id) or a team's supervisors (id = team id) are notified (admin)",
         security: [{ bearer: [] }],
@@ -92,7 +92,7 @@ export function recipientRoutes(app: FastifyInstance, rt: ServiceRuntime): void 
   api.get(
     "/v1/recipients",
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         summary: "The recipients directory (admin)",
         security: [{ bearer: [] }],

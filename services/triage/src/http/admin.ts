@@ -12,18 +12,18 @@ export function adminRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
   const admin = requireRole(rt.auth, ["admin"]);
   const readers = requireRole(rt.auth, ["admin", "supervisor"]);
 
-  api.get("/v1/admin/teams", { preHandler: readers, schema: { summary: "Teams", security: [{ bearer: [] }], response: { 200: z.object({ teams: z.array(Team) }) } } }, async () => ({
+  api.get("/v1/admin/teams", { onRequest: readers, schema: { summary: "Teams", security: [{ bearer: [] }], response: { 200: z.object({ teams: z.array(Team) }) } } }, async () => ({
     teams: (await listTeams(rt.pool)).map((t) => ({ id: t.id, name: t.name, level: t.level, divisionPrefix: t.divisionPrefix, categories: [...t.categories] })),
   }));
 
-  api.put("/v1/admin/teams/:id", { preHandler: admin, schema: { summary: "Create or replace a team", security: [{ bearer: [] }], params: Id, body: TeamBody, response: { 200: Team } } }, async (req) => {
+  api.put("/v1/admin/teams/:id", { onRequest: admin, schema: { summary: "Create or replace a team", security: [{ bearer: [] }], params: Id, body: TeamBody, response: { 200: Team } } }, async (req) => {
     await upsertTeam(rt.pool, { id: req.params.id, ...req.body });
     return { id: req.params.id, ...req.body };
   });
 
   api.get(
     "/v1/admin/caseworkers",
-    { preHandler: readers, schema: { summary: "Caseworkers with their open cases", security: [{ bearer: [] }], querystring: z.object({ teamId: z.string().optional() }), response: { 200: z.object({ caseworkers: z.array(CaseworkerView) }) } } },
+    { onRequest: readers, schema: { summary: "Caseworkers with their open cases", security: [{ bearer: [] }], querystring: z.object({ teamId: z.string().optional() }), response: { 200: z.object({ caseworkers: z.array(CaseworkerView) }) } } },
     async (req) => {
       const teamId = req.principal!.role === "supervisor" ? req.principal!.team : req.query.teamId;
       if (req.principal!.role === "supervisor" && !teamId) return { caseworkers: [] };
@@ -33,7 +33,7 @@ export function adminRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
 
   api.put(
     "/v1/admin/caseworkers/:id",
-    { preHandler: admin, schema: { summary: "Create or replace a caseworker", security: [{ bearer: [] }], params: Id, body: CaseworkerBody, response: { 200: CaseworkerBody.extend({ id: z.string() }) } } },
+    { onRequest: admin, schema: { summary: "Create or replace a caseworker", security: [{ bearer: [] }], params: Id, body: CaseworkerBody, response: { 200: CaseworkerBody.extend({ id: z.string() }) } } },
     async (req) => {
       if (!(await findTeam(rt.pool, req.body.teamId))) {
         throw new HttpProblem(422, "Unprocessable", "No team with this id.", { errors: [{ field: "teamId", message: "no such team" }] });

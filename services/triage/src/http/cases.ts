@@ -33,7 +33,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
   api.get(
     "/v1/tasks",
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary: "My tasks (caseworker), my team's (supervisor), all (admin); ordered by the next deadline",
         security: [{ bearer: [] }],
@@ -46,7 +46,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
 
   api.get(
     "/v1/cases/:id",
-    { preHandler: auth, schema: { summary: "A case with its timeline", security: [{ bearer: [] }], params: CaseParams, response: { 200: CaseView } } },
+    { onRequest: auth, schema: { summary: "A case with its timeline", security: [{ bearer: [] }], params: CaseParams, response: { 200: CaseView } } },
     async (req, reply) => {
       const view = z.uuid().safeParse(req.params.id).success ? await findCaseView(rt.pool, req.params.id, req.principal!) : undefined;
       if (!view) throw new HttpProblem(404, "Not found", "No case with this id.");
@@ -90,7 +90,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
     api.post(
       `/v1/cases/:id/${action}`,
       {
-        preHandler: auth,
+        onRequest: auth,
         schema: {
           summary: `${action} (If-Match with the case's ETag guards against acting on a stale view)`,
           security: [{ bearer: [] }],
