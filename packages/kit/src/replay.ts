@@ -1,6 +1,7 @@
 // Reads topics from the beginning (or from a timestamp) up to where they end now, for
 // rebuilding a projection. Refuses while the service's consumer group is active, since a
 // rebuild and a live consumer writing the same tables would race.
+import { parseArgs } from "node:util";
 import type { Kafka, KafkaMessage } from "kafkajs";
 import { decodeEvent, PoisonMessageError, type DecodedEvent } from "./envelope";
 import type { Logger } from "./logger";
@@ -109,4 +110,29 @@ export async function replayTopics(opts: ReplayOptions): Promise<{ events: numbe
 function splitKey(key: string): [string, number] {
   const i = key.lastIndexOf(":");
   return [key.slice(0, i), Number(key.slice(i + 1))];
+}
+
+/**
+ * The arguments of a `pnpm rebuild:<service>` command: `--from <ISO-8601>` or nothing; `--help`
+ * prints the usage. Anything else prints the usage on stderr and exits 2.
+ */
+export function parseRebuildArgs(service: string, what: string, argv = process.argv.slice(2)): { from?: Date } {
+  const usage = `usage: pnpm rebuild:${service} [--from 2026-11-01T00:00:00Z]\n  ${what}\n  Stop ${service} first: the command refuses while its consumer group has members. Works on DATABASE_URL.\n`;
+  let values: { from?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { from: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+  } catch (err) {
+    process.stderr.write(`rebuild: ${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  const from = values.from === undefined ? undefined : new Date(values.from);
+  if (from && Number.isNaN(from.getTime())) {
+    process.stderr.write(`rebuild: --from must be an ISO-8601 timestamp, e.g. 2026-11-01T00:00:00Z\n${usage}`);
+    process.exit(2);
+  }
+  return from ? { from } : {};
 }

@@ -2,17 +2,11 @@
 // from triage's case events. Stop intake first; the command refuses while its consumer group is active.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { createKafka, createLogger, createPool, loadConfig, migrate } from "@grievance-hub/kit";
+import { createKafka, createLogger, createPool, loadConfig, migrate, parseRebuildArgs } from "@grievance-hub/kit";
 import { IntakeConfig } from "../config";
 import { rebuildIntake } from "../rebuild";
 
-const { values } = parseArgs({ options: { from: { type: "string" } } });
-const from = values.from ? new Date(values.from) : undefined;
-if (from && Number.isNaN(from.getTime())) {
-  process.stderr.write("rebuild: --from must be an ISO-8601 timestamp, e.g. 2026-11-01T00:00:00Z\n");
-  process.exit(2);
-}
+const { from } = parseRebuildArgs("intake", "Rebuilds intake's status and timeline of each grievance from triage's case events.");
 const config = loadConfig(IntakeConfig);
 const logger = createLogger("intake-rebuild", config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
 await migrate({ databaseUrl: config.DATABASE_URL, schema: "intake", dir: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations"), logger });
