@@ -116,6 +116,87 @@ describe("words that only look dangerous", () => {
   });
 });
 
+describe("urgency P1: danger told by its effects or indirectly", () => {
+  it.each([
+    ["injuries by how they look, explained away", "我姐姐眼眶青了一大块，问她就说是自己撞的"],
+    ["hiding in a cupboard", "孩子一听到他爸回来就躲进衣柜里不敢出来"],
+    ["indirect suicide talk", "他这几天老说活着没啥意思"],
+    ["'if I were gone'", "我妈说等她不在了我们就轻松了"],
+    ["handing over ID for safekeeping", "他把身份证和银行卡都塞给我让我帮他保管"],
+    ["a goodbye and an apology", "He posted 'tonight I will end everything, sorry mum' and isn't answering"],
+    ["asking whether anyone would notice", "She asked me if anyone would notice if she was gone"],
+    ["someone on a crane", "A worker climbed up the tower crane and says he'll let go"],
+    ["not allowed out, phone and ID taken", "She hasn't been allowed out for weeks and he took her phone and ID card"],
+    ["a whispered call", "She rang us whispering and the call was cut off"],
+    ["a photo of one's door", "He sent her a photo of her own front door last night"],
+    ["a throat-slitting gesture", "He ran his finger across his throat while staring at me"],
+    ["a threat through his brothers", "He said his brothers will come round tonight"],
+  ])("classifies %s as P1", (_name, text) => {
+    expect(run(text).urgency).toBe("P1");
+  });
+});
+
+describe("framing: danger words that are not about present danger", () => {
+  const frames = (c: Classification) => urgencyRules(c).filter((r) => r.startsWith("frame."));
+
+  it.each([
+    ["a game", "公司团建要玩剧本杀，想问能不能不去", "P4"],
+    ["a market trade", "菜市场摊位当场杀鱼，污水流了一地", "P3"],
+    ["an idiom", "The rent increases are killing pensioners on our estate", "P3"],
+    ["a product", "网购的菜刀刀刃有缺口，商家不给退", "P3"],
+    ["a news story", "在新闻上看到外地有人跳楼，建议加强监管", "P4"],
+    ["a concluded case", "The man who threatened me with a knife last year was convicted and I have had no contact since. How do I get a copy of the judgment?", "P4"],
+  ])("sets aside a P1 word in %s and shows the frame as a signal", (_name, text, urgency) => {
+    const c = run(text);
+    expect(c.urgency).toBe(urgency);
+    expect(frames(c).length).toBeGreaterThan(0);
+    expect(c.reasons.framed.length).toBeGreaterThan(0);
+    for (const s of c.signals) expect(text.slice(s.at, s.at + s.matched.length)).toBe(s.matched);
+  });
+
+  it.each([
+    ["someone holds the knife", "他拿着刚买的菜刀冲我过来"],
+    ["the caller ties the news to themselves", "我在新闻上看到有人跳楼，我也想跳下去"],
+    ["first-person harm stands next to the news", "新闻上说家暴要报警，我老公天天打我"],
+    ["the concluded case goes on", "前年打我的人已经判了，上个月放出来了，又在我家附近转悠"],
+    ["the danger is in another clause", "去年的案子法院已经判了，他昨天又打了我"],
+  ])("does not frame when %s", (_name, text) => {
+    expect(run(text).urgency).toBe("P1");
+  });
+
+  it("holds framed P1 words at P2, never lower, when the text shows fear", () => {
+    const c = run("I saw on the news that people get attacked near the station, I'm scared to walk home");
+    expect(c.urgency).toBe("P2");
+    expect(c.signals).toContainEqual(expect.objectContaining({ rule: "frame.news", level: "P2", alongside: "scared" }));
+    expect(c.reasons.framed).toContainEqual(expect.objectContaining({ rule: "p1.violence", frame: "frame.news", heldAt: "P2" }));
+  });
+
+  it("never sets aside self-harm talk with a figure of speech, only with a news story or research", () => {
+    const rs = tinyRuleset({
+      urgency: [{ id: "s", level: "P1", negatable: false, zh: ["跳楼"] }],
+      framing: {
+        heldAt: "P2",
+        doubt: { zh: ["害怕"] },
+        clauseBreaks: ["，"],
+        sentenceBreaks: ["。"],
+        frames: [
+          { id: "frame.idiom", kind: "figure-of-speech", reach: "clause", evenIfNotNegatable: false, zh: ["笑话"] },
+          { id: "frame.news", kind: "report", reach: "clause", evenIfNotNegatable: true, zh: ["新闻上"] },
+        ],
+      },
+    });
+    expect(classify({ text: "讲了个跳楼的笑话" }, rs).urgency).toBe("P1");
+    expect(classify({ text: "新闻上有人跳楼" }, rs).urgency).toBe("P3");
+    expect(classify({ text: "新闻上有人跳楼，我很害怕" }, rs).urgency).toBe("P1");
+  });
+
+  it("changes nothing in a ruleset without framing", () => {
+    const c = classify({ text: "新闻上说有人打人" }, tinyRuleset());
+    expect(c.urgency).toBe("P1");
+    expect(c.reasons.framed).toEqual([]);
+  });
+});
+
 describe("urgency P2: risk of escalation", () => {
   it("classifies a grievance reported several times as P2", () => {
     expect(run("这个问题我反映了三次了还没解决").urgency).toBe("P2");

@@ -9,6 +9,8 @@ import type { CorpusCase } from "./corpus-case";
 import { holdout } from "./holdout";
 import { holdout2 } from "./holdout2";
 import { holdout3 } from "./holdout3";
+import { holdout4 } from "./holdout4";
+import { holdout5 } from "./holdout5";
 import { train } from "./train";
 
 let ruleset: Ruleset;
@@ -24,6 +26,8 @@ interface Measured {
   p1Found: number;
   /** P1 cases classified P3 or P4: the worst error. */
   p1BelowP2: string[];
+  /** Cases expected P2-P4 that were classified P1. */
+  controlsRaisedToP1: string[];
   urgencyConfusion: Record<Urgency, Record<Urgency, number>>;
   wrong: string[];
 }
@@ -37,6 +41,7 @@ function measure(cases: CorpusCase[]): Measured {
     p1: 0,
     p1Found: 0,
     p1BelowP2: [],
+    controlsRaisedToP1: [],
     urgencyConfusion: Object.fromEntries(levels.map((l) => [l, Object.fromEntries(levels.map((k) => [k, 0]))])) as Measured["urgencyConfusion"],
     wrong: [],
   };
@@ -49,6 +54,8 @@ function measure(cases: CorpusCase[]): Measured {
       m.p1++;
       if (got.urgency === "P1") m.p1Found++;
       if (got.urgency === "P3" || got.urgency === "P4") m.p1BelowP2.push(c.id);
+    } else if (got.urgency === "P1") {
+      m.controlsRaisedToP1.push(c.id);
     }
     if (got.category !== c.category || got.urgency !== c.urgency) {
       m.wrong.push(`${c.id}: expected ${c.category}/${c.urgency}, got ${got.category}/${got.urgency}`);
@@ -71,7 +78,7 @@ function summary(name: string, m: Measured): string {
 
 describe("the grievance corpus", () => {
   it("has at least 100 cases, in both languages, with unique ids and texts", () => {
-    const all = [...train, ...holdout, ...holdout2, ...holdout3];
+    const all = [...train, ...holdout, ...holdout2, ...holdout3, ...holdout4, ...holdout5];
     expect(all.length).toBeGreaterThanOrEqual(100);
     expect(new Set(all.map((c) => c.id)).size).toBe(all.length);
     expect(new Set(all.map((c) => c.text)).size).toBe(all.length);
@@ -82,7 +89,7 @@ describe("the grievance corpus", () => {
   });
 
   it("covers every urgency level in both splits", () => {
-    for (const split of [train, holdout, holdout2, holdout3]) {
+    for (const split of [train, holdout, holdout2, holdout3, holdout4, holdout5]) {
       expect(new Set(split.map((c) => c.urgency))).toEqual(new Set(["P1", "P2", "P3", "P4"]));
     }
   });
@@ -154,14 +161,63 @@ describe("held-out cases", () => {
   // After (ruleset 2026.11.3): category 39/57, urgency 51/57, P1 recall 29/29, no P1 below
   // P2, 4 controls raised to P1 ("shoved me into a contract", "choking us with fines",
   // "他推了我一下车门" (a push is taken as violence), and a lost elder already found).
+  // 2026-11-29, ruleset 2026.11.4 (effects-of-danger rules and framing, tuned on train and on
+  // holdout4's classes): category 40/57, urgency 52/57, P1 recall 29/29, no P1 below P2, 3
+  // controls raised to P1 ("choking us with fines" is now a figure of speech); floors raised.
   it("stays at or above the measured accuracy and P1 recall on holdout3", () => {
     const m = measure(holdout3);
     console.log(summary("holdout3", m));
     expect(m.cases).toBe(57);
-    expect(m.categoryRight).toBeGreaterThanOrEqual(39);
-    expect(m.urgencyRight).toBeGreaterThanOrEqual(51);
+    expect(m.categoryRight).toBeGreaterThanOrEqual(40);
+    expect(m.urgencyRight).toBeGreaterThanOrEqual(52);
     expect(m.p1).toBe(29);
     expect(m.p1Found).toBeGreaterThanOrEqual(29);
     expect(m.p1BelowP2.length).toBeLessThanOrEqual(0);
+  });
+
+  // Holdout4, written 2026-11-29 by someone who had never seen the rules or the other cases:
+  // 60 cases, 26 P1 and 34 controls (P2-P4, many near-misses).
+  // Blind, on ruleset 2026.11.3 (the honest measure): category 37/60, urgency 31/60, P1 recall
+  // 17/26, 9 P1 classified P3, 12 of 34 controls raised to P1. The misses were danger told by
+  // its effects or indirectly (injuries and hiding, indirect suicide talk, confinement without
+  // the word, an ex turning up with "see you soon", a throat-slitting gesture, a man on a crane);
+  // the false P1s were P1 words in framing that is not present danger (a kitchen-knife
+  // complaint, 杀鱼, 剧本杀, idioms, news stories, the law, a past case already judged).
+  // From 2026.11.4 on holdout4 was used for tuning (its misses were read and the rules were
+  // broadened by class, with new train cases), so it is no longer blind; a fresh blind set is
+  // needed to measure 2026.11.4 honestly.
+  // After (ruleset 2026.11.4): category 51/60, urgency 58/60, P1 recall 26/26, no P1 below P2,
+  // no control raised to P1. Floors are set at these values.
+  it("stays at or above the measured accuracy and P1 recall on holdout4", () => {
+    const m = measure(holdout4);
+    console.log(summary("holdout4", m));
+    expect(m.cases).toBe(60);
+    expect(m.categoryRight).toBeGreaterThanOrEqual(51);
+    expect(m.urgencyRight).toBeGreaterThanOrEqual(58);
+    expect(m.p1).toBe(26);
+    expect(m.p1Found).toBeGreaterThanOrEqual(26);
+    expect(m.p1BelowP2.length).toBeLessThanOrEqual(0);
+    expect(m.controlsRaisedToP1.length).toBeLessThanOrEqual(0);
+  });
+
+  // Holdout5, written 2026-11-29 by someone who had never seen the rules or the other cases,
+  // while 2026.11.4 was being tuned on holdout4's misses; measured once, never tuned on.
+  // 60 cases, 26 P1 and 34 controls. Blind, on ruleset 2026.11.4: category 40/60, urgency
+  // 38/60, P1 recall 17/26 (the same as holdout4's blind 17/26 on 2026.11.3), 8 P1 classified
+  // P3 or P4, 8 controls raised to P1. Each round of rules fixes the classes it was shown and
+  // the next blind set finds new wordings: debt collectors naming a child's kindergarten,
+  // "friends who are not the gentle type", insurance "once I'm not around", a photo of a rope,
+  // a man padlocked in a back room, lighter fluid at an ex-wife's door, an elder with dementia
+  // left alone, workers on a roof edge (P2), "以后不用管我了" (P4). Floors at these values.
+  it("stays at or above the blind accuracy and P1 recall on holdout5", () => {
+    const m = measure(holdout5);
+    console.log(summary("holdout5", m));
+    expect(m.cases).toBe(60);
+    expect(m.categoryRight).toBeGreaterThanOrEqual(40);
+    expect(m.urgencyRight).toBeGreaterThanOrEqual(38);
+    expect(m.p1).toBe(26);
+    expect(m.p1Found).toBeGreaterThanOrEqual(17);
+    expect(m.p1BelowP2.length).toBeLessThanOrEqual(8);
+    expect(m.controlsRaisedToP1.length).toBeLessThanOrEqual(8);
   });
 });

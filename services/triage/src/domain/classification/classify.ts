@@ -2,7 +2,7 @@
 // the ruleset comes in as an argument, already loaded and compiled.
 import { moreUrgent, type Category, type Urgency } from "@grievance-hub/schema";
 import { normaliseWithMap, type NormalisedText } from "./normalise";
-import type { CompiledPhrase, CompiledRule, Ruleset } from "./ruleset";
+import type { CompiledFrame, CompiledFraming, CompiledPhrase, CompiledRule, Ruleset } from "./ruleset";
 
 export interface ClassificationInput {
   text: string;
@@ -21,7 +21,10 @@ interface SignalBase {
 export interface UrgencySignal extends SignalBase {
   kind: "urgency";
   level: Urgency;
-  /** For rules that need a second phrase (a vulnerable person and a harm): the second phrase. */
+  /**
+   * For rules that need a second phrase (a vulnerable person and a harm): the second phrase.
+   * For a frame held at P2: the doubt cue that kept it from setting the danger words aside.
+   */
   alongside?: string;
 }
 export interface CategorySignal extends SignalBase {
@@ -40,6 +43,19 @@ export interface NegatedMatch {
   cue: string;
 }
 
+/**
+ * A P1 match that stood inside a frame ("剧本杀", a news report, a concluded case) and so did not
+ * fire as P1: set aside, or held at `heldAt` (P2) because the text also shows a sign of present danger.
+ */
+export interface FramedMatch {
+  rule: string;
+  matched: string;
+  at: number;
+  frame: string;
+  frameMatched: string;
+  heldAt?: Urgency;
+}
+
 export type DecidedBy = "rules" | "default" | "operator-hint";
 
 export interface Classification {
@@ -52,6 +68,7 @@ export interface Classification {
     category: { decidedBy: DecidedBy; byRules: Category; scores: Partial<Record<Category, number>> };
     urgency: { decidedBy: DecidedBy; byRules: Urgency };
     negated: NegatedMatch[];
+    framed: FramedMatch[];
   };
 }
 
@@ -115,6 +132,61 @@ class NegationScope {
   }
 }
 
+interface FrameHit {
+  frame: CompiledFrame;
+  span: Span;
+  /** The doubt cue that holds this frame's danger words at heldAt, if any. */
+  doubt?: Span;
+}
+
+/** Where the frames stand in the text, and which P1 matches they reach. */
+class FrameScope {
+  private readonly hits: FrameHit[];
+  private readonly clauseBreaks: number[];
+  private readonly sentenceBreaks: number[];
+
+  constructor(readonly framing: CompiledFraming, text: GrievanceText) {
+    const folded = text.folded;
+    const breaksOf = (chars: string[]) => [...folded].flatMap((ch, i) => (chars.includes(ch) ? [i] : []));
+    this.sentenceBreaks = breaksOf(framing.sentenceBreaks);
+    this.clauseBreaks = [...new Set([...breaksOf(framing.clauseBreaks), ...this.sentenceBreaks])].sort((a, b) => a - b);
+    const firstOf = (phrases: CompiledPhrase[]) => phrases.flatMap((p) => spansOf(p, folded)).sort((a, b) => a.start - b.start)[0];
+    const globalDoubt = firstOf(framing.doubt);
+    this.hits = framing.frames.flatMap((frame) => {
+      if (frame.onlyIfAlso.length > 0 && !firstOf(frame.onlyIfAlso)) return [];
+      if (firstOf(frame.notIf)) return [];
+      const exceptions = frame.except.flatMap((p) => spansOf(p, folded));
+      const doubt = firstOf(frame.doubtIf) ?? globalDoubt;
+      return frame.phrases
+        .flatMap((p) => spansOf(p, folded))
+        .filter((span) => !exceptions.some((x) => overlaps(x, span)))
+        .map((span) => (doubt === undefined ? { frame, span } : { frame, span, doubt }));
+    });
+  }
+
+  private segment(breaks: number[], span: Span): Span {
+    const start = Math.max(0, ...breaks.filter((b) => b < span.start).map((b) => b + 1));
+    const end = Math.min(Number.MAX_SAFE_INTEGER, ...breaks.filter((b) => b >= span.end));
+    return { start, end };
+  }
+
+  private reaches(hit: FrameHit, span: Span): boolean {
+    switch (hit.frame.reach) {
+      case "match":
+        return hit.span.start <= span.start && span.end <= hit.span.end;
+      case "clause":
+        return overlaps(this.segment(this.clauseBreaks, hit.span), span);
+      case "sentence":
+        return overlaps(this.segment(this.sentenceBreaks, hit.span), span);
+    }
+  }
+
+  /** The first frame that reaches a P1 match of a rule; unnegatable rules only by frames allowed to, and only without doubt. */
+  frameOf(span: Span, negatable: boolean): FrameHit | undefined {
+    return this.hits.find((hit) => (negatable || (hit.frame.evenIfNotNegatable && hit.doubt === undefined)) && this.reaches(hit, span));
+  }
+}
+
 interface RuleHit {
   span: Span;
   alongside?: string;
@@ -124,7 +196,13 @@ interface RuleHit {
  * Where a rule fires: at most one hit per phrase (its first occurrence that is neither
  * part of an exception nor negated), dropping hits inside another hit of the same rule.
  */
-function hitsOf(rule: CompiledRule, text: GrievanceText, negation: NegationScope | undefined, negated: NegatedMatch[]): RuleHit[] {
+function hitsOf(
+  rule: CompiledRule,
+  text: GrievanceText,
+  negation: NegationScope | undefined,
+  negated: NegatedMatch[],
+  framing?: { scope: FrameScope; negatable: boolean; framed: Array<{ rule: string; span: Span; by: FrameHit }> },
+): RuleHit[] {
   const folded = text.folded;
   let alongside: string | undefined;
   if (rule.onlyIfAlso.length > 0) {
@@ -144,6 +222,11 @@ function hitsOf(rule: CompiledRule, text: GrievanceText, negation: NegationScope
         }
         continue;
       }
+      const frame = framing?.scope.frameOf(span, framing.negatable);
+      if (frame !== undefined) {
+        if (!framing!.framed.some((f) => f.rule === rule.id && f.span.start === span.start)) framing!.framed.push({ rule: rule.id, span, by: frame });
+        continue;
+      }
       hits.push(span);
       break;
     }
@@ -160,9 +243,17 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
   const text = new GrievanceText(input.text);
   const negation = new NegationScope(ruleset, text);
   const negated: NegatedMatch[] = [];
+  const frames = ruleset.framing ? new FrameScope(ruleset.framing, text) : undefined;
+  const framedHits: Array<{ rule: string; span: Span; by: FrameHit }> = [];
 
   const urgencySignals: UrgencySignal[] = ruleset.urgencyRules.flatMap((rule) =>
-    hitsOf(rule, text, rule.negatable ? negation : undefined, negated).map((hit) => ({
+    hitsOf(
+      rule,
+      text,
+      rule.negatable ? negation : undefined,
+      negated,
+      frames && rule.level === "P1" ? { scope: frames, negatable: rule.negatable, framed: framedHits } : undefined,
+    ).map((hit) => ({
       rule: rule.id,
       kind: "urgency" as const,
       level: rule.level,
@@ -194,10 +285,39 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
   }
   const categoryFromRules = best >= ruleset.defaults.minimumCategoryScore;
 
-  const urgencyByRules = URGENCIES.find((level) => urgencySignals.some((s) => s.level === level)) ?? ruleset.defaults.urgency;
+  // Frames: one signal per frame match that set words aside. Held (doubt): it stands at heldAt.
+  // Set aside: it does not decide, and is shown at the level the rest of the text reached.
+  const heldAt = ruleset.framing?.heldAt ?? "P2";
+  const frameSignals: Array<UrgencySignal & { held: boolean }> = [];
+  for (const f of framedHits) {
+    const held = f.by.doubt !== undefined;
+    if (frameSignals.some((s) => s.rule === f.by.frame.id && s.at === text.originalAt(f.by.span).at)) continue;
+    frameSignals.push({
+      rule: f.by.frame.id,
+      kind: "urgency",
+      level: held ? heldAt : ruleset.defaults.urgency,
+      ...text.originalAt(f.by.span),
+      ...(f.by.doubt === undefined ? {} : { alongside: text.originalAt(f.by.doubt).matched }),
+      held,
+    });
+  }
+  const deciding = [...urgencySignals, ...frameSignals.filter((s) => s.held)];
+  const urgencyByRules = URGENCIES.find((level) => deciding.some((s) => s.level === level)) ?? ruleset.defaults.urgency;
+  for (const s of frameSignals) {
+    if (!s.held) s.level = urgencyByRules;
+    const { held: _held, ...signal } = s;
+    urgencySignals.push(signal);
+  }
+  const framed: FramedMatch[] = framedHits.map((f) => ({
+    rule: f.rule,
+    ...text.originalAt(f.span),
+    frame: f.by.frame.id,
+    frameMatched: text.originalAt(f.by.span).matched,
+    ...(f.by.doubt === undefined ? {} : { heldAt }),
+  }));
   const urgency = input.hints?.urgency ? moreUrgent(urgencyByRules, input.hints.urgency) : urgencyByRules;
   const urgencyDecidedBy: DecidedBy =
-    urgency !== urgencyByRules ? "operator-hint" : urgencySignals.length > 0 ? "rules" : "default";
+    urgency !== urgencyByRules ? "operator-hint" : deciding.length > 0 ? "rules" : "default";
 
   urgencySignals.sort((a, b) => URGENCIES.indexOf(a.level) - URGENCIES.indexOf(b.level) || a.at - b.at);
   categorySignals.sort((a, b) => a.at - b.at);
@@ -215,6 +335,7 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
       },
       urgency: { decidedBy: urgencyDecidedBy, byRules: urgencyByRules },
       negated: negated.sort((a, b) => a.at - b.at),
+      framed: framed.sort((a, b) => a.at - b.at),
     },
   };
 }

@@ -69,6 +69,40 @@ const UrgencyRule = z
   })
   .refine(hasSomethingToMatch, nothingToMatch);
 
+/**
+ * A frame: words that show a danger word is not about present danger to anyone ("剧本杀",
+ * "prices are killing pensioners", "在新闻上看到", "was convicted and has had no contact since").
+ * A P1 match the frame reaches is set aside; if a doubt cue appears in the text, it is held at
+ * `framing.heldAt` (P2) instead, never lower.
+ */
+const FrameRule = z
+  .strictObject({
+    ...matchFields,
+    /** What kind of framing this is, for the reader: a figure of speech, a product, a report, the law, a concluded past case, a non-violent threat. */
+    kind: z.enum(["figure-of-speech", "product", "report", "law", "concluded", "non-violent"]),
+    /** How far the frame reaches: only the danger words inside its own match, its clause, or its sentence. */
+    reach: z.enum(["match", "clause", "sentence"]),
+    /** true: the frame may also set aside rules that are never negated (self-harm talk), but only when no doubt cue appears. */
+    evenIfNotNegatable: z.boolean().default(false),
+    /** Doubt cues for this frame only, on top of framing.doubt: the framed words are held at heldAt. */
+    doubtIf: z.array(Phrase).optional(),
+    /** With one of these anywhere in the text the frame does not apply at all (first-person harm next to a news story, 'released', 'again'). */
+    notIf: z.array(Phrase).optional(),
+  })
+  .refine(hasSomethingToMatch, nothingToMatch);
+
+const Framing = z.strictObject({
+  note: z.string().optional(),
+  /** The urgency framed P1 evidence is held at when doubt remains. */
+  heldAt: Urgency,
+  /** Signs of present danger anywhere in the text: with one, framed P1 evidence is held at heldAt instead of set aside. */
+  doubt: z.strictObject({ zh: z.array(Phrase).optional(), en: z.array(Phrase).optional(), patterns: z.array(Pattern).optional() }),
+  /** Characters that end a clause and a sentence, for frames that reach that far (text is folded first: "，" is ","). */
+  clauseBreaks: z.array(z.string().min(1)).min(1),
+  sentenceBreaks: z.array(z.string().min(1)).min(1),
+  frames: z.array(FrameRule),
+});
+
 const NegationLanguage = z.strictObject({
   note: z.string().optional(),
   cues: z.array(Phrase).min(1),
@@ -95,6 +129,7 @@ export const RulesetFile = z
     negation: z.strictObject({ zh: NegationLanguage, en: NegationLanguage }),
     categories: z.partialRecord(Category, z.array(CategoryRule)),
     urgency: z.array(UrgencyRule),
+    framing: Framing.optional(),
   })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
@@ -104,6 +139,7 @@ export const RulesetFile = z
     };
     for (const [category, rules] of Object.entries(file.categories)) rules?.forEach((r, i) => check(r.id, ["categories", category, i]));
     file.urgency.forEach((r, i) => check(r.id, ["urgency", i]));
+    file.framing?.frames.forEach((r, i) => check(r.id, ["framing", "frames", i]));
   });
 export type RulesetFile = z.infer<typeof RulesetFile>;
 
@@ -135,6 +171,22 @@ export interface CompiledUrgencyRule extends CompiledRule {
   negatable: boolean;
 }
 
+export interface CompiledFrame extends CompiledRule {
+  kind: z.infer<typeof FrameRule>["kind"];
+  reach: z.infer<typeof FrameRule>["reach"];
+  evenIfNotNegatable: boolean;
+  doubtIf: CompiledPhrase[];
+  notIf: CompiledPhrase[];
+}
+
+export interface CompiledFraming {
+  heldAt: Urgency;
+  doubt: CompiledPhrase[];
+  clauseBreaks: string[];
+  sentenceBreaks: string[];
+  frames: CompiledFrame[];
+}
+
 export interface CompiledNegation {
   /** Chinese cues count distance in characters, English cues in words. */
   cues: Array<CompiledPhrase & { unit: "char" | "word"; window: number }>;
@@ -150,6 +202,8 @@ export interface Ruleset {
   categoryRules: CompiledCategoryRule[];
   urgencyRules: CompiledUrgencyRule[];
   negation: CompiledNegation;
+  /** Absent in a ruleset without framing: nothing is set aside. */
+  framing?: CompiledFraming;
 }
 
 const CJK = /[\p{Script=Han}\u3000-\u303f]/u;
@@ -185,7 +239,7 @@ function compilePattern(source: string): CompiledPhrase {
   return { source, regex: new RegExp(source, "giu") };
 }
 
-function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof UrgencyRule>, gap: RulesetFile["gap"]): CompiledRule {
+function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof UrgencyRule> | z.infer<typeof FrameRule>, gap: RulesetFile["gap"]): CompiledRule {
   const phrase = (p: string) => compilePhrase(p, gap);
   return {
     id: rule.id,
@@ -195,11 +249,30 @@ function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof Urgency
   };
 }
 
+function compileFraming(framing: NonNullable<RulesetFile["framing"]>, gap: RulesetFile["gap"]): CompiledFraming {
+  const phrase = (p: string) => compilePhrase(p, gap);
+  return {
+    heldAt: framing.heldAt,
+    doubt: [...(framing.doubt.zh ?? []).map(phrase), ...(framing.doubt.en ?? []).map(phrase), ...(framing.doubt.patterns ?? []).map(compilePattern)],
+    clauseBreaks: framing.clauseBreaks.map((b) => normaliseText(b)),
+    sentenceBreaks: framing.sentenceBreaks.map((b) => normaliseText(b)),
+    frames: framing.frames.map((frame) => ({
+      ...compileRule(frame, gap),
+      kind: frame.kind,
+      reach: frame.reach,
+      evenIfNotNegatable: frame.evenIfNotNegatable,
+      doubtIf: (frame.doubtIf ?? []).map(phrase),
+      notIf: (frame.notIf ?? []).map(phrase),
+    })),
+  };
+}
+
 function compile(file: RulesetFile): Ruleset {
   const categoryOrder = Object.keys(file.categories) as Category[];
   const phrase = (p: string) => compilePhrase(p, file.gap);
   const { zh, en } = file.negation;
   return {
+    ...(file.framing ? { framing: compileFraming(file.framing, file.gap) } : {}),
     version: file.version,
     defaults: file.defaults,
     categoryOrder,
