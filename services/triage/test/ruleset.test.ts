@@ -33,6 +33,14 @@ describe("loading the ruleset", () => {
     expect(message).toMatch(/urgency\[0\]\.patterns\[0\]: not a valid regular expression/);
   });
 
+  it("refuses a pattern whose lookbehind reaches back over the whole text, pointing to unlessAnywhere", async () => {
+    const json = await shippedJson();
+    json.urgency[0].patterns = ["(?<!(?:accident|surgery)[\\s\\S]*)bleeding"];
+    expect(refusal(json)).toMatch(/urgency\[0\]\.patterns\[0\]: a lookbehind with an unbounded .* use 'unlessAnywhere'/);
+    json.urgency[0].patterns = ["(?<!bad\\s)blood", "(?<![a-z]{0,3})x"];
+    expect(() => parseRuleset(json, "draft.json")).not.toThrow();
+  });
+
   it("refuses a weight that is not a number, naming its path", async () => {
     const json = await shippedJson();
     json.categories.family[0].weight = "heavy";

@@ -79,6 +79,7 @@ interface Span {
 
 function spansOf(phrase: CompiledPhrase, text: string): Span[] {
   const spans: Span[] = [];
+  for (const needle of phrase.needles) if (!text.includes(needle)) return spans;
   for (const m of text.matchAll(phrase.regex)) {
     if (m[0].length > 0) spans.push({ start: m.index, end: m.index + m[0].length });
   }
@@ -204,6 +205,7 @@ function hitsOf(
   framing?: { scope: FrameScope; negatable: boolean; framed: Array<{ rule: string; span: Span; by: FrameHit }> },
 ): RuleHit[] {
   const folded = text.folded;
+  if (rule.unlessAnywhere.some((r) => r.test(folded))) return [];
   let alongside: string | undefined;
   if (rule.onlyIfAlso.length > 0) {
     const companion = rule.onlyIfAlso.flatMap((p) => spansOf(p, folded)).sort((a, b) => a.start - b.start)[0];

@@ -34,6 +34,12 @@ const Pattern = z.string().superRefine((source, ctx) => {
     new RegExp(source, "giu");
   } catch (error) {
     ctx.addIssue({ code: "custom", message: `not a valid regular expression: ${(error as Error).message}` });
+    return;
+  }
+  // A lookbehind that may reach back over the whole text is checked again at every position:
+  // quadratic in the text, and it made classification seven times slower once.
+  if (/\(\?<[!=](?:[^()]|\([^()]*\))*(?:\[\\s\\S\]|\[\^[^\]]*\]|\.)[*+]/.test(source)) {
+    ctx.addIssue({ code: "custom", message: "a lookbehind with an unbounded '*' or '+' rescans the text at every position; use 'unlessAnywhere' (or a bounded {0,n})" });
   }
 });
 
@@ -51,6 +57,12 @@ const matchFields = {
   except: z.array(Phrase).optional(),
   /** The rule fires only if one of these also appears somewhere in the text. */
   onlyIfAlso: z.array(Phrase).min(1).optional(),
+  /**
+   * Regular expressions: the rule does not fire when one of them matches anywhere in the text
+   * (an injury told alongside "accident" or "surgery"). One scan of the text, where a
+   * lookbehind over the whole text in every pattern would scan it again at every position.
+   */
+  unlessAnywhere: z.array(Pattern).min(1).optional(),
 };
 
 function hasSomethingToMatch(rule: { zh?: string[]; en?: string[]; patterns?: string[] }): boolean {
@@ -154,6 +166,12 @@ export interface CompiledPhrase {
   /** The phrase or pattern as written in the file. */
   source: string;
   regex: RegExp;
+  /**
+   * Literal pieces the folded text must contain for the phrase to match at all: a substring
+   * check is far cheaper than the regex, and most phrases of a large ruleset are absent from
+   * any one grievance. Empty for patterns (raw regular expressions).
+   */
+  needles: string[];
 }
 
 export interface CompiledRule {
@@ -161,6 +179,7 @@ export interface CompiledRule {
   phrases: CompiledPhrase[];
   except: CompiledPhrase[];
   onlyIfAlso: CompiledPhrase[];
+  unlessAnywhere: RegExp[];
 }
 export interface CompiledCategoryRule extends CompiledRule {
   category: Category;
@@ -232,11 +251,13 @@ function compilePhrase(raw: string, gap: RulesetFile["gap"]): CompiledPhrase {
     const gapRegex = chinese ? `[^。!?;\\n]{0,${gap.zh}}?` : `\\s*(?:[^\\s.!?;。]+\\s+){0,${gap.en}}?`;
     source += gapRegex + partToRegex(right);
   }
-  return { source: raw, regex: new RegExp(source, "gu") };
+  // Spaces match any whitespace and "*" any ending, so only the runs between them are literal.
+  const needles = parts.flatMap((p) => p.split(/\s+|\*/)).filter((n) => n.length > 0);
+  return { source: raw, regex: new RegExp(source, "gu"), needles };
 }
 
 function compilePattern(source: string): CompiledPhrase {
-  return { source, regex: new RegExp(source, "giu") };
+  return { source, regex: new RegExp(source, "giu"), needles: [] };
 }
 
 function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof UrgencyRule> | z.infer<typeof FrameRule>, gap: RulesetFile["gap"]): CompiledRule {
@@ -246,6 +267,7 @@ function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof Urgency
     phrases: [...(rule.zh ?? []).map(phrase), ...(rule.en ?? []).map(phrase), ...(rule.patterns ?? []).map(compilePattern)],
     except: (rule.except ?? []).map(phrase),
     onlyIfAlso: (rule.onlyIfAlso ?? []).map(phrase),
+    unlessAnywhere: (rule.unlessAnywhere ?? []).map((source) => new RegExp(source, "iu")),
   };
 }
 
