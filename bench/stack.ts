@@ -8,6 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { postgresAnswers } from "../scripts/postgres-answers";
 
 const run = promisify(execFile);
 export const root = path.resolve(import.meta.dirname, "..");
@@ -40,19 +41,6 @@ export async function useKafka(): Promise<{ brokers: string; pid?: number; stop:
 async function listenerPid(port: number): Promise<number> {
   const out = await run("ss", ["-ltnpH", `sport = :${port}`]).then((r) => r.stdout, () => "");
   return Number(/pid=(\d+)/.exec(out)?.[1] ?? 0);
-}
-
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 /** DATABASE_URL, else the machine's server on 5432, else an embedded Postgres (as `pnpm start` does). */

