@@ -154,7 +154,17 @@ describe("the delivery log", () => {
   it("tells a supervisor what was sent to whom, when, how often, with destinations masked and no text", async () => {
     const c = aCase();
     await allSent((await h.publish("grievance.received.v1", received(c, liWei))).eventId, 1);
-    const res = await h.api(`/v1/deliveries?grievanceId=${c.grievanceId}`, { token: await tokenFor("supervisor", "sup-1", { team: "team-community-1" }) });
+    const supervisor = await tokenFor("supervisor", "sup-1", { team: "team-community-1" });
+    const log = async (token: string, query = "") =>
+      ((await (await h.api(`/v1/deliveries?grievanceId=${c.grievanceId}${query}`, { token })).json()) as { deliveries: { recipient: { kind: string } }[] }).deliveries;
+    // Not yet their team's case: nothing of it in their log; an admin sees it.
+    expect(await log(supervisor)).toEqual([]);
+    expect(await log(await tokenFor("admin", "admin-1"))).toHaveLength(1);
+    // Once it is assigned to their team, its deliveries are, the receipt included; another team's supervisor still sees none.
+    await allSent((await h.publish("case.assigned.v1", assigned(c, "cw-all"))).eventId, 4);
+    expect((await log(supervisor)).length).toBeGreaterThan(1);
+    expect(await log(await tokenFor("supervisor", "sup-9", { team: "team-elsewhere" }))).toEqual([]);
+    const res = await h.api(`/v1/deliveries?grievanceId=${c.grievanceId}&recipientKind=complainant`, { token: supervisor });
     expect(res.status).toBe(200);
     const raw = await res.text();
     const { deliveries } = JSON.parse(raw) as { deliveries: Record<string, unknown>[] };

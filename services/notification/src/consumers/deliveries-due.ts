@@ -4,7 +4,7 @@ import { PoisonMessageError, type EventHandler, type Pool } from "@grievance-hub
 import type { EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TemplateError, type Templates } from "../templates/render";
 import { contactOf, whoIsTold, type Links } from "../domain/who-is-told";
-import { recordDeliveries, saveComplainant, type EnabledChannels } from "../db/deliveries";
+import { noteCaseTeam, recordDeliveries, saveComplainant, type EnabledChannels } from "../db/deliveries";
 
 export const notifiedEventTypes = [
   "grievance.received.v1",
@@ -29,6 +29,7 @@ export function onEventMakingDeliveriesDue(deps: DeliveriesDueDeps): EventHandle
   const { templates, links, enabled, pool } = deps;
   return async (client, event, position) => {
     if (event.type === "grievance.received.v1") await saveComplainant(client, contactOf(event.data as GrievanceReceivedV1));
+    else await noteCaseTeam(client, (event.data as { grievanceId: string }).grievanceId, event.data);
     const messages = whoIsTold(event, links);
     try {
       await recordDeliveries(client, event, position, messages, { templates, enabled, pool });

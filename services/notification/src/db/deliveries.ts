@@ -35,6 +35,23 @@ export async function saveComplainant(client: PoolClient, c: ComplainantContact)
   );
 }
 
+/** The team an event says now handles the case, if it says: `team`, or `toTeam` on an escalation. */
+function teamOf(data: unknown): string | undefined {
+  const d = data as { team?: { id: string } | null; toTeam?: { id: string } };
+  return d.toTeam?.id ?? d.team?.id ?? undefined;
+}
+
+/** Keeps case_teams current: the delivery log scopes a supervisor to their team's cases. */
+export async function noteCaseTeam(client: PoolClient, grievanceId: string, data: unknown): Promise<void> {
+  const team = teamOf(data);
+  if (team === undefined) return;
+  await client.query(
+    `INSERT INTO case_teams (grievance_id, team_id) VALUES ($1, $2)
+     ON CONFLICT (grievance_id) DO UPDATE SET team_id = EXCLUDED.team_id WHERE case_teams.team_id <> EXCLUDED.team_id`,
+    [grievanceId, team],
+  );
+}
+
 export async function findComplainant(client: Pick<PoolClient, "query">, grievanceId: string): Promise<ComplainantContact | undefined> {
   const { rows } = await client.query<{ tracking_code: string; anonymous: boolean; consent: boolean; language: Language; phone: string | null }>(
     "SELECT tracking_code, anonymous, consent, language, phone FROM complainants WHERE grievance_id = $1",

@@ -70,7 +70,7 @@ export function deliveryRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
     {
       onRequest: requireRole(rt.auth, ["supervisor", "admin"]),
       schema: {
-        summary: "The delivery log, newest first (supervisor, admin)",
+        summary: "The delivery log, newest first (supervisor: their team's cases and what was addressed to them; admin: all)",
         security: [{ bearer: [] }],
         querystring: Query,
         response: { 200: z.object({ deliveries: z.array(DeliveryView) }) },
@@ -78,6 +78,10 @@ export function deliveryRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
     },
     async (req) => {
       const q = req.query;
+      const p = req.principal!;
+      // A supervisor sees the deliveries of the cases their team handles now, and those addressed
+      // to them; an admin sees all.
+      const scoped = p.role === "supervisor";
       const { rows } = await rt.pool.query<Row>(
         `SELECT d.id, d.delivery_key, d.event_id, d.event_type, d.grievance_id, d.recipient_kind, d.recipient_id, d.channel, d.template,
                 d.language, d.destination, d.status, d.attempts, d.replays, d.created_at, d.last_attempt_at, d.next_attempt_at, d.sent_at, d.last_error,
@@ -86,8 +90,12 @@ export function deliveryRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
          FROM deliveries d
          WHERE ($1::uuid IS NULL OR d.grievance_id = $1) AND ($2::text IS NULL OR d.recipient_kind = $2) AND ($3::text IS NULL OR d.recipient_id = $3)
            AND ($4::text IS NULL OR d.channel = $4) AND ($5::text IS NULL OR d.status = $5)
+           AND (NOT $7::boolean
+                OR d.grievance_id IN (SELECT grievance_id FROM case_teams WHERE team_id = $8)
+                OR (d.recipient_kind = 'team_supervisor' AND d.recipient_id = $8)
+                OR (d.recipient_kind = 'caseworker' AND d.recipient_id = $9))
          ORDER BY d.id DESC LIMIT $6`,
-        [q.grievanceId ?? null, q.recipientKind ?? null, q.recipientId ?? null, q.channel ?? null, q.status ?? null, q.limit],
+        [q.grievanceId ?? null, q.recipientKind ?? null, q.recipientId ?? null, q.channel ?? null, q.status ?? null, q.limit, scoped, p.team ?? null, p.sub],
       );
       return {
         deliveries: rows.map((r) => ({
