@@ -46,7 +46,7 @@ export function toProblem(err: unknown, instance: string): Problem {
     return { type: problemType("invalid-request"), title: "Invalid request", status: 400, detail: "The request does not match the schema.", instance, errors: fieldErrors(err) };
   }
   if (isDatabaseUnavailable(err)) {
-    return { type: problemType("service-unavailable"), title: "Service unavailable", status: 503, detail: "The database cannot be reached; try again shortly.", instance };
+    return { type: problemType("service-unavailable"), title: "Service unavailable", status: 503, detail: "The database cannot be reached, or is too busy to answer in time; try again shortly.", instance };
   }
   const fe = err as FastifyError & { validation?: { instancePath?: string; message?: string }[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
