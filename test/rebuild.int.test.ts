@@ -4,13 +4,16 @@ import pg from "pg";
 import { createKafka, createPool, loadConfig, ServiceStillRunningError, type RunningService } from "@grievance-hub/kit";
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
+import { NotificationConfig, startNotification } from "@grievance-hub/notification";
 import { rebuildTriage } from "../services/triage/src/rebuild";
+import { rebuildNotification } from "../services/notification/src/rebuild";
 import { rebuildIntake } from "../services/intake/src/rebuild";
 import { createTestEnv, eventually, tokenFor, type TestEnv } from "./support";
 
 let env: TestEnv;
 let intake: RunningService;
 let triage: Awaited<ReturnType<typeof startTriage>>;
+let notification: RunningService;
 let db: pg.Pool;
 let triageConfig: TriageConfig;
 
@@ -21,9 +24,11 @@ const tables = {
   deadline_reminders: "SELECT * FROM triage.deadline_reminders ORDER BY case_id, deadline, due_at",
   intake_timeline: "SELECT * FROM intake.timeline ORDER BY event_id",
   intake_status: "SELECT id, status, status_changed_at, handling_level FROM intake.grievances ORDER BY id",
+  complainants: "SELECT * FROM notification.complainants ORDER BY grievance_id",
+  case_teams: "SELECT * FROM notification.case_teams ORDER BY grievance_id",
 };
 
-async function snapshot(service: "triage" | "intake"): Promise<Record<string, unknown[]>> {
+async function snapshot(service: "triage" | "intake" | "notification"): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const [name, sql] of Object.entries(tables)) if (sql.includes(`FROM ${service}.`)) out[name] = (await db.query(sql)).rows;
   return out;
@@ -43,10 +48,12 @@ beforeAll(async () => {
   intake = await startIntake(loadConfig(IntakeConfig, env.env), env.logger);
   triageConfig = loadConfig(TriageConfig, { ...env.env, DEADLINE_SCAN_INTERVAL_MS: "3600000" });
   triage = await startTriage(triageConfig, env.logger);
+  notification = await startNotification(loadConfig(NotificationConfig, env.env), env.logger);
   db = new pg.Pool({ connectionString: env.databaseUrl });
 }, 120_000);
 
 afterAll(async () => {
+  await notification?.stop();
   await intake?.stop();
   await triage?.stop();
   await db?.end();
@@ -146,6 +153,32 @@ describe("rebuilding the projections from the topics", () => {
         expect(await snapshot("intake")).toEqual(liveIntake);
       } finally {
         await intakePool.end();
+      }
+
+      // notification's complainants and case teams (its deliveries are what was sent: kept, not rebuilt).
+      await eventually(async () => ((await db.query("SELECT count(*)::int AS n FROM notification.case_teams")).rows[0].n >= live.cases!.length ? true : undefined), 20_000, "notification to follow the cases");
+      const liveNotification = await snapshot("notification");
+      expect(liveNotification.complainants!.length).toBe(ids.length);
+      const deliveriesBefore = (await db.query("SELECT count(*)::int AS n FROM notification.deliveries")).rows[0].n;
+      const notificationPool = createPool({ databaseUrl: env.databaseUrl, size: 2, connectTimeoutMs: 5000, schema: "notification", logger: env.logger });
+      try {
+        const rebuildNotificationNow = () => rebuildNotification({ pool: notificationPool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "notification", logger: env.logger });
+        await expect(rebuildNotificationNow()).rejects.toBeInstanceOf(ServiceStillRunningError);
+        expect(await snapshot("notification")).toEqual(liveNotification);
+        await notification.stop();
+        await eventually(async () => {
+          const admin = kafka.admin();
+          await admin.connect();
+          const { groups } = await admin.describeGroups([env.topicPrefix + "notification"]);
+          await admin.disconnect();
+          return groups[0]?.members.length === 0 ? true : undefined;
+        }, 30_000, "notification's consumer group to empty");
+        const result = await rebuildNotificationNow();
+        expect(result.events).toBeGreaterThan(ids.length);
+        expect(await snapshot("notification")).toEqual(liveNotification);
+        expect((await db.query("SELECT count(*)::int AS n FROM notification.deliveries")).rows[0].n).toBe(deliveriesBefore);
+      } finally {
+        await notificationPool.end();
       }
     } finally {
       await pool.end();

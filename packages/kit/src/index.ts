@@ -14,3 +14,4 @@ export * from "./auth";
 export * from "./docs";
 export * from "./metrics";
 export * from "./replay";
+export * from "./rebuild-command";

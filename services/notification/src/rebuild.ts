@@ -1,0 +1,33 @@
+// Rebuilds notification's projections of the events — the complainants' contact (from
+// grievance.received.v1) and the team handling each case (from the case events) — through the
+// same functions the live consumer uses. Deliveries, their attempts and the feed are the record
+// of what was sent, not a projection, and are kept.
+import type { Kafka } from "kafkajs";
+import { replayTopics, withTransaction, type Logger, type Pool } from "@grievance-hub/kit";
+import { Topics, type GrievanceReceivedV1 } from "@grievance-hub/schema";
+import { noteCaseTeam, saveComplainant } from "./db/deliveries";
+import { contactOf } from "./domain/who-is-told";
+
+export async function rebuildNotification(opts: { pool: Pool; kafka: Kafka; topicPrefix: string; liveGroupId: string; logger: Logger; from?: Date }): Promise<{ events: number; seconds: number }> {
+  const started = Date.now();
+  const { events } = await replayTopics({
+    kafka: opts.kafka,
+    // One replay of both topics, in order per grievance (both are keyed by grievance id).
+    topics: [opts.topicPrefix + Topics.grievancesInternal, opts.topicPrefix + Topics.casesInternal],
+    liveGroupId: opts.liveGroupId,
+    logger: opts.logger,
+    ...(opts.from ? { from: opts.from } : {}),
+    // Cleared only once notification is known to be stopped: a refused rebuild changes nothing.
+    beforeReplay: async () => {
+      if (!opts.from) await opts.pool.query("TRUNCATE complainants, case_teams");
+    },
+    onBatch: (batch) =>
+      withTransaction(opts.pool, async (client) => {
+        for (const { event } of batch) {
+          if (event.type === "grievance.received.v1") await saveComplainant(client, contactOf(event.data as GrievanceReceivedV1));
+          else await noteCaseTeam(client, (event.data as { grievanceId: string }).grievanceId, event.data);
+        }
+      }),
+  });
+  return { events, seconds: (Date.now() - started) / 1000 };
+}
