@@ -28,6 +28,17 @@ const tables = {
   case_teams: "SELECT * FROM notification.case_teams ORDER BY grievance_id",
 };
 
+/** Waits until a stopped service's consumer group has no members left, so a rebuild may run. */
+async function groupEmptied(kafka: ReturnType<typeof createKafka>, service: string): Promise<void> {
+  await eventually(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.describeGroups([env.topicPrefix + service]);
+    await admin.disconnect();
+    return groups[0]?.members.length === 0 ? true : undefined;
+  }, 30_000, `${service}'s consumer group to empty`);
+}
+
 async function snapshot(service: "triage" | "intake" | "notification"): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const [name, sql] of Object.entries(tables)) if (sql.includes(`FROM ${service}.`)) out[name] = (await db.query(sql)).rows;
@@ -115,13 +126,7 @@ describe("rebuilding the projections from the topics", () => {
       await expect(rebuild()).rejects.toBeInstanceOf(ServiceStillRunningError);
       expect(await snapshot("triage")).toEqual(live);
       await triage.stop();
-      await eventually(async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        const { groups } = await admin.describeGroups([env.topicPrefix + "triage"]);
-        await admin.disconnect();
-        return groups[0]?.members.length === 0 ? true : undefined;
-      }, 30_000, "triage's consumer group to empty");
+      await groupEmptied(kafka, "triage");
 
       const result = await rebuild();
       expect(result.events).toBeGreaterThan(ids.length);
@@ -141,13 +146,7 @@ describe("rebuilding the projections from the topics", () => {
         await expect(rebuildIntakeNow()).rejects.toBeInstanceOf(ServiceStillRunningError);
         expect(await snapshot("intake")).toEqual(liveIntake);
         await intake.stop();
-        await eventually(async () => {
-          const admin = kafka.admin();
-          await admin.connect();
-          const { groups } = await admin.describeGroups([env.topicPrefix + "intake"]);
-          await admin.disconnect();
-          return groups[0]?.members.length === 0 ? true : undefined;
-        }, 30_000, "intake's consumer group to empty");
+        await groupEmptied(kafka, "intake");
         const result = await rebuildIntake({ pool: intakePool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "intake", logger: env.logger });
         expect(result.events).toBeGreaterThan(0);
         expect(await snapshot("intake")).toEqual(liveIntake);
@@ -166,13 +165,7 @@ describe("rebuilding the projections from the topics", () => {
         await expect(rebuildNotificationNow()).rejects.toBeInstanceOf(ServiceStillRunningError);
         expect(await snapshot("notification")).toEqual(liveNotification);
         await notification.stop();
-        await eventually(async () => {
-          const admin = kafka.admin();
-          await admin.connect();
-          const { groups } = await admin.describeGroups([env.topicPrefix + "notification"]);
-          await admin.disconnect();
-          return groups[0]?.members.length === 0 ? true : undefined;
-        }, 30_000, "notification's consumer group to empty");
+        await groupEmptied(kafka, "notification");
         const result = await rebuildNotificationNow();
         expect(result.events).toBeGreaterThan(ids.length);
         expect(await snapshot("notification")).toEqual(liveNotification);
