@@ -76,6 +76,23 @@ function summary(name: string, m: Measured): string {
   ].join("\n");
 }
 
+/** A held-out set's measured floors: sizes exactly, accuracy and P1 recall at least, misses at most. */
+function holdsFloors(
+  set: CorpusCase[],
+  name: string,
+  floor: { cases: number; categoryRight: number; urgencyRight: number; p1: number; p1Found: number; p1BelowP2: number; controlsRaisedToP1?: number },
+): void {
+  const m = measure(set);
+  console.log(summary(name, m));
+  expect(m.cases).toBe(floor.cases);
+  expect(m.categoryRight).toBeGreaterThanOrEqual(floor.categoryRight);
+  expect(m.urgencyRight).toBeGreaterThanOrEqual(floor.urgencyRight);
+  expect(m.p1).toBe(floor.p1);
+  expect(m.p1Found).toBeGreaterThanOrEqual(floor.p1Found);
+  expect(m.p1BelowP2.length).toBeLessThanOrEqual(floor.p1BelowP2);
+  if (floor.controlsRaisedToP1 !== undefined) expect(m.controlsRaisedToP1.length).toBeLessThanOrEqual(floor.controlsRaisedToP1);
+}
+
 describe("the grievance corpus", () => {
   it("has at least 100 cases, in both languages, with unique ids and texts", () => {
     const all = [...train, ...holdout, ...holdout2, ...holdout3, ...holdout4, ...holdout5];
@@ -116,14 +133,7 @@ describe("held-out cases", () => {
   // 2026-11-29, ruleset 2026.11.2 (veiled-threat rules, designed on train only):
   // category 48/55, urgency 54/55, P1 recall 13/13, no P1 below P2; floors raised.
   it("stays at or above the measured accuracy and P1 recall", () => {
-    const m = measure(holdout);
-    console.log(summary("holdout", m));
-    expect(m.cases).toBe(55);
-    expect(m.categoryRight).toBeGreaterThanOrEqual(48);
-    expect(m.urgencyRight).toBeGreaterThanOrEqual(54);
-    expect(m.p1).toBe(13);
-    expect(m.p1Found).toBeGreaterThanOrEqual(13);
-    expect(m.p1BelowP2.length).toBeLessThanOrEqual(0);
+    holdsFloors(holdout, "holdout", { cases: 55, categoryRight: 48, urgencyRight: 54, p1: 13, p1Found: 13, p1BelowP2: 0 });
   });
 
   // Holdout2, written 2026-11-29 before the veiled-threat rules and never used to tune
@@ -141,14 +151,7 @@ describe("held-out cases", () => {
   // the brief, so holdout2 is no longer blind): category 35/46, urgency 39/46, P1 recall
   // 18/21, 3 P1 below P2; floors raised. The same two controls are still raised to P1.
   it("stays at or above the measured accuracy and P1 recall on holdout2", () => {
-    const m = measure(holdout2);
-    console.log(summary("holdout2", m));
-    expect(m.cases).toBe(46);
-    expect(m.categoryRight).toBeGreaterThanOrEqual(35);
-    expect(m.urgencyRight).toBeGreaterThanOrEqual(39);
-    expect(m.p1).toBe(21);
-    expect(m.p1Found).toBeGreaterThanOrEqual(18);
-    expect(m.p1BelowP2.length).toBeLessThanOrEqual(3);
+    holdsFloors(holdout2, "holdout2", { cases: 46, categoryRight: 35, urgencyRight: 39, p1: 21, p1Found: 18, p1BelowP2: 3 });
   });
 
   // Holdout3, written 2026-11-29 before the 2026.11.3 rule change and not used to tune it:
@@ -165,14 +168,7 @@ describe("held-out cases", () => {
   // holdout4's classes): category 40/57, urgency 52/57, P1 recall 29/29, no P1 below P2, 3
   // controls raised to P1 ("choking us with fines" is now a figure of speech); floors raised.
   it("stays at or above the measured accuracy and P1 recall on holdout3", () => {
-    const m = measure(holdout3);
-    console.log(summary("holdout3", m));
-    expect(m.cases).toBe(57);
-    expect(m.categoryRight).toBeGreaterThanOrEqual(40);
-    expect(m.urgencyRight).toBeGreaterThanOrEqual(52);
-    expect(m.p1).toBe(29);
-    expect(m.p1Found).toBeGreaterThanOrEqual(29);
-    expect(m.p1BelowP2.length).toBeLessThanOrEqual(0);
+    holdsFloors(holdout3, "holdout3", { cases: 57, categoryRight: 40, urgencyRight: 52, p1: 29, p1Found: 29, p1BelowP2: 0 });
   });
 
   // Holdout4, written 2026-11-29 by someone who had never seen the rules or the other cases:
@@ -189,15 +185,7 @@ describe("held-out cases", () => {
   // After (ruleset 2026.11.4): category 51/60, urgency 58/60, P1 recall 26/26, no P1 below P2,
   // no control raised to P1. Floors are set at these values.
   it("stays at or above the measured accuracy and P1 recall on holdout4", () => {
-    const m = measure(holdout4);
-    console.log(summary("holdout4", m));
-    expect(m.cases).toBe(60);
-    expect(m.categoryRight).toBeGreaterThanOrEqual(51);
-    expect(m.urgencyRight).toBeGreaterThanOrEqual(58);
-    expect(m.p1).toBe(26);
-    expect(m.p1Found).toBeGreaterThanOrEqual(26);
-    expect(m.p1BelowP2.length).toBeLessThanOrEqual(0);
-    expect(m.controlsRaisedToP1.length).toBeLessThanOrEqual(0);
+    holdsFloors(holdout4, "holdout4", { cases: 60, categoryRight: 51, urgencyRight: 58, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 });
   });
 
   // Holdout5, written 2026-11-29 by someone who had never seen the rules or the other cases,
@@ -210,14 +198,6 @@ describe("held-out cases", () => {
   // a man padlocked in a back room, lighter fluid at an ex-wife's door, an elder with dementia
   // left alone, workers on a roof edge (P2), "以后不用管我了" (P4). Floors at these values.
   it("stays at or above the blind accuracy and P1 recall on holdout5", () => {
-    const m = measure(holdout5);
-    console.log(summary("holdout5", m));
-    expect(m.cases).toBe(60);
-    expect(m.categoryRight).toBeGreaterThanOrEqual(40);
-    expect(m.urgencyRight).toBeGreaterThanOrEqual(38);
-    expect(m.p1).toBe(26);
-    expect(m.p1Found).toBeGreaterThanOrEqual(17);
-    expect(m.p1BelowP2.length).toBeLessThanOrEqual(8);
-    expect(m.controlsRaisedToP1.length).toBeLessThanOrEqual(8);
+    holdsFloors(holdout5, "holdout5", { cases: 60, categoryRight: 40, urgencyRight: 38, p1: 26, p1Found: 17, p1BelowP2: 8, controlsRaisedToP1: 8 });
   });
 });
