@@ -164,6 +164,11 @@ describe("framing: danger words that are not about present danger", () => {
     expect(run(text).urgency).toBe("P1");
   });
 
+  it("finds clause ends by their place in the text even after emoji (a frame must not reach into the next clause)", () => {
+    expect(run("😀😀😀😀😀😀😀😀😀😀😀😀 在新闻上看到一件事，他拿着刀说要砍我").urgency).toBe("P1");
+    expect(run("😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀 in the news, he has a knife").urgency).toBe("P1");
+  });
+
   it("holds framed P1 words at P2, never lower, when the text shows fear", () => {
     const c = run("I saw on the news that people get attacked near the station, I'm scared to walk home");
     expect(c.urgency).toBe("P2");

@@ -148,12 +148,14 @@ class FrameScope {
 
   constructor(readonly framing: CompiledFraming, text: GrievanceText) {
     const folded = text.folded;
-    const breaksOf = (chars: string[]) => [...folded].flatMap((ch, i) => (chars.includes(ch) ? [i] : []));
+    // Offsets in UTF-16 units, as the spans are (an emoji before a break must not shift it).
+    const breaksOf = (chars: string[]) => Array.from({ length: folded.length }, (_, i) => i).filter((i) => chars.includes(folded[i]!));
     this.sentenceBreaks = breaksOf(framing.sentenceBreaks);
     this.clauseBreaks = [...new Set([...breaksOf(framing.clauseBreaks), ...this.sentenceBreaks])].sort((a, b) => a - b);
     const firstOf = (phrases: CompiledPhrase[]) => phrases.flatMap((p) => spansOf(p, folded)).sort((a, b) => a.start - b.start)[0];
     const globalDoubt = firstOf(framing.doubt);
     this.hits = framing.frames.flatMap((frame) => {
+      if (frame.unlessAnywhere.some((r) => r.test(folded))) return [];
       if (frame.onlyIfAlso.length > 0 && !firstOf(frame.onlyIfAlso)) return [];
       if (firstOf(frame.notIf)) return [];
       const exceptions = frame.except.flatMap((p) => spansOf(p, folded));
