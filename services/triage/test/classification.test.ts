@@ -10,6 +10,8 @@ beforeAll(async () => {
 });
 
 const run = (text: string, hints?: Parameters<typeof classify>[0]["hints"]) => classify({ text, hints }, shipped);
+/** The shipped rules without the learned model: for tests of what the rules themselves do. */
+const runRules = (text: string) => classify({ text }, { ...shipped, model: undefined });
 const urgencyRules = (c: Classification) => c.signals.filter((s) => s.kind === "urgency").map((s) => s.rule);
 
 /** A small ruleset for testing one mechanism at a time. */
@@ -86,7 +88,12 @@ describe("negation", () => {
 
   it("records the negated phrase and the cue that negated it", () => {
     const c = run("没有打人");
-    expect(c.reasons.negated).toEqual([{ rule: "p1.violence", matched: "打人", at: 2, cue: "没有" }]);
+    // The safety net (p2.possible-danger) lists 打人 too, and is negated with it.
+    expect(c.reasons.negated).toEqual([
+      { rule: "p1.violence", matched: "打人", at: 2, cue: "没有" },
+      { rule: "p2.possible-danger", matched: "打人", at: 2, cue: "没有" },
+    ]);
+    expect(c.urgency).toBe("P3");
   });
 
   it("takes 'not urgent' and '不着急' as no signal of urgency", () => {
@@ -143,6 +150,7 @@ describe("framing: danger words that are not about present danger", () => {
     ["a game", "公司团建要玩剧本杀，想问能不能不去", "P4"],
     ["a market trade", "菜市场摊位当场杀鱼，污水流了一地", "P3"],
     ["an idiom", "The rent increases are killing pensioners on our estate", "P3"],
+    ["a parent's hyperbole", "My mum would kill me if she knew I spent my savings on this sofa, and now the shop won't take it back", "P3"],
     ["a product", "网购的菜刀刀刃有缺口，商家不给退", "P3"],
     ["a news story", "在新闻上看到外地有人跳楼，建议加强监管", "P4"],
     ["a concluded case", "The man who threatened me with a knife last year was convicted and I have had no contact since. How do I get a copy of the judgment?", "P4"],
@@ -160,6 +168,7 @@ describe("framing: danger words that are not about present danger", () => {
     ["first-person harm stands next to the news", "新闻上说家暴要报警，我老公天天打我"],
     ["the concluded case goes on", "前年打我的人已经判了，上个月放出来了，又在我家附近转悠"],
     ["the danger is in another clause", "去年的案子法院已经判了，他昨天又打了我"],
+    ["a caller fears what her partner would do if he knew she called", "My husband would kill me if he knew I called you"],
   ])("does not frame when %s", (_name, text) => {
     expect(run(text).urgency).toBe("P1");
   });
@@ -169,8 +178,13 @@ describe("framing: danger words that are not about present danger", () => {
     expect(run("😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀 in the news, he has a knife").urgency).toBe("P1");
   });
 
+  it("does not end a sentence at an abbreviation ('3 a.m.'), so a frame reaches the rest of its sentence", () => {
+    expect(run("My neighbour's son plays a war game till 3 a.m. every night, yelling kill them all at the screen.").urgency).toBe("P3");
+    expect(run("My neighbour's son plays a war game till 3 every night. Then yelling kill them all at the screen.").urgency).toBe("P1");
+  });
+
   it("holds framed P1 words at P2, never lower, when the text shows fear", () => {
-    const c = run("I saw on the news that people get attacked near the station, I'm scared to walk home");
+    const c = runRules("I saw on the news that people get attacked near the station, I'm scared to walk home");
     expect(c.urgency).toBe("P2");
     expect(c.signals).toContainEqual(expect.objectContaining({ rule: "frame.news", level: "P2", alongside: "scared" }));
     expect(c.reasons.framed).toContainEqual(expect.objectContaining({ rule: "p1.violence", frame: "frame.news", heldAt: "P2" }));
@@ -199,6 +213,46 @@ describe("framing: danger words that are not about present danger", () => {
     const c = classify({ text: "新闻上说有人打人" }, tinyRuleset());
     expect(c.urgency).toBe("P1");
     expect(c.reasons.framed).toEqual([]);
+  });
+});
+
+describe("the safety net under the P1 rules (p2.possible-danger, p2.out-of-contact)", () => {
+  it.each([
+    ["drink and fear at home", "我老公一喝醉就摔东西，我和孩子都很怕他", "喝醉"],
+    ["fear of a partner, told by a neighbour", "The new tenant upstairs is frightened of her boyfriend, she told me so in the lift", "frightened"],
+    ["someone close who cannot be reached", "我女儿三天联系不上了，她平时天天给我打电话", "联系不上"],
+  ])("raises danger no P1 rule names to P2 and shows the words (%s)", (_name, text, matched) => {
+    const c = runRules(text);
+    expect(c.urgency).toBe("P2");
+    expect(c.signals).toContainEqual(expect.objectContaining({ rule: expect.stringMatching(/^p2\.(possible-danger|out-of-contact)$/), level: "P2", matched }));
+  });
+
+  it("does not raise a firm that cannot be reached", () => {
+    expect(run("装修公司收了钱就联系不上了").urgency).toBe("P3");
+  });
+
+  it("is negated and framed like the P1 rules", () => {
+    expect(run("他没有威胁我，就是吵了几句").urgency).toBe("P3");
+    expect(run("在新闻上看到外地有人被打，建议加强治安巡逻").urgency).toBe("P4");
+  });
+
+  it("leaves the decision to a P1 rule that fires", () => {
+    expect(run("他喝醉了拿刀追着我砍").urgency).toBe("P1");
+  });
+});
+
+describe("urgency P1: danger to life whatever its cause", () => {
+  it("takes someone who cannot be woken after an accident as P1", () => {
+    expect(run("工友从架子上摔下来，现在叫不醒，老板还没打120").urgency).toBe("P1");
+  });
+
+  it("takes people made ill beside gas as P1, and a headache alone as nothing", () => {
+    expect(run("The heater in our rented room smells of gas and my kids are dizzy and have been vomiting").urgency).toBe("P1");
+    expect(run("I get headaches from the neighbour's music every night").urgency).toBe("P3");
+  });
+
+  it("does not keep a vulnerable person's danger at P1 once they are found", () => {
+    expect(run("请问老人走失了先找派出所还是社区？人已经找到了，想了解一下流程").urgency).toBe("P4");
   });
 });
 

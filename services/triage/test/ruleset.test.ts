@@ -1,11 +1,27 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultRulesetPath, loadRuleset, parseRuleset, RulesetError } from "../src/domain/classification/ruleset";
 
+/** The shipped ruleset's JSON without its model (tests of the model's loading say so). */
 async function shippedJson(): Promise<Record<string, any>> {
-  return JSON.parse(await readFile(defaultRulesetPath, "utf8"));
+  const json = JSON.parse(await readFile(defaultRulesetPath, "utf8"));
+  delete json.model;
+  return json;
+}
+
+const shippedModelPath = join(dirname(defaultRulesetPath), "danger-model.json");
+
+/** A ruleset and a model written side by side in a fresh directory; returns the ruleset's path. */
+async function writeRulesetWithModel(change: (ruleset: Record<string, any>, model: Record<string, any>) => void): Promise<string> {
+  const ruleset = JSON.parse(await readFile(defaultRulesetPath, "utf8"));
+  const model = JSON.parse(await readFile(shippedModelPath, "utf8"));
+  change(ruleset, model);
+  const dir = await mkdtemp(join(tmpdir(), "ruleset-"));
+  await writeFile(join(dir, "ruleset.json"), JSON.stringify(ruleset));
+  await writeFile(join(dir, "danger-model.json"), JSON.stringify(model));
+  return join(dir, "ruleset.json");
 }
 
 function refusal(json: unknown): string {
@@ -103,6 +119,39 @@ describe("loading the ruleset", () => {
     const path = join(dir, "bad.json");
     await writeFile(path, JSON.stringify(json));
     await expect(loadRuleset(path)).rejects.toThrow(new RegExp(`ruleset ${path} is invalid:\\n  - negation\\.en\\.window:`));
+  });
+
+  it("loads the model the shipped ruleset names, of the version it names", async () => {
+    const ruleset = await loadRuleset();
+    const json = JSON.parse(await readFile(defaultRulesetPath, "utf8"));
+    expect(ruleset.model?.model.version).toBe(json.model.version);
+    expect(ruleset.model?.model.weights.size).toBeGreaterThan(1000);
+  });
+
+  it("refuses a ruleset whose model file is missing, naming the model's path", async () => {
+    const path = await writeRulesetWithModel((ruleset) => {
+      ruleset.model.file = "no-such-model.json";
+    });
+    await expect(loadRuleset(path)).rejects.toThrow(`cannot read model ${join(dirname(path), "no-such-model.json")}`);
+  });
+
+  it("refuses a model of another version than the ruleset names", async () => {
+    const path = await writeRulesetWithModel((_ruleset, model) => {
+      model.version = "1999.1.1";
+    });
+    await expect(loadRuleset(path)).rejects.toThrow(/wants model version .* but .*danger-model\.json is version 1999\.1\.1/);
+  });
+
+  it("refuses a model with a bad field, naming the model and the field", async () => {
+    const path = await writeRulesetWithModel((_ruleset, model) => {
+      model.weights["打人"] = "strong";
+    });
+    await expect(loadRuleset(path)).rejects.toThrow(/model .*danger-model\.json is invalid:\n {2}- weights\.打人:/);
+  });
+
+  it("refuses a ruleset that names a model when none is given", async () => {
+    const json = JSON.parse(await readFile(defaultRulesetPath, "utf8"));
+    expect(refusal(json)).toContain("names the model danger-model.json, which was not given");
   });
 
   it("refuses a file that does not exist, naming it", async () => {

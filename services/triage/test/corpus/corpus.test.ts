@@ -1,6 +1,6 @@
 // The hand-written corpus against the shipped ruleset. Train cases must all classify as
-// expected; the held-out cases are measured, and held to the floor measured the first
-// time they were run (they are never used to tune the rules).
+// expected; each held-out set is measured blind once, the figure is recorded below, and
+// the set is then held to floors (most were afterwards used to tune the rules, as noted).
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Urgency } from "@grievance-hub/schema";
 import { classify } from "../../src/domain/classification/classify";
@@ -11,6 +11,10 @@ import { holdout2 } from "./holdout2";
 import { holdout3 } from "./holdout3";
 import { holdout4 } from "./holdout4";
 import { holdout5 } from "./holdout5";
+import { holdout6 } from "./holdout6";
+import { holdout7 } from "./holdout7";
+import { holdout8 } from "./holdout8";
+import { holdout9 } from "./holdout9";
 import { train } from "./train";
 
 let ruleset: Ruleset;
@@ -95,7 +99,7 @@ function holdsFloors(
 
 describe("the grievance corpus", () => {
   it("has at least 100 cases, in both languages, with unique ids and texts", () => {
-    const all = [...train, ...holdout, ...holdout2, ...holdout3, ...holdout4, ...holdout5];
+    const all = [...train, ...holdout, ...holdout2, ...holdout3, ...holdout4, ...holdout5, ...holdout6, ...holdout7, ...holdout8, ...holdout9];
     expect(all.length).toBeGreaterThanOrEqual(100);
     expect(new Set(all.map((c) => c.id)).size).toBe(all.length);
     expect(new Set(all.map((c) => c.text)).size).toBe(all.length);
@@ -106,7 +110,7 @@ describe("the grievance corpus", () => {
   });
 
   it("covers every urgency level in both splits", () => {
-    for (const split of [train, holdout, holdout2, holdout3, holdout4, holdout5]) {
+    for (const split of [train, holdout, holdout2, holdout3, holdout4, holdout5, holdout6, holdout7, holdout8, holdout9]) {
       expect(new Set(split.map((c) => c.urgency))).toEqual(new Set(["P1", "P2", "P3", "P4"]));
     }
   });
@@ -132,8 +136,9 @@ describe("held-out cases", () => {
   // came out P3. The floors catch regressions; they are not targets to tune towards.
   // 2026-11-29, ruleset 2026.11.2 (veiled-threat rules, designed on train only):
   // category 48/55, urgency 54/55, P1 recall 13/13, no P1 below P2; floors raised.
+  // 2026.11.7 (debt collectors and strangers decide 'legal'): category 50/55; floors raised.
   it("stays at or above the measured accuracy and P1 recall", () => {
-    holdsFloors(holdout, "holdout", { cases: 55, categoryRight: 48, urgencyRight: 54, p1: 13, p1Found: 13, p1BelowP2: 0 });
+    holdsFloors(holdout, "holdout", { cases: 55, categoryRight: 50, urgencyRight: 54, p1: 13, p1Found: 13, p1BelowP2: 0 });
   });
 
   // Holdout2, written 2026-11-29 before the veiled-threat rules and never used to tune
@@ -150,8 +155,11 @@ describe("held-out cases", () => {
   // reasoning; holdout2's texts were not read, but the words it missed, quoted above, were in
   // the brief, so holdout2 is no longer blind): category 35/46, urgency 39/46, P1 recall
   // 18/21, 3 P1 below P2; floors raised. The same two controls are still raised to P1.
+  // 2026.11.7: category 39/46, urgency 41/46, P1 recall 20/21, none below P2 (the last,
+  // "注意安全" from an ex who should not know the address, is held at P2 by the safety net).
+  // 2026.11.8 (the learned model, which was trained on this set): urgency 42/46, P1 21/21.
   it("stays at or above the measured accuracy and P1 recall on holdout2", () => {
-    holdsFloors(holdout2, "holdout2", { cases: 46, categoryRight: 35, urgencyRight: 39, p1: 21, p1Found: 18, p1BelowP2: 3 });
+    holdsFloors(holdout2, "holdout2", { cases: 46, categoryRight: 39, urgencyRight: 42, p1: 21, p1Found: 21, p1BelowP2: 0 });
   });
 
   // Holdout3, written 2026-11-29 before the 2026.11.3 rule change and not used to tune it:
@@ -167,8 +175,9 @@ describe("held-out cases", () => {
   // 2026-11-29, ruleset 2026.11.4 (effects-of-danger rules and framing, tuned on train and on
   // holdout4's classes): category 40/57, urgency 52/57, P1 recall 29/29, no P1 below P2, 3
   // controls raised to P1 ("choking us with fines" is now a figure of speech); floors raised.
+  // 2026.11.7: category 42/57, urgency 54/57 (a lost elder already found is no longer P1).
   it("stays at or above the measured accuracy and P1 recall on holdout3", () => {
-    holdsFloors(holdout3, "holdout3", { cases: 57, categoryRight: 40, urgencyRight: 52, p1: 29, p1Found: 29, p1BelowP2: 0 });
+    holdsFloors(holdout3, "holdout3", { cases: 57, categoryRight: 42, urgencyRight: 54, p1: 29, p1Found: 29, p1BelowP2: 0 });
   });
 
   // Holdout4, written 2026-11-29 by someone who had never seen the rules or the other cases:
@@ -196,8 +205,73 @@ describe("held-out cases", () => {
   // the next blind set finds new wordings: debt collectors naming a child's kindergarten,
   // "friends who are not the gentle type", insurance "once I'm not around", a photo of a rope,
   // a man padlocked in a back room, lighter fluid at an ex-wife's door, an elder with dementia
-  // left alone, workers on a roof edge (P2), "以后不用管我了" (P4). Floors at these values.
-  it("stays at or above the blind accuracy and P1 recall on holdout5", () => {
-    holdsFloors(holdout5, "holdout5", { cases: 60, categoryRight: 40, urgencyRight: 38, p1: 26, p1Found: 17, p1BelowP2: 8, controlsRaisedToP1: 8 });
+  // left alone, workers on a roof edge (P2), "以后不用管我了" (P4).
+  // From 2026.11.6 on holdout5 was used for tuning (its misses were read and the rules broadened
+  // by class), so it is no longer blind. After (ruleset 2026.11.7): category 43/60, urgency
+  // 59/60, P1 recall 26/26, no P1 below P2, no control raised to P1. Floors at these values.
+  it("stays at or above the measured accuracy and P1 recall on holdout5", () => {
+    holdsFloors(holdout5, "holdout5", { cases: 60, categoryRight: 43, urgencyRight: 59, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 });
+  });
+
+  // Holdout6, written 2026-11-29 by someone who had never seen the rules or the other cases
+  // (operator notes, dialect, danger in passing, told by objects, places and effects; controls
+  // with alarming words used harmlessly). 60 cases, 26 P1 and 34 controls.
+  // Blind, on the rules of this session before holdout6 was read (2026.11.5 plus the safety net
+  // and holdout5's classes, the first part of 2026.11.6): category 42/60, urgency 33/60, P1 recall
+  // 12/26, 11 P1 below P2, 6 controls raised to P1. On 2026.11.5 it would have been 11/26 with 15
+  // below P2: the safety net held 4 of the misses at P2. The misses: danger to life that is not
+  // violence (bleeding that will not stop, someone who cannot be woken, carbon monoxide, an elder
+  // who cannot breathe in a stuck lift), self-harm told by means and farewells (charcoal, a hose
+  // from the exhaust, letters to the children), a child alone in the cold, a man who keeps rifles
+  // saying he will make them all pay, a stranger following a girl home.
+  // After (ruleset 2026.11.7): category 48/60, urgency 55/60, P1 recall 26/26, none below P2,
+  // no control raised to P1. No longer blind; floors at these values.
+  it("stays at or above the measured accuracy and P1 recall on holdout6", () => {
+    holdsFloors(holdout6, "holdout6", { cases: 60, categoryRight: 48, urgencyRight: 55, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 });
+  });
+
+  // Holdout7, written 2026-11-29 by someone else who had never seen the rules or the other
+  // cases (first-person web forms, SMS and transcripts, long texts with the danger buried late).
+  // 60 cases, 26 P1 and 34 controls.
+  // Blind, on ruleset 2026.11.6 (the honest measure of it): category 38/60, urgency 34/60, P1
+  // recall 12/26, 8 P1 below P2, 6 controls raised to P1. On 2026.11.5 it would have been 10/26
+  // with 13 below P2. The misses: hazards to life (padlocked fire exits with smoke, a swaying
+  // crane, a washed-out bridge children cross, power cut to an oxygen machine), pills saved one
+  // by one and a cat given away, charcoal and tape, an ex who knows the caller's bus, a released
+  // offender watching the windows, a child alone behind a locked door.
+  // After (ruleset 2026.11.7): category 38/60, urgency 57/60, P1 recall 26/26, none below P2,
+  // 1 control raised to P1 (thanks for help with a past assault case). No longer blind.
+  it("stays at or above the measured accuracy and P1 recall on holdout7", () => {
+    holdsFloors(holdout7, "holdout7", { cases: 60, categoryRight: 38, urgencyRight: 57, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 1 });
+  });
+
+  // Holdout8, written 2026-11-29 by someone who had never seen the rules or the other cases
+  // (transcripts of operator and caller, people who minimise, reports by teachers and
+  // neighbours). 60 cases, 26 P1 and 34 controls.
+  // Blind, on ruleset 2026.11.7 (the honest measure of it): category 41/60, urgency 42/60, P1
+  // recall 14/26, 10 P1 below P2, 4 controls raised to P1. On 2026.11.5 it would have been
+  // 14/26 with 12 below P2. Two more rounds of rules had bought nothing on fresh wording.
+  // The misses were literal near-misses of existing phrases ("嘴唇都有点紫" for "嘴唇发紫",
+  // "trying my back door handle" for "tried the door handle", "a letter each for the kids"),
+  // fumes in a workshop, a swaying scaffold, a photo taken from inside the garden, a child
+  // locked in the bathroom while things break. 2026.11.8 broadens them as two-word phrases
+  // with a gap, and adds the learned model (danger-model.ts), trained on this set among others.
+  // After (ruleset 2026.11.8): category 41/60, urgency 55/60, P1 recall 26/26, none below P2,
+  // 1 control raised to P1. No longer blind.
+  it("stays at or above the measured accuracy and P1 recall on holdout8", () => {
+    holdsFloors(holdout8, "holdout8", { cases: 60, categoryRight: 41, urgencyRight: 55, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 1 });
+  });
+
+  // Holdout9, written 2026-11-29 by someone who had never seen the rules or the other cases
+  // (web forms with a subject line, transcribed voice messages, e-mails from social workers,
+  // hurried phone typing; danger as one clause in a long complaint; many hard controls).
+  // 60 cases, 24 P1 and 36 controls. Blind, on ruleset 2026.11.8 with the model trained on
+  // train to holdout8 (the honest measure of it): category 42/60, urgency 41/60, P1 recall
+  // 23/24 (11 of them raised by the model), 1 P1 below P2, 14 of 36 controls raised to P1
+  // (7 by the rules, 7 more by the model). The rules alone: P1 12/24, 6 below P2, 7 controls
+  // at P1; 2026.11.5 would have found 8/24 with 13 below P2. So the model more than doubles
+  // what is caught on fresh wording, and pays for it in false alarms. Floors at these values.
+  it("stays at or above the blind accuracy and P1 recall on holdout9", () => {
+    holdsFloors(holdout9, "holdout9", { cases: 60, categoryRight: 42, urgencyRight: 41, p1: 24, p1Found: 23, p1BelowP2: 1, controlsRaisedToP1: 14 });
   });
 });

@@ -1,4 +1,4 @@
-// Held-out grievances written 2026-11-29 by someone who had not seen the ruleset or the other corpus cases, before ruleset 2026.11.4; never used to tune the rules.
+// Held-out grievances written 2026-11-29 by someone who had not seen the ruleset or the other corpus cases, before ruleset 2026.11.4; measured blind once on 2026.11.4, then used to tune 2026.11.6.
 import type { CorpusCase } from "./corpus-case";
 
 export const holdout5: CorpusCase[] = [

@@ -1,6 +1,7 @@
 // classify: grievance text in, category + urgency + the evidence for both out. Pure:
 // the ruleset comes in as an argument, already loaded and compiled.
 import { moreUrgent, type Category, type Urgency } from "@grievance-hub/schema";
+import { scoreDanger } from "./danger-model";
 import { normaliseWithMap, type NormalisedText } from "./normalise";
 import type { CompiledFrame, CompiledFraming, CompiledPhrase, CompiledRule, Ruleset } from "./ruleset";
 
@@ -44,8 +45,9 @@ export interface NegatedMatch {
 }
 
 /**
- * A P1 match that stood inside a frame ("剧本杀", a news report, a concluded case) and so did not
- * fire as P1: set aside, or held at `heldAt` (P2) because the text also shows a sign of present danger.
+ * A match of a framed rule (every P1 rule, and the P2 safety net) that stood inside a frame
+ * ("剧本杀", a news report, a concluded case) and so did not fire: set aside, or held at
+ * `heldAt` (P2) because the text also shows a sign of present danger.
  */
 export interface FramedMatch {
   rule: string;
@@ -56,7 +58,19 @@ export interface FramedMatch {
   heldAt?: Urgency;
 }
 
-export type DecidedBy = "rules" | "default" | "operator-hint";
+export type DecidedBy = "rules" | "model" | "default" | "operator-hint";
+
+/** What the learned model (danger-model.ts) made of the text, when the ruleset has one. */
+export interface ModelOpinion {
+  version: string;
+  /** Log odds of immediate danger, over the words the rules did not set aside. */
+  score: number;
+  threshold: number;
+  /** Whether it raised the urgency the rules decided (to raiseTo). */
+  raised: boolean;
+  /** The caller's words that pushed the score up most, strongest first (at most five). */
+  evidence: Array<{ matched: string; at: number; weight: number }>;
+}
 
 export interface Classification {
   category: Category;
@@ -69,6 +83,7 @@ export interface Classification {
     urgency: { decidedBy: DecidedBy; byRules: Urgency };
     negated: NegatedMatch[];
     framed: FramedMatch[];
+    model?: ModelOpinion;
   };
 }
 
@@ -133,6 +148,21 @@ class NegationScope {
   }
 }
 
+const ABBREVIATIONS = new Set(["mr", "mrs", "ms", "dr", "st", "no", "vs", "etc", "approx", "dept", "govt", "jr", "sr"]);
+
+/**
+ * Whether the full stop at `i` ends a sentence: it is followed by a space or the end of the
+ * text, and it does not close an abbreviation ("3 a.m.", "e.g.", "Mr.") or a number ("3.5").
+ */
+function endsSentence(folded: string, i: number): boolean {
+  const next = folded[i + 1];
+  if (next !== undefined && !/\s/.test(next)) return false;
+  const word = /([a-z]+)$/.exec(folded.slice(Math.max(0, i - 12), i))?.[1];
+  if (word === undefined) return true;
+  if (word.length === 1 && word !== "i" && (i < 2 || folded[i - 2] === "." || /\s/.test(folded[i - 2]!))) return false;
+  return !ABBREVIATIONS.has(word);
+}
+
 interface FrameHit {
   frame: CompiledFrame;
   span: Span;
@@ -150,7 +180,7 @@ class FrameScope {
     const folded = text.folded;
     // Offsets in UTF-16 units, as the spans are (an emoji before a break must not shift it).
     const breaksOf = (chars: string[]) => Array.from({ length: folded.length }, (_, i) => i).filter((i) => chars.includes(folded[i]!));
-    this.sentenceBreaks = breaksOf(framing.sentenceBreaks);
+    this.sentenceBreaks = breaksOf(framing.sentenceBreaks).filter((i) => folded[i] !== "." || endsSentence(folded, i));
     this.clauseBreaks = [...new Set([...breaksOf(framing.clauseBreaks), ...this.sentenceBreaks])].sort((a, b) => a - b);
     const firstOf = (phrases: CompiledPhrase[]) => phrases.flatMap((p) => spansOf(p, folded)).sort((a, b) => a.start - b.start)[0];
     const globalDoubt = firstOf(framing.doubt);
@@ -205,6 +235,7 @@ function hitsOf(
   negation: NegationScope | undefined,
   negated: NegatedMatch[],
   framing?: { scope: FrameScope; negatable: boolean; framed: Array<{ rule: string; span: Span; by: FrameHit }> },
+  setAside?: Span[],
 ): RuleHit[] {
   const folded = text.folded;
   if (rule.unlessAnywhere.some((r) => r.test(folded))) return [];
@@ -221,6 +252,7 @@ function hitsOf(
       if (exceptions.some((x) => overlaps(x, span))) continue;
       const cue = negation?.negationOf(span.start);
       if (cue !== undefined) {
+        setAside?.push(span);
         if (!negated.some((n) => n.rule === rule.id && n.at === text.originalAt(span).at)) {
           negated.push({ rule: rule.id, ...text.originalAt(span), cue });
         }
@@ -243,12 +275,33 @@ function hitsOf(
 
 const URGENCIES: readonly Urgency[] = ["P1", "P2", "P3", "P4"];
 
+/** The signal id of a raise by the learned model. */
+export const MODEL_RULE = "model.danger";
+
+function modelOpinion(
+  { model, threshold, raiseTo }: NonNullable<Ruleset["model"]>,
+  text: GrievanceText,
+  setAside: Span[],
+  byRules: Urgency,
+): ModelOpinion {
+  const { score, evidence } = scoreDanger(model, text.folded, setAside);
+  return {
+    version: model.version,
+    score: Math.round(score * 100) / 100,
+    threshold,
+    raised: score > threshold && moreUrgent(byRules, raiseTo) !== byRules,
+    evidence: evidence.slice(0, 5).map((e) => ({ ...text.originalAt(e), weight: e.weight })),
+  };
+}
+
 export function classify(input: ClassificationInput, ruleset: Ruleset): Classification {
   const text = new GrievanceText(input.text);
   const negation = new NegationScope(ruleset, text);
   const negated: NegatedMatch[] = [];
   const frames = ruleset.framing ? new FrameScope(ruleset.framing, text) : undefined;
   const framedHits: Array<{ rule: string; span: Span; by: FrameHit }> = [];
+  /** Words the rules found negated or framed: the model does not count them either. */
+  const setAside: Span[] = [];
 
   const urgencySignals: UrgencySignal[] = ruleset.urgencyRules.flatMap((rule) =>
     hitsOf(
@@ -256,7 +309,8 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
       text,
       rule.negatable ? negation : undefined,
       negated,
-      frames && rule.level === "P1" ? { scope: frames, negatable: rule.negatable, framed: framedHits } : undefined,
+      frames && rule.framed ? { scope: frames, negatable: rule.negatable, framed: framedHits } : undefined,
+      setAside,
     ).map((hit) => ({
       rule: rule.id,
       kind: "urgency" as const,
@@ -307,6 +361,19 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
   }
   const deciding = [...urgencySignals, ...frameSignals.filter((s) => s.held)];
   const urgencyByRules = URGENCIES.find((level) => deciding.some((s) => s.level === level)) ?? ruleset.defaults.urgency;
+  const opinion = ruleset.model ? modelOpinion(ruleset.model, text, [...setAside, ...framedHits.map((f) => f.span)], urgencyByRules) : undefined;
+  if (opinion?.raised) {
+    const [strongest, ...rest] = opinion.evidence;
+    urgencySignals.push({
+      rule: MODEL_RULE,
+      kind: "urgency",
+      level: ruleset.model!.raiseTo,
+      matched: strongest?.matched ?? "",
+      at: strongest?.at ?? 0,
+      ...(rest.length === 0 ? {} : { alongside: rest.map((e) => e.matched).join(", ") }),
+    });
+  }
+  const urgencyByText = opinion?.raised ? ruleset.model!.raiseTo : urgencyByRules;
   for (const s of frameSignals) {
     if (!s.held) s.level = urgencyByRules;
     const { held: _held, ...signal } = s;
@@ -319,9 +386,9 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
     frameMatched: text.originalAt(f.by.span).matched,
     ...(f.by.doubt === undefined ? {} : { heldAt }),
   }));
-  const urgency = input.hints?.urgency ? moreUrgent(urgencyByRules, input.hints.urgency) : urgencyByRules;
+  const urgency = input.hints?.urgency ? moreUrgent(urgencyByText, input.hints.urgency) : urgencyByText;
   const urgencyDecidedBy: DecidedBy =
-    urgency !== urgencyByRules ? "operator-hint" : deciding.length > 0 ? "rules" : "default";
+    urgency !== urgencyByText ? "operator-hint" : opinion?.raised ? "model" : deciding.length > 0 ? "rules" : "default";
 
   urgencySignals.sort((a, b) => URGENCIES.indexOf(a.level) - URGENCIES.indexOf(b.level) || a.at - b.at);
   categorySignals.sort((a, b) => a.at - b.at);
@@ -340,6 +407,7 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
       urgency: { decidedBy: urgencyDecidedBy, byRules: urgencyByRules },
       negated: negated.sort((a, b) => a.at - b.at),
       framed: framed.sort((a, b) => a.at - b.at),
+      ...(opinion === undefined ? {} : { model: opinion }),
     },
   };
 }

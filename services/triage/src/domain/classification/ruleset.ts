@@ -1,9 +1,11 @@
 // The classification ruleset: the reviewable JSON file, its zod schema, and its
 // compiled form (phrases turned into regular expressions once, at load).
 import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { Category, Urgency } from "@grievance-hub/schema";
+import { compileDangerModel, DangerModelFile, type DangerModel } from "./danger-model";
 import { normaliseText } from "./normalise";
 
 export const defaultRulesetPath: string = fileURLToPath(new URL("../../../rules/ruleset.json", import.meta.url));
@@ -78,6 +80,8 @@ const UrgencyRule = z
     level: Urgency,
     /** false: the rule fires even when negated ("I won't kill myself" is still self-harm talk). */
     negatable: z.boolean().default(true),
+    /** Whether frames ("剧本杀", a news story, a concluded case) can set this rule's words aside; by default only P1 rules can. */
+    framed: z.boolean().optional(),
   })
   .refine(hasSomethingToMatch, nothingToMatch);
 
@@ -142,6 +146,20 @@ export const RulesetFile = z
     categories: z.partialRecord(Category, z.array(CategoryRule)),
     urgency: z.array(UrgencyRule),
     framing: Framing.optional(),
+    /**
+     * The learned second opinion (danger-model.ts): the file, relative to this one, and the
+     * version it must carry, so a ruleset version pins the model it was measured with. When the
+     * model's log odds pass `threshold` and the rules decided less urgent than `raiseTo`, it raises.
+     */
+    model: z
+      .strictObject({
+        note: z.string().optional(),
+        file: z.string().min(1),
+        version: z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/, 'a version looks like "2026.11.1"'),
+        threshold: z.number(),
+        raiseTo: Urgency,
+      })
+      .optional(),
   })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
@@ -188,6 +206,7 @@ export interface CompiledCategoryRule extends CompiledRule {
 export interface CompiledUrgencyRule extends CompiledRule {
   level: Urgency;
   negatable: boolean;
+  framed: boolean;
 }
 
 export interface CompiledFrame extends CompiledRule {
@@ -223,6 +242,8 @@ export interface Ruleset {
   negation: CompiledNegation;
   /** Absent in a ruleset without framing: nothing is set aside. */
   framing?: CompiledFraming;
+  /** Absent in a ruleset without a model: the rules alone decide. */
+  model?: { model: DangerModel; threshold: number; raiseTo: Urgency };
 }
 
 const CJK = /[\p{Script=Han}\u3000-\u303f]/u;
@@ -289,19 +310,20 @@ function compileFraming(framing: NonNullable<RulesetFile["framing"]>, gap: Rules
   };
 }
 
-function compile(file: RulesetFile): Ruleset {
+function compile(file: RulesetFile, model?: DangerModel): Ruleset {
   const categoryOrder = Object.keys(file.categories) as Category[];
   const phrase = (p: string) => compilePhrase(p, file.gap);
   const { zh, en } = file.negation;
   return {
     ...(file.framing ? { framing: compileFraming(file.framing, file.gap) } : {}),
+    ...(file.model && model ? { model: { model, threshold: file.model.threshold, raiseTo: file.model.raiseTo } } : {}),
     version: file.version,
     defaults: file.defaults,
     categoryOrder,
     categoryRules: categoryOrder.flatMap((category) =>
       (file.categories[category] ?? []).map((rule) => ({ ...compileRule(rule, file.gap), category, weight: rule.weight })),
     ),
-    urgencyRules: file.urgency.map((rule) => ({ ...compileRule(rule, file.gap), level: rule.level, negatable: rule.negatable })),
+    urgencyRules: file.urgency.map((rule) => ({ ...compileRule(rule, file.gap), level: rule.level, negatable: rule.negatable, framed: rule.framed ?? rule.level === "P1" })),
     negation: {
       cues: [
         ...zh.cues.map((c) => ({ ...phrase(c), unit: "char" as const, window: zh.window })),
@@ -319,29 +341,49 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out === "" ? "(top level)" : out;
 }
 
-/** Validates and compiles an already-parsed ruleset; `sourceName` names it in errors. */
-export function parseRuleset(json: unknown, sourceName: string): Ruleset {
-  const result = RulesetFile.safeParse(json);
+function validate<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
+  const result = schema.safeParse(json);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
-    throw new RulesetError(`ruleset ${sourceName} is invalid:\n${lines.join("\n")}`);
+    throw new RulesetError(`${what} is invalid:\n${lines.join("\n")}`);
   }
-  return compile(result.data);
+  return result.data;
 }
 
-/** Reads, validates and compiles the ruleset file at `path`. */
-export async function loadRuleset(path: string = defaultRulesetPath): Promise<Ruleset> {
+/**
+ * Validates and compiles an already-parsed ruleset; `sourceName` names it in errors. A ruleset
+ * that names a model needs the model's parsed file too (`loadRuleset` reads it from disk).
+ */
+export function parseRuleset(json: unknown, sourceName: string, modelJson?: { json: unknown; sourceName: string }): Ruleset {
+  const file = validate(RulesetFile, json, `ruleset ${sourceName}`);
+  if (!file.model) return compile(file);
+  if (!modelJson) throw new RulesetError(`ruleset ${sourceName} names the model ${file.model.file}, which was not given`);
+  const model = validate(DangerModelFile, modelJson.json, `model ${modelJson.sourceName}`);
+  if (model.version !== file.model.version) {
+    throw new RulesetError(`ruleset ${sourceName} wants model version ${file.model.version}, but ${modelJson.sourceName} is version ${model.version}`);
+  }
+  return compile(file, compileDangerModel(model));
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new RulesetError(`cannot read ruleset ${path}: ${(error as Error).message}`);
+    throw new RulesetError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
-    throw new RulesetError(`ruleset ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new RulesetError(`${what} ${path} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseRuleset(json, path);
+}
+
+/** Reads, validates and compiles the ruleset file at `path`, and the model it names (a path relative to it). */
+export async function loadRuleset(path: string = defaultRulesetPath): Promise<Ruleset> {
+  const json = await readJson(path, "ruleset");
+  const file = validate(RulesetFile, json, `ruleset ${path}`);
+  if (!file.model) return parseRuleset(json, path);
+  const modelPath = resolve(dirname(path), file.model.file);
+  return parseRuleset(json, path, { json: await readJson(modelPath, "model"), sourceName: modelPath });
 }
