@@ -105,12 +105,15 @@ export async function seedDirectory(triageUrl: string, notificationUrl?: string,
 
 // --- grievances and load -----------------------------------------------------------------
 
+// Ordinary P3/P4 disputes: the fault tests count one acknowledge breach per case four days on,
+// before any of their resolve deadlines (a P1 or P2 would breach its resolve deadline too).
+// "丈夫经常喝酒后吵架" was here until ruleset 2026.11.6 took drinking in a quarrel for a risk sign (P2).
 const descriptions: [string, "zh" | "en"][] = [
   ["楼上邻居装修噪音每天到深夜，多次沟通无果。", "zh"],
   ["My landlord will not return my deposit after I moved out.", "en"],
   ["老板拖欠我们三个月工资，一直不给。", "zh"],
   ["The shop sold me a broken phone and refuses a refund.", "en"],
-  ["丈夫经常喝酒后吵架，想请社区帮忙调解。", "zh"],
+  ["丈夫和婆婆为赡养费的事经常吵架，想请社区帮忙调解。", "zh"],
   ["请问社区调解需要预约吗？", "zh"],
 ];
 
