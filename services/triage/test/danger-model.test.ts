@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { classify } from "../src/domain/classification/classify";
 import { compileDangerModel, featuresOf, scoreDanger, trainDangerModel } from "../src/domain/classification/danger-model";
 import { normaliseText } from "../src/domain/classification/normalise";
-import { parseRuleset, type RulesetFile } from "../src/domain/classification/ruleset";
+import { loadRuleset, parseRuleset, type RulesetFile } from "../src/domain/classification/ruleset";
 
 describe("the danger model's features", () => {
   it("takes Chinese character pairs, English words and word pairs, each once, where they stand", () => {
@@ -23,7 +23,7 @@ describe("training and scoring", () => {
     { folded: normaliseText("the shop will not refund me"), p1: false },
     { folded: normaliseText("the shop sold me a broken kettle"), p1: false },
   ];
-  const file = trainDangerModel(cases, { version: "2000.1.1", sets: ["tiny"] });
+  const file = trainDangerModel(cases, { version: "2000.1.1", sets: ["tiny"], scoring: "sum" });
 
   it("keeps only features seen at least minCount times, weighing P1 words up and others down", () => {
     expect(file.trainedOn).toEqual({ sets: ["tiny"], p1: 2, other: 2 });
@@ -43,6 +43,21 @@ describe("training and scoring", () => {
     expect(score).toBeLessThan(scoreDanger(model, normaliseText("he hit me")).score); // "the shop" weighs it down
     expect(evidence.map((e) => e.key).sort()).toEqual(["b:he hit", "b:hit me", "w:he", "w:hit"]);
     expect(evidence[0]!.weight).toBeGreaterThanOrEqual(evidence.at(-1)!.weight);
+  });
+
+  it("divides by the square root of the features counted, so a long text does not pile up weak evidence", () => {
+    const sum = compileDangerModel(file);
+    const normalised = compileDangerModel({ ...file, scoring: "sum-over-sqrt-count", countFloor: 1 });
+    const floored = compileDangerModel({ ...file, scoring: "sum-over-sqrt-count", countFloor: 16 });
+    const text = normaliseText("he hit me at the shop");
+    const counted = featuresOf(text).filter((f) => file.weights[f.key] !== undefined).length;
+    expect(counted).toBeGreaterThan(1);
+    expect(counted).toBeLessThan(16);
+    const summed = scoreDanger(sum, text).score - file.prior;
+    expect(scoreDanger(normalised, text).score).toBeCloseTo(file.prior + summed / Math.sqrt(counted), 5);
+    // A short text is divided as if it had countFloor features: a word or two cannot make it confident.
+    expect(scoreDanger(floored, text).score).toBeCloseTo(file.prior + summed / 4, 5);
+    expect(trainDangerModel(cases, { version: "2000.1.1", sets: ["tiny"] })).toMatchObject({ scoring: "sum-over-sqrt-count", countFloor: 16 });
   });
 
   it("leaves out features inside spans the rules set aside", () => {
@@ -80,6 +95,7 @@ describe("the model beside the rules", () => {
     kind: "naive-bayes",
     trainedOn: { sets: ["tiny"], p1: 1, other: 1 },
     minCount: 1,
+    scoring: "sum",
     prior: 0,
     weights: { 打人: 1.5, 邻居: 0.5, 拿刀: 3, 请问: -1 },
   };
@@ -115,5 +131,20 @@ describe("the model beside the rules", () => {
     const c = classify({ text: "隔壁邻居拿刀在楼道里" }, parseRuleset(withoutModel, "tiny"));
     expect(c.urgency).toBe("P3");
     expect(c.reasons.model).toBeUndefined();
+  });
+});
+
+describe("the shipped model", () => {
+  // 2026.11.9's model raised these to P1 on one or two weak words ("我老", "今晚"): a short
+  // text was divided by the square root of a handful of features. countFloor stops that.
+  it.each([
+    "我老公要跟我离婚，孩子归谁",
+    "楼上邻居今晚又在用电钻，我实在受不了了",
+    "楼下邻居的空调外机对着我家窗户，噪音很大",
+    "The shop sold me a broken phone and refuses a refund.",
+  ])("does not raise a short ordinary grievance: %s", async (text) => {
+    const c = classify({ text }, await loadRuleset());
+    expect(c.reasons.model?.raised).toBe(false);
+    expect(c.urgency).not.toBe("P1");
   });
 });

@@ -15,6 +15,8 @@ import { holdout6 } from "./holdout6";
 import { holdout7 } from "./holdout7";
 import { holdout8 } from "./holdout8";
 import { holdout9 } from "./holdout9";
+import { holdout10 } from "./holdout10";
+import { holdout11 } from "./holdout11";
 import { train } from "./train";
 
 let ruleset: Ruleset;
@@ -99,7 +101,7 @@ function holdsFloors(
 
 describe("the grievance corpus", () => {
   it("has at least 100 cases, in both languages, with unique ids and texts", () => {
-    const all = [...train, ...holdout, ...holdout2, ...holdout3, ...holdout4, ...holdout5, ...holdout6, ...holdout7, ...holdout8, ...holdout9];
+    const all = [...train, ...holdout, ...holdout2, ...holdout3, ...holdout4, ...holdout5, ...holdout6, ...holdout7, ...holdout8, ...holdout9, ...holdout10, ...holdout11];
     expect(all.length).toBeGreaterThanOrEqual(100);
     expect(new Set(all.map((c) => c.id)).size).toBe(all.length);
     expect(new Set(all.map((c) => c.text)).size).toBe(all.length);
@@ -110,7 +112,7 @@ describe("the grievance corpus", () => {
   });
 
   it("covers every urgency level in both splits", () => {
-    for (const split of [train, holdout, holdout2, holdout3, holdout4, holdout5, holdout6, holdout7, holdout8, holdout9]) {
+    for (const split of [train, holdout, holdout2, holdout3, holdout4, holdout5, holdout6, holdout7, holdout8, holdout9, holdout10, holdout11]) {
       expect(new Set(split.map((c) => c.urgency))).toEqual(new Set(["P1", "P2", "P3", "P4"]));
     }
   });
@@ -176,6 +178,8 @@ describe("held-out cases", () => {
   // holdout4's classes): category 40/57, urgency 52/57, P1 recall 29/29, no P1 below P2, 3
   // controls raised to P1 ("choking us with fines" is now a figure of speech); floors raised.
   // 2026.11.7: category 42/57, urgency 54/57 (a lost elder already found is no longer P1).
+  // 2026.11.9's model raised "我把钥匙反锁在屋里了" (keys locked in, a P3) to P1, a false
+  // alarm on a short text; 2026.11.10 (countFloor) does not: urgency 54/57 again.
   it("stays at or above the measured accuracy and P1 recall on holdout3", () => {
     holdsFloors(holdout3, "holdout3", { cases: 57, categoryRight: 42, urgencyRight: 54, p1: 29, p1Found: 29, p1BelowP2: 0 });
   });
@@ -270,8 +274,31 @@ describe("held-out cases", () => {
   // 23/24 (11 of them raised by the model), 1 P1 below P2, 14 of 36 controls raised to P1
   // (7 by the rules, 7 more by the model). The rules alone: P1 12/24, 6 below P2, 7 controls
   // at P1; 2026.11.5 would have found 8/24 with 13 below P2. So the model more than doubles
-  // what is caught on fresh wording, and pays for it in false alarms. Floors at these values.
-  it("stays at or above the blind accuracy and P1 recall on holdout9", () => {
-    holdsFloors(holdout9, "holdout9", { cases: 60, categoryRight: 42, urgencyRight: 41, p1: 24, p1Found: 23, p1BelowP2: 1, controlsRaisedToP1: 14 });
+  // what is caught on fresh wording, and pays for it in false alarms.
+  // From 2026.11.9 on holdout9 was used for tuning (rules by class, the model's training and
+  // its scoring). After (ruleset 2026.11.9): category 42/60, urgency 53/60, P1 recall 24/24,
+  // none below P2, 3 controls raised to P1. No longer blind; floors at these values.
+  it("stays at or above the measured accuracy and P1 recall on holdout9", () => {
+    holdsFloors(holdout9, "holdout9", { cases: 60, categoryRight: 42, urgencyRight: 53, p1: 24, p1Found: 24, p1BelowP2: 0, controlsRaisedToP1: 3 });
+  });
+
+  // Holdout10 and holdout11, written 2026-11-29 by two more people who had never seen the rules
+  // or the other cases (holdout10: a realistic mix, mostly ordinary disputes told in dramatic
+  // words; holdout11: the voices of particular callers, dangers told quietly). Measured blind
+  // once, on ruleset 2026.11.9 with the model trained on train to holdout9, and never tuned on.
+  // Holdout10 (22 P1, 38 controls): category 42/60, urgency 53/60, P1 recall 22/22 (9 of them
+  // raised by the model), none below P2, 1 control raised to P1. Rules alone: 13/22, 4 below
+  // P2; 2026.11.5 would have found 9/22 with 12 below P2.
+  // Holdout11 (24 P1, 36 controls): category 41/60, urgency 44/60, P1 recall 22/24 (10 by the
+  // model), 2 P1 below P2, 6 controls raised to P1 (2 of them by the model). Rules alone:
+  // 12/24, 8 below P2; 2026.11.5 would have found 6/24 with 18 below P2.
+  // 2026.11.10 changes only how the model scores short texts (decided on the test suite's
+  // fixtures, not on these sets) and gives the same figures on both.
+  it("stays at or above the blind accuracy and P1 recall on holdout10", () => {
+    holdsFloors(holdout10, "holdout10", { cases: 60, categoryRight: 42, urgencyRight: 53, p1: 22, p1Found: 22, p1BelowP2: 0, controlsRaisedToP1: 1 });
+  });
+
+  it("stays at or above the blind accuracy and P1 recall on holdout11", () => {
+    holdsFloors(holdout11, "holdout11", { cases: 60, categoryRight: 41, urgencyRight: 44, p1: 24, p1Found: 22, p1BelowP2: 2, controlsRaisedToP1: 6 });
   });
 });

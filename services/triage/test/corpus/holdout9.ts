@@ -1,4 +1,4 @@
-// Held-out grievances written 2026-11-29 by someone who had not seen the ruleset or the other corpus cases (blind set 9). Measured blind once on ruleset 2026.11.8 (see corpus.test.ts).
+// Held-out grievances written 2026-11-29 by someone who had not seen the ruleset or the other corpus cases (blind set 9). Measured blind once on ruleset 2026.11.8 (see corpus.test.ts), then used to tune 2026.11.9 and to train its model.
 import type { CorpusCase } from "./corpus-case";
 
 export const holdout9: CorpusCase[] = [

@@ -21,6 +21,18 @@ export const DangerModelFile = z.strictObject({
   }),
   /** Features seen fewer times than this in training were left out. */
   minCount: z.number().int().min(1),
+  /**
+   * How the weights of the features found add up: "sum" (plain naive Bayes), or
+   * "sum-over-sqrt-count" (divided by the square root of how many were counted, so that a long
+   * text does not pile up weak evidence into a confident score). The prior is added after.
+   */
+  scoring: z.enum(["sum", "sum-over-sqrt-count"]),
+  /**
+   * For "sum-over-sqrt-count": fewer features counted than this are divided as if there were
+   * this many, so that a short text ("我老公要跟我离婚，孩子归谁") is not made confident by a
+   * few weak words. 1 divides by the count as it is.
+   */
+  countFloor: z.number().int().min(1).default(1),
   /** Log odds of P1 before any feature is seen. */
   prior: z.number(),
   /** Feature ("打人", "w:knife", "b:end it") → log-likelihood ratio of P1 against not P1. */
@@ -30,12 +42,14 @@ export type DangerModelFile = z.infer<typeof DangerModelFile>;
 
 export interface DangerModel {
   version: string;
+  scoring: DangerModelFile["scoring"];
+  countFloor: number;
   prior: number;
   weights: ReadonlyMap<string, number>;
 }
 
 export function compileDangerModel(file: DangerModelFile): DangerModel {
-  return { version: file.version, prior: file.prior, weights: new Map(Object.entries(file.weights)) };
+  return { version: file.version, scoring: file.scoring, countFloor: file.countFloor, prior: file.prior, weights: new Map(Object.entries(file.weights)) };
 }
 
 interface Span {
@@ -82,15 +96,18 @@ const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
 
 /** Scores a folded text, leaving out features inside `setAside` (words the rules found negated or framed). */
 export function scoreDanger(model: DangerModel, folded: string, setAside: readonly Span[] = []): DangerScore {
-  let score = model.prior;
+  let sum = 0;
+  let counted = 0;
   const evidence: DangerScore["evidence"] = [];
   for (const feature of featuresOf(folded)) {
     const weight = model.weights.get(feature.key);
     if (weight === undefined || setAside.some((s) => overlaps(s, feature))) continue;
-    score += weight;
+    sum += weight;
+    counted++;
     if (weight > 0) evidence.push({ ...feature, weight });
   }
   evidence.sort((a, b) => b.weight - a.weight || a.start - b.start);
+  const score = model.prior + (model.scoring === "sum" ? sum : sum / Math.sqrt(Math.max(counted, model.countFloor, 1)));
   return { score, evidence };
 }
 
@@ -101,7 +118,10 @@ export interface TrainingCase {
 }
 
 /** Learns a model from labelled cases: add-half smoothing, features seen at least `minCount` times. */
-export function trainDangerModel(cases: readonly TrainingCase[], meta: { version: string; sets: string[]; minCount?: number; note?: string }): DangerModelFile {
+export function trainDangerModel(
+  cases: readonly TrainingCase[],
+  meta: { version: string; sets: string[]; minCount?: number; scoring?: DangerModelFile["scoring"]; countFloor?: number; note?: string },
+): DangerModelFile {
   const minCount = meta.minCount ?? 2;
   const inP1 = new Map<string, number>();
   const inOther = new Map<string, number>();
@@ -128,6 +148,8 @@ export function trainDangerModel(cases: readonly TrainingCase[], meta: { version
     kind: "naive-bayes",
     trainedOn: { sets: meta.sets, p1, other },
     minCount,
+    scoring: meta.scoring ?? "sum-over-sqrt-count",
+    countFloor: meta.countFloor ?? 16,
     prior: round(Math.log(p1 / other)),
     weights,
   };
