@@ -102,8 +102,12 @@ describe("two replicas of every service", () => {
 
     // Requests to the stopped replica still unanswered when it began to stop find nobody there
     // (status 0, no answer): those sent after, and one sent on a keep-alive connection just as
-    // the server closed it. A client retries those with its Idempotency-Key.
-    const toTheGone = (a: (typeof answers)[number]) => a.via === intakes.indexOf(leading) && a.sentAt + a.ms >= retiredAt && a.status === 0;
+    // the server closed it; or, when the request reached it while it was closing, a 503
+    // problem+json saying so. A client retries those with its Idempotency-Key.
+    const toTheGone = (a: (typeof answers)[number]) =>
+      a.via === intakes.indexOf(leading) &&
+      a.sentAt + a.ms >= retiredAt &&
+      (a.status === 0 || (a.status === 503 && (a.contentType ?? "").startsWith("application/problem+json")));
     expect(answers.filter((a) => a.status !== 202 && !toTheGone(a)), "answers other than 202").toEqual([]);
     const accepted = answers.filter((a) => a.status === 202);
     expect(new Set(accepted.map((a) => a.via)), "replicas that answered").toEqual(new Set([0, 1]));

@@ -112,7 +112,9 @@ export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness:
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
-    return503OnClosing: true,
+    // Requests that reach an instance while it closes are answered by the onRequest hook below
+    // (problem+json with Retry-After), not by fastify's own plain-JSON 503.
+    return503OnClosing: false,
     // A URL fastify cannot decode or route (bad escapes, an over-long parameter) is a problem+json like any other refusal.
     frameworkErrors: (err, req, reply) => {
       const problem = toProblem(err, req.url);
@@ -128,6 +130,24 @@ export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness:
       socket.destroy(err);
     },
   }) as unknown as FastifyInstance;
+  // An instance that is shutting down still finishes what it started, but a request that
+  // arrives on a kept-alive connection meanwhile is sent on: another instance will answer it
+  // (a client retries with its Idempotency-Key).
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onRequest", async (req, reply) => {
+    if (!closing) return;
+    const problem: Problem = {
+      type: problemType("service-unavailable"),
+      title: "Service unavailable",
+      status: 503,
+      detail: "This instance is shutting down; try again, another instance answers.",
+      instance: req.url,
+    };
+    return reply.status(503).header("retry-after", "1").header("connection", "close").type("application/problem+json").send(problem);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
