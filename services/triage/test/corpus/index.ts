@@ -1,6 +1,6 @@
 // The labelled sets `pnpm train:danger-model` learns from, by name, in the order they were
-// written. holdout10 and holdout11 are left out on purpose: they measured ruleset 2026.11.9 and
-// its model blind, and stay out until a newer blind set takes their place.
+// written. holdout10, holdout11 and holdout12 are left out on purpose: they measured rulesets
+// 2026.11.9 and 2026.11.10 and their model blind, and stay out until newer blind sets exist.
 import type { CorpusCase } from "./corpus-case";
 import { holdout } from "./holdout";
 import { holdout2 } from "./holdout2";
