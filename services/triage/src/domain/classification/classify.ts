@@ -63,7 +63,7 @@ export type DecidedBy = "rules" | "model" | "default" | "operator-hint";
 /** What the learned model (danger-model.ts) made of the text, when the ruleset has one. */
 export interface ModelOpinion {
   version: string;
-  /** Log odds of immediate danger, over the words the rules did not set aside. */
+  /** The model's score over the words the rules did not set aside (danger-model.ts: log odds, scaled by the number of features). */
   score: number;
   threshold: number;
   /** Whether it raised the urgency the rules decided (to raiseTo). */

@@ -149,7 +149,7 @@ export const RulesetFile = z
     /**
      * The learned second opinion (danger-model.ts): the file, relative to this one, and the
      * version it must carry, so a ruleset version pins the model it was measured with. When the
-     * model's log odds pass `threshold` and the rules decided less urgent than `raiseTo`, it raises.
+     * model's score passes `threshold` and the rules decided less urgent than `raiseTo`, it raises.
      */
     model: z
       .strictObject({
