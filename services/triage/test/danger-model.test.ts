@@ -1,8 +1,11 @@
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { classify } from "../src/domain/classification/classify";
 import { compileDangerModel, featuresOf, scoreDanger, trainDangerModel } from "../src/domain/classification/danger-model";
 import { normaliseText } from "../src/domain/classification/normalise";
-import { loadRuleset, parseRuleset, type RulesetFile } from "../src/domain/classification/ruleset";
+import { defaultRulesetPath, loadRuleset, parseRuleset, type RulesetFile } from "../src/domain/classification/ruleset";
+import { corpusSets } from "./corpus/index";
 
 describe("the danger model's features", () => {
   it("takes Chinese character pairs, English words and word pairs, each once, where they stand", () => {
@@ -135,6 +138,14 @@ describe("the model beside the rules", () => {
 });
 
 describe("the shipped model", () => {
+  it("is exactly what training on the corpus sets it names gives (it and the corpus have not drifted apart)", async () => {
+    const shipped = JSON.parse(await readFile(join(dirname(defaultRulesetPath), "danger-model.json"), "utf8"));
+    const sets: string[] = shipped.trainedOn.sets;
+    const cases = sets.flatMap((name) => corpusSets[name]!.map((c) => ({ folded: normaliseText(c.text), p1: c.urgency === "P1" })));
+    const retrained = trainDangerModel(cases, { version: shipped.version, sets, minCount: shipped.minCount, scoring: shipped.scoring, countFloor: shipped.countFloor });
+    expect(retrained).toEqual(shipped);
+  });
+
   // 2026.11.9's model raised these to P1 on one or two weak words ("我老", "今晚"): a short
   // text was divided by the square root of a handful of features. countFloor stops that.
   it.each([
