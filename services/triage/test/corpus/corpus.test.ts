@@ -84,11 +84,17 @@ function summary(name: string, m: Measured): string {
 }
 
 /** A held-out set's measured floors: sizes exactly, accuracy and P1 recall at least, misses at most. */
-function holdsFloors(
-  set: CorpusCase[],
-  name: string,
-  floor: { cases: number; categoryRight: number; urgencyRight: number; p1: number; p1Found: number; p1BelowP2: number; controlsRaisedToP1?: number },
-): void {
+interface Floors {
+  cases: number;
+  categoryRight: number;
+  urgencyRight: number;
+  p1: number;
+  p1Found: number;
+  p1BelowP2: number;
+  controlsRaisedToP1?: number;
+}
+
+function holdsFloors(set: CorpusCase[], name: string, floor: Floors): void {
   const m = measure(set);
   console.log(summary(name, m));
   expect(m.cases).toBe(floor.cases);
@@ -132,7 +138,7 @@ describe("train cases classify as expected", () => {
   });
 });
 
-describe("held-out cases", () => {
+const heldOut: Array<[string, CorpusCase[], Floors]> = [
   // Floors measured on the first, blind run of the holdout (ruleset 2026.11.1):
   // category 48/55, urgency 52/55, P1 recall 11/13. Both P1 misses were veiled
   // threats ("说要上门把我们全家怎么样", "they know where my children go to school") and
@@ -140,9 +146,7 @@ describe("held-out cases", () => {
   // 2026-11-29, ruleset 2026.11.2 (veiled-threat rules, designed on train only):
   // category 48/55, urgency 54/55, P1 recall 13/13, no P1 below P2; floors raised.
   // 2026.11.7 (debt collectors and strangers decide 'legal'): category 50/55; floors raised.
-  it("stays at or above the measured accuracy and P1 recall", () => {
-    holdsFloors(holdout, "holdout", { cases: 55, categoryRight: 50, urgencyRight: 54, p1: 13, p1Found: 13, p1BelowP2: 0 });
-  });
+  ["holdout", holdout, { cases: 55, categoryRight: 50, urgencyRight: 54, p1: 13, p1Found: 13, p1BelowP2: 0 }],
 
   // Holdout2, written 2026-11-29 before the veiled-threat rules and never used to tune
   // them; 21 of its 46 cases are P1, 15 of those veiled threats.
@@ -161,9 +165,7 @@ describe("held-out cases", () => {
   // 2026.11.7: category 39/46, urgency 41/46, P1 recall 20/21, none below P2 (the last,
   // "注意安全" from an ex who should not know the address, is held at P2 by the safety net).
   // 2026.11.8 (the learned model, which was trained on this set): urgency 42/46, P1 21/21.
-  it("stays at or above the measured accuracy and P1 recall on holdout2", () => {
-    holdsFloors(holdout2, "holdout2", { cases: 46, categoryRight: 39, urgencyRight: 42, p1: 21, p1Found: 21, p1BelowP2: 0 });
-  });
+  ["holdout2", holdout2, { cases: 46, categoryRight: 39, urgencyRight: 42, p1: 21, p1Found: 21, p1BelowP2: 0 }],
 
   // Holdout3, written 2026-11-29 before the 2026.11.3 rule change and not used to tune it:
   // 57 cases, 29 P1 (violence, injuries, self-harm, confinement and neglect, weapons and
@@ -181,9 +183,7 @@ describe("held-out cases", () => {
   // 2026.11.7: category 42/57, urgency 54/57 (a lost elder already found is no longer P1).
   // 2026.11.9's model raised "我把钥匙反锁在屋里了" (keys locked in, a P3) to P1, a false
   // alarm on a short text; 2026.11.10 (countFloor) does not: urgency 54/57 again.
-  it("stays at or above the measured accuracy and P1 recall on holdout3", () => {
-    holdsFloors(holdout3, "holdout3", { cases: 57, categoryRight: 42, urgencyRight: 54, p1: 29, p1Found: 29, p1BelowP2: 0 });
-  });
+  ["holdout3", holdout3, { cases: 57, categoryRight: 42, urgencyRight: 54, p1: 29, p1Found: 29, p1BelowP2: 0 }],
 
   // Holdout4, written 2026-11-29 by someone who had never seen the rules or the other cases:
   // 60 cases, 26 P1 and 34 controls (P2-P4, many near-misses).
@@ -198,9 +198,7 @@ describe("held-out cases", () => {
   // needed to measure 2026.11.4 honestly.
   // After (ruleset 2026.11.4): category 51/60, urgency 58/60, P1 recall 26/26, no P1 below P2,
   // no control raised to P1. Floors are set at these values.
-  it("stays at or above the measured accuracy and P1 recall on holdout4", () => {
-    holdsFloors(holdout4, "holdout4", { cases: 60, categoryRight: 51, urgencyRight: 58, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 });
-  });
+  ["holdout4", holdout4, { cases: 60, categoryRight: 51, urgencyRight: 58, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 }],
 
   // Holdout5, written 2026-11-29 by someone who had never seen the rules or the other cases,
   // while 2026.11.4 was being tuned on holdout4's misses; measured once, never tuned on.
@@ -214,9 +212,7 @@ describe("held-out cases", () => {
   // From 2026.11.6 on holdout5 was used for tuning (its misses were read and the rules broadened
   // by class), so it is no longer blind. After (ruleset 2026.11.7): category 43/60, urgency
   // 59/60, P1 recall 26/26, no P1 below P2, no control raised to P1. Floors at these values.
-  it("stays at or above the measured accuracy and P1 recall on holdout5", () => {
-    holdsFloors(holdout5, "holdout5", { cases: 60, categoryRight: 43, urgencyRight: 59, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 });
-  });
+  ["holdout5", holdout5, { cases: 60, categoryRight: 43, urgencyRight: 59, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 }],
 
   // Holdout6, written 2026-11-29 by someone who had never seen the rules or the other cases
   // (operator notes, dialect, danger in passing, told by objects, places and effects; controls
@@ -231,9 +227,7 @@ describe("held-out cases", () => {
   // saying he will make them all pay, a stranger following a girl home.
   // After (ruleset 2026.11.7): category 48/60, urgency 55/60, P1 recall 26/26, none below P2,
   // no control raised to P1. No longer blind; floors at these values.
-  it("stays at or above the measured accuracy and P1 recall on holdout6", () => {
-    holdsFloors(holdout6, "holdout6", { cases: 60, categoryRight: 48, urgencyRight: 55, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 });
-  });
+  ["holdout6", holdout6, { cases: 60, categoryRight: 48, urgencyRight: 55, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 0 }],
 
   // Holdout7, written 2026-11-29 by someone else who had never seen the rules or the other
   // cases (first-person web forms, SMS and transcripts, long texts with the danger buried late).
@@ -246,9 +240,7 @@ describe("held-out cases", () => {
   // offender watching the windows, a child alone behind a locked door.
   // After (ruleset 2026.11.7): category 38/60, urgency 57/60, P1 recall 26/26, none below P2,
   // 1 control raised to P1 (thanks for help with a past assault case). No longer blind.
-  it("stays at or above the measured accuracy and P1 recall on holdout7", () => {
-    holdsFloors(holdout7, "holdout7", { cases: 60, categoryRight: 38, urgencyRight: 57, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 1 });
-  });
+  ["holdout7", holdout7, { cases: 60, categoryRight: 38, urgencyRight: 57, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 1 }],
 
   // Holdout8, written 2026-11-29 by someone who had never seen the rules or the other cases
   // (transcripts of operator and caller, people who minimise, reports by teachers and
@@ -263,9 +255,7 @@ describe("held-out cases", () => {
   // with a gap, and adds the learned model (danger-model.ts), trained on this set among others.
   // After (ruleset 2026.11.8): category 41/60, urgency 55/60, P1 recall 26/26, none below P2,
   // 1 control raised to P1. No longer blind.
-  it("stays at or above the measured accuracy and P1 recall on holdout8", () => {
-    holdsFloors(holdout8, "holdout8", { cases: 60, categoryRight: 41, urgencyRight: 55, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 1 });
-  });
+  ["holdout8", holdout8, { cases: 60, categoryRight: 41, urgencyRight: 55, p1: 26, p1Found: 26, p1BelowP2: 0, controlsRaisedToP1: 1 }],
 
   // Holdout9, written 2026-11-29 by someone who had never seen the rules or the other cases
   // (web forms with a subject line, transcribed voice messages, e-mails from social workers,
@@ -279,9 +269,7 @@ describe("held-out cases", () => {
   // From 2026.11.9 on holdout9 was used for tuning (rules by class, the model's training and
   // its scoring). After (ruleset 2026.11.9): category 42/60, urgency 53/60, P1 recall 24/24,
   // none below P2, 3 controls raised to P1. No longer blind; floors at these values.
-  it("stays at or above the measured accuracy and P1 recall on holdout9", () => {
-    holdsFloors(holdout9, "holdout9", { cases: 60, categoryRight: 42, urgencyRight: 53, p1: 24, p1Found: 24, p1BelowP2: 0, controlsRaisedToP1: 3 });
-  });
+  ["holdout9", holdout9, { cases: 60, categoryRight: 42, urgencyRight: 53, p1: 24, p1Found: 24, p1BelowP2: 0, controlsRaisedToP1: 3 }],
 
   // Holdout10 and holdout11, written 2026-11-29 by two more people who had never seen the rules
   // or the other cases (holdout10: a realistic mix, mostly ordinary disputes told in dramatic
@@ -295,20 +283,18 @@ describe("held-out cases", () => {
   // 12/24, 8 below P2; 2026.11.5 would have found 6/24 with 18 below P2.
   // 2026.11.10 changes only how the model scores short texts (decided on the test suite's
   // fixtures, not on these sets) and gives the same figures on both.
-  it("stays at or above the blind accuracy and P1 recall on holdout10", () => {
-    holdsFloors(holdout10, "holdout10", { cases: 60, categoryRight: 42, urgencyRight: 53, p1: 22, p1Found: 22, p1BelowP2: 0, controlsRaisedToP1: 1 });
-  });
+  ["holdout10", holdout10, { cases: 60, categoryRight: 42, urgencyRight: 53, p1: 22, p1Found: 22, p1BelowP2: 0, controlsRaisedToP1: 1 }],
 
-  it("stays at or above the blind accuracy and P1 recall on holdout11", () => {
-    holdsFloors(holdout11, "holdout11", { cases: 60, categoryRight: 41, urgencyRight: 44, p1: 24, p1Found: 22, p1BelowP2: 2, controlsRaisedToP1: 6 });
-  });
+  ["holdout11", holdout11, { cases: 60, categoryRight: 41, urgencyRight: 44, p1: 24, p1Found: 22, p1BelowP2: 2, controlsRaisedToP1: 6 }],
 
   // Holdout12, written 2026-11-29 by another person who had never seen the rules or the other
   // cases: 8 cases per category, 22 P1 and 42 controls. Measured blind once, on the current
   // ruleset 2026.11.10 (model trained on train to holdout9), never tuned on: category 43/64,
   // urgency 49/64, P1 recall 19/22 (7 raised by the model), 2 P1 below P2, 3 controls raised
   // to P1. Rules alone: 12/22, 5 below P2, 1 control at P1; 2026.11.5: 9/22, 10 below P2.
-  it("stays at or above the blind accuracy and P1 recall on holdout12", () => {
-    holdsFloors(holdout12, "holdout12", { cases: 64, categoryRight: 43, urgencyRight: 49, p1: 22, p1Found: 19, p1BelowP2: 2, controlsRaisedToP1: 3 });
-  });
+  ["holdout12", holdout12, { cases: 64, categoryRight: 43, urgencyRight: 49, p1: 22, p1Found: 19, p1BelowP2: 2, controlsRaisedToP1: 3 }],
+];
+
+describe("held-out cases", () => {
+  it.each(heldOut)("%s stays at or above its floors", (name, set, floor) => holdsFloors(set, name, floor));
 });
