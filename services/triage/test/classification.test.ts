@@ -121,6 +121,20 @@ describe("words that only look dangerous", () => {
   ])("does not take %s for violence", (_name, text) => {
     expect(urgencyRules(run(text)).some((r) => r.startsWith("p1."))).toBe(false);
   });
+
+  it.each([
+    ["a life-support machine bought", "我在网上买的制氧机用了一周就坏了，商家不给退"],
+    ["a ventilator fan", "The bathroom ventilator fan is broken and the landlord won't fix it"],
+    ["a management company leaving", "物业撤离了小区，垃圾没人清"],
+    ["exhaustion", "I'm about to collapse, I've worked 14 hours"],
+  ])("does not take %s for danger to life", (_name, text) => {
+    expect(run(text).urgency).not.toBe("P1");
+  });
+
+  it("takes a power cut to someone on a life-support machine for danger to life", () => {
+    expect(run("楼里停电了，我妈在家用制氧机，备用电池只能撑两个小时").urgency).toBe("P1");
+    expect(run("The landlord cut off our power; my father is on home oxygen and the backup has hours left").urgency).toBe("P1");
+  });
 });
 
 describe("urgency P1: danger told by its effects or indirectly", () => {
