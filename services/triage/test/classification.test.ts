@@ -127,6 +127,10 @@ describe("words that only look dangerous", () => {
     ["a ventilator fan", "The bathroom ventilator fan is broken and the landlord won't fix it"],
     ["a management company leaving", "物业撤离了小区，垃圾没人清"],
     ["exhaustion", "I'm about to collapse, I've worked 14 hours"],
+    ["square dancing", "小区里的大妈们每天晚上一起跳广场舞，音乐声太大"],
+    ["a bill that is a headache", "燃气费一个月涨了三倍，真让人头疼"],
+    ["a flat tyre", "我的电动车轮胎没气了，修车铺乱收费"],
+    ["a deal that collapsed", "The deal collapsed and the agent kept my deposit"],
   ])("does not take %s for danger to life", (_name, text) => {
     expect(run(text).urgency).not.toBe("P1");
   });
