@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { corpusSets } from "../../test/corpus/index";
-import { trainDangerModel } from "../domain/classification/danger-model";
+import { DatedVersion, trainDangerModel } from "../domain/classification/danger-model";
 import { normaliseText } from "../domain/classification/normalise";
 
 const usage = "usage: pnpm train:danger-model --version <yyyy.m.n> [--exclude set,set] [--out path]";
@@ -24,7 +24,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${usage}\nsets: ${Object.keys(corpusSets).join(", ")}\n`);
     return 0;
   }
-  if (!values.version || !/^\d{4}\.\d{1,2}\.\d+$/.test(values.version)) {
+  const version = DatedVersion.safeParse(values.version);
+  if (!version.success) {
     process.stderr.write(`--version is required and looks like 2026.11.8\n${usage}\n`);
     return 2;
   }
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
   }
   const sets = Object.keys(corpusSets).filter((name) => !exclude.includes(name));
   const cases = sets.flatMap((name) => corpusSets[name]!.map((c) => ({ folded: normaliseText(c.text), p1: c.urgency === "P1" })));
-  const model = trainDangerModel(cases, { version: values.version, sets });
+  const model = trainDangerModel(cases, { version: version.data, sets });
   const out = values.out ?? fileURLToPath(new URL("../../rules/danger-model.json", import.meta.url));
   // One weight a line: a retrained model reads as a reviewable diff.
   const { weights, ...head } = model;

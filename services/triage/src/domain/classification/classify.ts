@@ -362,18 +362,19 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
   const deciding = [...urgencySignals, ...frameSignals.filter((s) => s.held)];
   const urgencyByRules = URGENCIES.find((level) => deciding.some((s) => s.level === level)) ?? ruleset.defaults.urgency;
   const opinion = ruleset.model ? modelOpinion(ruleset.model, text, [...setAside, ...framedHits.map((f) => f.span)], urgencyByRules) : undefined;
-  if (opinion?.raised) {
+  const raisedTo = opinion?.raised ? ruleset.model?.raiseTo : undefined;
+  if (opinion && raisedTo) {
     const [strongest, ...rest] = opinion.evidence;
     urgencySignals.push({
       rule: MODEL_RULE,
       kind: "urgency",
-      level: ruleset.model!.raiseTo,
+      level: raisedTo,
       matched: strongest?.matched ?? "",
       at: strongest?.at ?? 0,
       ...(rest.length === 0 ? {} : { alongside: rest.map((e) => e.matched).join(", ") }),
     });
   }
-  const urgencyByText = opinion?.raised ? ruleset.model!.raiseTo : urgencyByRules;
+  const urgencyByText = raisedTo ?? urgencyByRules;
   for (const s of frameSignals) {
     if (!s.held) s.level = urgencyByRules;
     const { held: _held, ...signal } = s;
@@ -388,7 +389,7 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
   }));
   const urgency = input.hints?.urgency ? moreUrgent(urgencyByText, input.hints.urgency) : urgencyByText;
   const urgencyDecidedBy: DecidedBy =
-    urgency !== urgencyByText ? "operator-hint" : opinion?.raised ? "model" : deciding.length > 0 ? "rules" : "default";
+    urgency !== urgencyByText ? "operator-hint" : raisedTo ? "model" : deciding.length > 0 ? "rules" : "default";
 
   urgencySignals.sort((a, b) => URGENCIES.indexOf(a.level) - URGENCIES.indexOf(b.level) || a.at - b.at);
   categorySignals.sort((a, b) => a.at - b.at);

@@ -7,10 +7,11 @@
 // each with where it stands in the text, so the decision can be shown in the caller's words.
 import { z } from "zod";
 
-const Version = z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/, 'a version looks like "2026.11.1"');
+/** A dated version, as rulesets and models carry: "2026.11.1". */
+export const DatedVersion = z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/, 'a version looks like "2026.11.1"');
 
 export const DangerModelFile = z.strictObject({
-  version: Version,
+  version: DatedVersion,
   note: z.string().optional(),
   kind: z.literal("naive-bayes"),
   /** What it learned from: the corpus sets and how many cases were P1 and not. */

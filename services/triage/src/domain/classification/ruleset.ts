@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { Category, Urgency } from "@grievance-hub/schema";
-import { compileDangerModel, DangerModelFile, type DangerModel } from "./danger-model";
+import { compileDangerModel, DangerModelFile, DatedVersion, type DangerModel } from "./danger-model";
 import { normaliseText } from "./normalise";
 
 export const defaultRulesetPath: string = fileURLToPath(new URL("../../../rules/ruleset.json", import.meta.url));
@@ -132,7 +132,7 @@ const NegationLanguage = z.strictObject({
 
 export const RulesetFile = z
   .strictObject({
-    version: z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/, 'a version looks like "2026.11.1"'),
+    version: DatedVersion,
     notes: z.array(z.string()).optional(),
     defaults: z.strictObject({
       category: Category,
@@ -155,7 +155,7 @@ export const RulesetFile = z
       .strictObject({
         note: z.string().optional(),
         file: z.string().min(1),
-        version: z.string().regex(/^\d{4}\.\d{1,2}\.\d+$/, 'a version looks like "2026.11.1"'),
+        version: DatedVersion,
         threshold: z.number(),
         raiseTo: Urgency,
       })
@@ -355,7 +355,10 @@ function validate<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
  * that names a model needs the model's parsed file too (`loadRuleset` reads it from disk).
  */
 export function parseRuleset(json: unknown, sourceName: string, modelJson?: { json: unknown; sourceName: string }): Ruleset {
-  const file = validate(RulesetFile, json, `ruleset ${sourceName}`);
+  return compileWithModel(validate(RulesetFile, json, `ruleset ${sourceName}`), sourceName, modelJson);
+}
+
+function compileWithModel(file: RulesetFile, sourceName: string, modelJson?: { json: unknown; sourceName: string }): Ruleset {
   if (!file.model) return compile(file);
   if (!modelJson) throw new RulesetError(`ruleset ${sourceName} names the model ${file.model.file}, which was not given`);
   const model = validate(DangerModelFile, modelJson.json, `model ${modelJson.sourceName}`);
@@ -383,7 +386,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
 export async function loadRuleset(path: string = defaultRulesetPath): Promise<Ruleset> {
   const json = await readJson(path, "ruleset");
   const file = validate(RulesetFile, json, `ruleset ${path}`);
-  if (!file.model) return parseRuleset(json, path);
+  if (!file.model) return compileWithModel(file, path);
   const modelPath = resolve(dirname(path), file.model.file);
-  return parseRuleset(json, path, { json: await readJson(modelPath, "model"), sourceName: modelPath });
+  return compileWithModel(file, path, { json: await readJson(modelPath, "model"), sourceName: modelPath });
 }
