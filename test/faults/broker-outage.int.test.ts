@@ -56,15 +56,19 @@ describe("the broker stopped for 30 s under a steady load", () => {
     expect(Math.max(...ms)).toBeLessThan(2000);
 
     const accepted = answers.map((a) => a.body!.id!);
+    // Now and then the restarted broker no longer accepts a producer's sequence numbers and the
+    // producer is renewed (kit createProducer). A batch whose acknowledgement was lost in the
+    // outage may then go out again under the new producer id: on the topic twice, applied once.
+    const renewed = system.logs.text().includes("publishing on a new producer id");
     const books = await settle({
       db, kafka, topicPrefix: env.topicPrefix, accepted, peers,
       services: ["intake", "triage", "notification"],
       caseEvents: ["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1"],
-      copies: "exactly-once",
+      copies: renewed ? "at-least-once" : "exactly-once",
       finalStatus: "assigned",
     }, 120_000);
     console.info("fault 1 (broker outage)", JSON.stringify({
-      outageMs: up - down, requests: answers.length, duringOutage: during.length,
+      outageMs: up - down, producerRenewed: renewed, requests: answers.length, duringOutage: during.length,
       p50ms: Math.round(percentile(ms, 50)), p99ms: Math.round(percentile(ms, 99)), maxMs: Math.round(Math.max(...ms)),
       settledAfterRestartMs: books.settledMs, ...books.figures,
     }));

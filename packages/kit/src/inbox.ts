@@ -2,7 +2,8 @@
 // row, so a redelivered event changes nothing. A message that can never be applied
 // (not a CloudEvent, unknown type, data failing the schema) goes to the service's
 // dead-letter topic with the reason, and the partition moves on.
-import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
+import type { Publisher } from "./kafka";
 import type { EventTypeName } from "@grievance-hub/schema";
 import { decodeEvent, PoisonMessageError, type DecodedEvent } from "./envelope";
 import { withTransaction, type Pool, type PoolClient } from "./db";
@@ -22,7 +23,7 @@ export interface EventConsumerOptions {
   topics: string[];
   pool: Pool;
   schema: string;
-  producer: Producer;
+  producer: Publisher;
   deadLetterTopic: string;
   logger: Logger;
   /** Handlers by event type; events of other types on the topics are recorded and skipped. */

@@ -27,9 +27,74 @@ export function createKafka(opts: { clientId: string; brokers: string[]; logger:
   });
 }
 
-/** An idempotent producer: acks from all in-sync replicas, no duplicates on retry. */
-export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+/** What the services publish with: a producer's connect, send and disconnect. */
+export type Publisher = Pick<Producer, "connect" | "disconnect" | "send" | "sendBatch">;
+
+/**
+ * Broker answers after which an idempotent producer's sequence numbers are out of step with the
+ * broker for good (after a broker restart, kafkajs #598): every later send fails the same way,
+ * and only a new producer, with a new producer id, publishes again.
+ */
+const DESYNCHRONISED = new Set(["OUT_OF_ORDER_SEQUENCE_NUMBER", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_EPOCH"]);
+
+function isDesynchronised(err: unknown, depth = 0): boolean {
+  if (typeof err !== "object" || err === null || depth > 3) return false;
+  const e = err as { type?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.type === "string" && DESYNCHRONISED.has(e.type)) return true;
+  if (isDesynchronised(e.cause, depth + 1)) return true;
+  return Array.isArray(e.errors) && e.errors.some((inner) => isDesynchronised(inner, depth + 1));
+}
+
+/**
+ * An idempotent producer (acks from all in-sync replicas, no duplicates on retry) that renews
+ * itself when the broker says its sequence numbers are out of step: the failed send still
+ * fails (its rows stay for the caller's next attempt), and the next one goes out on a new
+ * producer id. The failed batch was refused by the broker, so nothing of it was written.
+ */
+export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
+  const make = () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  let current = make();
+  let currentConnected = false;
+  let wanted = false;
+  const ready = async () => {
+    if (wanted && !currentConnected) {
+      await current.connect();
+      currentConnected = true;
+    }
+    return current;
+  };
+  const renewIfDesynchronised = async (err: unknown) => {
+    if (!isDesynchronised(err)) return;
+    const stale = current;
+    current = make();
+    currentConnected = false;
+    logger?.warn({ kafka: { error: safeErrorMessage(err) } }, "kafka: the producer's sequence is out of step with the broker; publishing on a new producer id from the next send");
+    await stale.disconnect().catch(() => undefined);
+  };
+  const publishing =
+    <A, R>(call: (p: Producer, arg: A) => Promise<R>) =>
+    async (arg: A): Promise<R> => {
+      const producer = await ready();
+      try {
+        return await call(producer, arg);
+      } catch (err) {
+        await renewIfDesynchronised(err);
+        throw err;
+      }
+    };
+  return {
+    connect: async () => {
+      wanted = true;
+      await ready();
+    },
+    disconnect: async () => {
+      wanted = false;
+      currentConnected = false;
+      await current.disconnect();
+    },
+    send: publishing((p, record: Parameters<Producer["send"]>[0]) => p.send(record)),
+    sendBatch: publishing((p, batch: Parameters<Producer["sendBatch"]>[0]) => p.sendBatch(batch)),
+  };
 }
 
 /** Creates the contract's topics (with the deployment prefix) when they do not exist. */

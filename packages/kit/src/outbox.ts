@@ -2,7 +2,7 @@
 // `OutboxRelay` publishes unsent rows to Kafka in id order and marks them sent. Only the
 // replica holding the advisory lock publishes, so two replicas never publish the same rows.
 import pg from "pg";
-import type { Producer } from "kafkajs";
+import type { Publisher } from "./kafka";
 import type { EventData, EventTypeName } from "@grievance-hub/schema";
 import { encodeEventWithPublic } from "./envelope";
 import { afterCommit, notifyCoalesced, type Pool, type PoolClient } from "./db";
@@ -80,7 +80,7 @@ export class OutboxRelay {
       pool: Pool;
       databaseUrl: string;
       schema: string;
-      producer: Producer;
+      producer: Publisher;
       logger: Logger;
       pollIntervalMs: number;
       batchSize?: number;

@@ -1,9 +1,9 @@
 // What every service opens at start-up and closes at shutdown: logger, pool + migrations,
 // Kafka topics and producer, outbox relay, readiness checks.
-import type { Kafka, Producer } from "kafkajs";
+import type { Kafka } from "kafkajs";
 import type { BaseConfig } from "./config";
 import { createPool, migrate, type Pool } from "./db";
-import { createKafka, createProducer, ensureTopics } from "./kafka";
+import { createKafka, createProducer, ensureTopics, type Publisher } from "./kafka";
 import { OutboxRelay, type OutboxContext } from "./outbox";
 import { withTimeout, type ReadinessCheck } from "./http";
 import type { Logger } from "./logger";
@@ -16,7 +16,7 @@ export interface ServiceRuntime {
   logger: Logger;
   pool: Pool;
   kafka: Kafka;
-  producer: Producer;
+  producer: Publisher;
   relay: OutboxRelay;
   outbox: OutboxContext;
   topic: (name: string) => string;
@@ -31,7 +31,7 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
   const pool = createPool({ databaseUrl: config.DATABASE_URL, size: config.DB_POOL_SIZE, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, schema, logger });
   const kafka = createKafka({ clientId: opts.name, brokers: config.KAFKA_BROKERS, logger });
   await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX);
-  const producer = createProducer(kafka);
+  const producer = createProducer(kafka, logger);
   await producer.connect();
   const relay = new OutboxRelay({ pool, databaseUrl: config.DATABASE_URL, schema, producer, logger, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS });
   const admin = kafka.admin();

@@ -4,8 +4,7 @@
 // by its interval for retries that fall due; all state is in Postgres, so a restart loses
 // no retry. A crash between a send and its commit means that one message is sent again:
 // receivers deduplicate on the delivery key.
-import type { Producer } from "kafkajs";
-import { withTransaction, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
+import { withTransaction, type Logger, type Pool, type PoolClient, type Publisher } from "@grievance-hub/kit";
 import type { CircuitBreaker } from "../channels/circuit-breaker";
 import type { DeliveryResult } from "../channels/delivery";
 import { DELIVERIES_CHANNEL } from "../db/deliveries";
@@ -23,7 +22,7 @@ export interface DeliveryWorkerOptions {
   policy: RetryPolicy;
   intervalMs: number;
   batchSize: number;
-  producer: Producer;
+  producer: Publisher;
   deadLetterTopic: string;
   random?: () => number;
 }
