@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: kafkaInfra.brokers,
     JWT_SECRET: jwtSecret,
     PHONE_HASH_KEY: randomBytes(24).toString("base64url"),
+    CASE_URL_BASE: "https://hub.example.org/cases",
+    STATUS_URL: "https://hotline.example.org/track",
   };
 
   // 1. Intake against the baseline. Only intake runs (its relay publishing to Kafka): triage and

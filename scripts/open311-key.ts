@@ -39,9 +39,10 @@ function readArgs(): { command: "create" | "list" | "revoke"; name: string | und
 
 const { command, name } = readArgs();
 
-let config: BaseConfig;
+const KeyCommandConfig = BaseConfig.pick({ DATABASE_URL: true, LOG_LEVEL: true });
+let config: Pick<BaseConfig, "DATABASE_URL" | "LOG_LEVEL">;
 try {
-  config = loadConfig(BaseConfig);
+  config = loadConfig(KeyCommandConfig);
 } catch (err) {
   if (err instanceof ConfigError) fail(err.message, 2);
   throw err;

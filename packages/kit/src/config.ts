@@ -1,19 +1,39 @@
 // Configuration is read from the environment once, at start-up, and validated with zod.
 // A missing or bad value stops the process with a message naming the variable.
 import { z } from "zod";
-import { AuthConfig, DEVELOPMENT_JWT_SECRET } from "./auth";
+import { AuthConfig } from "./auth";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/**
+ * Defaults that only fit a developer's machine (secrets everybody can read in this repository,
+ * addresses of local servers). Unless NODE_ENV is development or test, each such variable must
+ * be set; a `secret` must also differ from its development value; `unless` names a variable
+ * whose presence makes this one unnecessary.
+ */
+export const developmentDefaults = z.registry<{ secret?: boolean; unless?: string }>();
+
+/** Marks `schema` (which has a default) as a development default: see developmentDefaults. */
+export function developmentDefault<T extends z.ZodType>(schema: T, meta: { secret?: boolean; unless?: string } = {}): T {
+  developmentDefaults.add(schema, meta);
+  return schema;
+}
+
+/** The modes in which development defaults are accepted; production is the default mode. */
+const developmentModes = ["development", "test"];
+
 export const BaseConfig = AuthConfig.extend({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").default("postgres://postgres@127.0.0.1:5432/postgres"),
-  KAFKA_BROKERS: z
-    .string()
-    .default("127.0.0.1:9092")
-    .transform((s) => s.split(",").map((b) => b.trim()).filter(Boolean)),
+  NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
+  JWT_SECRET: developmentDefault(AuthConfig.shape.JWT_SECRET, { secret: true, unless: "JWT_PUBLIC_KEY" }),
+  DATABASE_URL: developmentDefault(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").default("postgres://postgres@127.0.0.1:5432/postgres")),
+  KAFKA_BROKERS: developmentDefault(
+    z
+      .string()
+      .default("127.0.0.1:9092")
+      .transform((s) => s.split(",").map((b) => b.trim()).filter(Boolean)),
+  ),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("gh."),
   HOST: z.string().default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -32,9 +52,26 @@ export function loadConfig<T>(schema: z.ZodType<T>, env: Record<string, string |
     const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
-  const data = result.data as { NODE_ENV?: string; JWT_SECRET?: string; JWT_PUBLIC_KEY?: string };
-  if (data.NODE_ENV === "production" && data.JWT_SECRET === DEVELOPMENT_JWT_SECRET && !data.JWT_PUBLIC_KEY) {
-    throw new ConfigError("invalid configuration:\n  JWT_SECRET: the development secret cannot be used with NODE_ENV=production (set JWT_SECRET or JWT_PUBLIC_KEY)");
-  }
+  const refused = refusedDevelopmentDefaults(schema, env);
+  if (refused.length > 0) throw new ConfigError(`invalid configuration:\n${refused.map((line) => `  ${line}`).join("\n")}`);
   return result.data;
+}
+
+/** One line per development default that `env` relies on outside development and test. */
+function refusedDevelopmentDefaults(schema: z.ZodType, env: Record<string, string | undefined>): string[] {
+  const mode = env.NODE_ENV || "production";
+  if (developmentModes.includes(mode) || !(schema instanceof z.ZodObject)) return [];
+  const lines: string[] = [];
+  for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const meta = developmentDefaults.get(field);
+    if (!meta || (meta.unless && env[meta.unless])) continue;
+    const value = env[name];
+    const fallback = field.safeParse(undefined);
+    if (!value) {
+      lines.push(`${name}: must be set with NODE_ENV=${mode} (its default is for development only; NODE_ENV=development allows it)`);
+    } else if (meta.secret && fallback.success && JSON.stringify(field.parse(value)) === JSON.stringify(fallback.data)) {
+      lines.push(`${name}: the development value cannot be used with NODE_ENV=${mode}`);
+    }
+  }
+  return lines;
 }

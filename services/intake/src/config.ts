@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { BaseConfig } from "@grievance-hub/kit";
+import { BaseConfig, developmentDefault } from "@grievance-hub/kit";
 
 export const IntakeConfig = BaseConfig.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   /** Key of the HMAC that lets triage recognise a repeat caller without the phone number. */
-  PHONE_HASH_KEY: z.string().min(16, "at least 16 characters").default("development-only-phone-hash-key"),
+  PHONE_HASH_KEY: developmentDefault(z.string().min(16, "at least 16 characters").default("development-only-phone-hash-key"), { secret: true }),
   /** Region assumed for phone numbers written without a country code. */
   DEFAULT_PHONE_REGION: z.string().length(2).default("CN"),
   /** Status lookups per client address per minute on the public tracking endpoint. */

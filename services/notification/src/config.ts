@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BaseConfig } from "@grievance-hub/kit";
+import { BaseConfig, developmentDefault } from "@grievance-hub/kit";
 
 const flag = z.enum(["true", "false"]).transform((v) => v === "true");
 const optionalText = z.string().min(1).optional();
@@ -9,8 +9,8 @@ export const NotificationConfig = BaseConfig.extend({
   NOTIFICATION_CONSUMER_GROUP: z.string().min(1).default("notification"),
 
   /** Links put into messages: staff get `${CASE_URL_BASE}/${caseId}`, complainants STATUS_URL. */
-  CASE_URL_BASE: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3002/cases"),
-  STATUS_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3001/v1/track"),
+  CASE_URL_BASE: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3002/cases")),
+  STATUS_URL: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3001/v1/track")),
 
   /** E-mail is off unless SMTP_HOST is set. */
   SMTP_HOST: optionalText,
