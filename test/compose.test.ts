@@ -1,52 +1,115 @@
-// docker-compose.yml cannot run on machines without Docker; this keeps it true to the code.
+// docker-compose.yml cannot run on machines without Docker; this keeps it true to the code: each
+// service's environment in compose, with what its Dockerfile sets (NODE_ENV=production among
+// it), must pass the service's own start-up checks, and each secret it sets must be needed.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { DockerfileParser } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { ConfigError, loadConfig } from "@grievance-hub/kit";
 import { IntakeConfig } from "@grievance-hub/intake";
-import { TriageConfig } from "@grievance-hub/triage";
+import { TriageConfig, triageService } from "@grievance-hub/triage";
 import { NotificationConfig } from "@grievance-hub/notification";
 
 const root = path.resolve(import.meta.dirname, "..");
-const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8")) as {
-  services: Record<string, { environment?: Record<string, string>; ports?: string[]; build?: { dockerfile: string } }>;
-};
+
+interface ComposeService {
+  environment?: Record<string, string>;
+  ports?: string[];
+  build?: { dockerfile: string };
+  healthcheck?: { test: string[] };
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true }) as { services: Record<string, ComposeService> };
+const initSql = readFileSync(path.join(root, "infra/postgres/init.sql"), "utf8");
 
 const services = [
-  { name: "intake", schema: IntakeConfig, port: 3001 },
-  { name: "triage", schema: TriageConfig, port: 3002 },
-  { name: "notification", schema: NotificationConfig, port: 3003 },
+  { name: "intake", schema: IntakeConfig, port: 3001, required: ["JWT_SECRET", "DATABASE_URL", "KAFKA_BROKERS", "PHONE_HASH_KEY"] },
+  { name: "triage", schema: TriageConfig, port: 3002, required: ["JWT_SECRET", "DATABASE_URL", "KAFKA_BROKERS"] },
+  { name: "notification", schema: NotificationConfig, port: 3003, required: ["JWT_SECRET", "DATABASE_URL", "KAFKA_BROKERS", "CASE_URL_BASE", "STATUS_URL"] },
 ] as const;
+
+/** The ENV instructions of a Dockerfile's last stage, as the container starts with them. */
+function imageEnvironment(dockerfile: string): Record<string, string> {
+  const instructions = DockerfileParser.parse(readFileSync(path.join(root, dockerfile), "utf8")).getInstructions();
+  const lastFrom = instructions.map((i) => i.getKeyword()).lastIndexOf("FROM");
+  const env: Record<string, string> = {};
+  for (const i of instructions.slice(lastFrom)) {
+    if (i.getKeyword() !== "ENV") continue;
+    for (const p of (i as unknown as { getProperties: () => { getName: () => string; getValue: () => string | null }[] }).getProperties()) {
+      env[p.getName()] = (p.getValue() ?? "").replace(/^"(.*)"$/, "$1");
+    }
+  }
+  return env;
+}
+
+/** What `runService` does before it opens anything: the config loader, then (triage) the ruleset. */
+async function startUpChecks(s: (typeof services)[number], env: Record<string, string>): Promise<void> {
+  const config = loadConfig(s.schema as never, env) as never;
+  if (s.name === "triage") await triageService(config);
+}
 
 describe("docker-compose.yml", () => {
   it("has Kafka, Postgres and the three services", () => {
     expect(Object.keys(compose.services).sort()).toEqual(["intake", "kafka", "notification", "postgres", "triage"]);
   });
 
+  it("gives Postgres the init script that makes one role per service, each owning its own schema", () => {
+    expect(compose.services.postgres!.volumes).toContain("./infra/postgres/init.sql:/docker-entrypoint-initdb.d/10-service-roles.sql:ro");
+    expect(compose.services.postgres!.healthcheck?.test.join(" ")).toContain("pg_isready");
+    expect(compose.services.kafka!.healthcheck?.test.join(" ")).toContain("kafka-broker-api-versions");
+  });
+
   for (const s of services) {
     describe(s.name, () => {
       const def = compose.services[s.name]!;
-      const env = def.environment ?? {};
+      const env = { ...imageEnvironment(def.build!.dockerfile), ...def.environment };
 
-      it("only sets variables its config schema reads, and they parse", () => {
-        const known = Object.keys(s.schema.shape);
-        expect(Object.keys(env).filter((k) => !known.includes(k))).toEqual([]);
-        const parsed = s.schema.safeParse(env);
-        expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+      it("starts in production mode and passes the service's own start-up checks", async () => {
+        expect(env.NODE_ENV).toBe("production");
+        await expect(startUpChecks(s, env)).resolves.toBeUndefined();
       });
 
-      it("publishes the service's default port and points at the compose Kafka and Postgres", () => {
+      it.each(s.required)("refuses to start without %s, naming it", async (name) => {
+        const { [name]: _, ...without } = env;
+        const failure = await startUpChecks(s, without).then(() => undefined, (err: unknown) => err);
+        expect(failure).toBeInstanceOf(ConfigError);
+        expect((failure as Error).message).toContain(`${name}:`);
+      });
+
+      it("marks its secrets and passwords as local-only", () => {
+        for (const name of s.required.filter((n) => /SECRET|KEY/.test(n))) expect(def.environment![name]).toMatch(/^local-only-/);
+        expect(decodeURIComponent(new URL(env.DATABASE_URL!).password)).toMatch(/^local-only-/);
+      });
+
+      it("logs in to Postgres as its own role, which owns its schema and no other", () => {
+        const url = new URL(env.DATABASE_URL!);
+        expect(url.hostname).toBe("postgres");
+        expect(url.pathname).toBe(`/${compose.services.postgres!.environment!.POSTGRES_DB}`);
+        const owned = [...initSql.matchAll(/CREATE SCHEMA (\w+) AUTHORIZATION (\w+)/g)].filter((m) => m[2] === url.username).map((m) => m[1]);
+        expect(owned).toEqual([s.name]);
+        expect(initSql).toMatch(new RegExp(`CREATE ROLE ${url.username} LOGIN PASSWORD '${decodeURIComponent(url.password)}'`));
+      });
+
+      it("only sets variables its config schema reads", () => {
+        const known = Object.keys(s.schema.shape);
+        expect(Object.keys(def.environment ?? {}).filter((k) => !known.includes(k))).toEqual([]);
+      });
+
+      it("publishes the service's default port and points at the compose Kafka", () => {
         expect(s.schema.parse({}).PORT).toBe(s.port);
         expect(env.PORT).toBe(String(s.port));
         expect(def.ports).toContain(`${s.port}:${s.port}`);
         expect(env.KAFKA_BROKERS).toBe("kafka:9092");
-        expect(new URL(env.DATABASE_URL!).hostname).toBe("postgres");
       });
 
-      it("builds from a Dockerfile that runs the service's main", () => {
+      it("waits for healthy Kafka and Postgres, and has a health check of its own", () => {
+        expect(def.depends_on?.kafka).toEqual({ condition: "service_healthy" });
+        expect(def.depends_on?.postgres).toEqual({ condition: "service_healthy" });
+        for (const dependency of Object.values(def.depends_on ?? {})) expect(dependency.condition).toBe("service_healthy");
         const dockerfile = readFileSync(path.join(root, def.build!.dockerfile), "utf8");
-        expect(dockerfile).toContain(`services/${s.name}/src/main.ts`);
-        expect(dockerfile).toContain(`EXPOSE ${s.port}`);
+        expect(dockerfile).toMatch(/HEALTHCHECK[^\n]*(\\\n[^\n]*)*\/health\/ready/);
       });
     });
   }

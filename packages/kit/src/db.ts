@@ -67,12 +67,25 @@ export async function migrate(opts: { databaseUrl: string; schema: string; dir: 
     useGlob: true,
     direction: "up",
     schema: opts.schema,
-    createSchema: true,
+    // A service role may own its schema without the right to create schemas (as in the compose
+    // Postgres), and CREATE SCHEMA IF NOT EXISTS needs that right even when the schema exists.
+    createSchema: !(await schemaExists(opts.databaseUrl, opts.schema)),
     migrationsSchema: opts.schema,
     migrationsTable: "schema_migrations",
     checkOrder: false,
     log: (msg: string) => opts.logger.debug({ migration: msg }, "migration"),
   });
+}
+
+async function schemaExists(databaseUrl: string, schema: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+    return rowCount === 1;
+  } finally {
+    await client.end();
+  }
 }
 
 /** What to do once the transaction a client is in (through `withTransaction`) has committed. */

@@ -1,0 +1,17 @@
+-- LOCAL ONLY (docker compose): the compose Postgres runs this once, as its superuser, in the
+-- grievance_hub database. Each service logs in as its own role, which owns its own schema and
+-- has no right on the others' schemas nor to create schemas; its migrations run in that schema.
+-- The passwords are as public as this file: a real deployment makes its roles elsewhere.
+
+-- Triage's trigram index needs pg_trgm, which only a role that may create in the database can add.
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+
+CREATE ROLE gh_intake LOGIN PASSWORD 'local-only-intake-password';
+CREATE SCHEMA intake AUTHORIZATION gh_intake;
+
+CREATE ROLE gh_triage LOGIN PASSWORD 'local-only-triage-password';
+CREATE SCHEMA triage AUTHORIZATION gh_triage;
+
+CREATE ROLE gh_notification LOGIN PASSWORD 'local-only-notification-password';
+CREATE SCHEMA notification AUTHORIZATION gh_notification;
