@@ -4,6 +4,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { topicSpecs } from "@grievance-hub/schema";
+import { loadConfig } from "@grievance-hub/kit";
+import { IntakeConfig } from "@grievance-hub/intake";
+import { TriageConfig } from "@grievance-hub/triage";
+import { NotificationConfig } from "@grievance-hub/notification";
 import { findKubectl, k8sDir, overlays, parseManifests, render, validateAll, validateManifest, vendoredOperators, type Manifest } from "./k8s/validate";
 
 const prefix = "gh.";
@@ -18,6 +22,25 @@ const named = (docs: Manifest[], kind: string, name: string) => {
   if (!found) throw new Error(`no ${kind}/${name}`);
   return structuredClone(found);
 };
+/**
+ * The environment a Deployment's container gets, as the kubelet builds it: ConfigMaps of envFrom
+ * first, then env with $(VAR) expanded; a Secret's value stands in as a long placeholder.
+ */
+function containerEnv(docs: Manifest[], deployment: Manifest): Record<string, string> {
+  const container = (deployment.spec as Any).template.spec.containers[0];
+  const env: Record<string, string> = {};
+  for (const from of container.envFrom ?? []) {
+    const map = docs.find((d) => d.kind === "ConfigMap" && d.metadata?.name === from.configMapRef.name);
+    if (!map && from.configMapRef.optional) continue;
+    Object.assign(env, (map as Any).data);
+  }
+  for (const e of container.env) {
+    if (e.value !== undefined) env[e.name] = String(e.value).replace(/\$\((\w+)\)/g, (_m, v: string) => env[v] ?? "");
+    else if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional) env[e.name] = `placeholder-of-${e.valueFrom.secretKeyRef.name}-${e.valueFrom.secretKeyRef.key}-0123456789abcdef`;
+  }
+  return env;
+}
+
 // Loose access into a rendered document's nested fields.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -78,6 +101,16 @@ describe.each(overlays())("overlay %s", (overlay) => {
         if (/PASSWORD|SECRET|_KEY$|TOKEN|PASS$/.test(env.name)) expect(env.valueFrom?.secretKeyRef, env.name).toBeDefined();
       }
       for (const kind of ["ServiceAccount", "Service", "PodDisruptionBudget"]) named(docs, kind, d.metadata!.name!);
+    }
+  });
+
+  it("gives each service an environment its own start-up checks accept", () => {
+    const docs = docsOf(overlay);
+    const schemas = { intake: IntakeConfig, triage: TriageConfig, notification: NotificationConfig } as const;
+    for (const [service, schema] of Object.entries(schemas)) {
+      const env = containerEnv(docs, named(docs, "Deployment", service));
+      expect(env["NODE_ENV"]).toBe("production");
+      expect(() => loadConfig(schema, env), service).not.toThrow();
     }
   });
 
