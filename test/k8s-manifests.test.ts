@@ -2,13 +2,16 @@
 // offline against the Kubernetes and operator schemas; then what the services rely on from them.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { topicSpecs } from "@grievance-hub/schema";
 import { loadConfig } from "@grievance-hub/kit";
 import { IntakeConfig } from "@grievance-hub/intake";
 import { TriageConfig } from "@grievance-hub/triage";
 import { NotificationConfig } from "@grievance-hub/notification";
 import { findKubectl, k8sDir, overlays, parseManifests, render, validateAll, validateManifest, vendoredOperators, type Manifest } from "./k8s/validate";
+
+// Rendering runs kubectl and the first validation compiles the schemas: seconds on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const prefix = "gh.";
 const rendered = new Map<string, Manifest[]>();
@@ -106,12 +109,30 @@ describe.each(overlays())("overlay %s", (overlay) => {
 
   it("gives each service an environment its own start-up checks accept", () => {
     const docs = docsOf(overlay);
-    const schemas = { intake: IntakeConfig, triage: TriageConfig, notification: NotificationConfig } as const;
-    for (const [service, schema] of Object.entries(schemas)) {
+    const loaders: Record<string, (env: Record<string, string>) => unknown> = {
+      intake: (env) => loadConfig(IntakeConfig, env),
+      triage: (env) => loadConfig(TriageConfig, env),
+      notification: (env) => loadConfig(NotificationConfig, env),
+    };
+    for (const [service, load] of Object.entries(loaders)) {
       const env = containerEnv(docs, named(docs, "Deployment", service));
       expect(env["NODE_ENV"]).toBe("production");
-      expect(() => loadConfig(schema, env), service).not.toThrow();
+      expect(() => load(env), service).not.toThrow();
     }
+  });
+
+  it("keeps every service's database connections at full scale within its role's limit and the server's", () => {
+    const docs = docsOf(overlay);
+    const cluster = named(docs, "Cluster", "postgres").spec as Any;
+    const roles = new Map<string, number>(cluster.managed.roles.map((r: Any) => [r.name, r.connectionLimit]));
+    for (const service of ["intake", "triage", "notification"]) {
+      const pool = Number(containerEnv(docs, named(docs, "Deployment", service))["DB_POOL_SIZE"] ?? 10);
+      const pods = (named(docs, "ScaledObject", service).spec as Any).maxReplicaCount as number;
+      // per pod: the pool, the outbox relay's LISTEN client and notification's; and one more process (a rebuild, a migration)
+      expect(pods * (pool + 2) + pool, service).toBeLessThanOrEqual(roles.get(service)!);
+    }
+    const reservedForOperatorAndReplication = 10;
+    expect([...roles.values()].reduce((a, b) => a + b, 0) + reservedForOperatorAndReplication).toBeLessThanOrEqual(Number(cluster.postgresql.parameters.max_connections));
   });
 
   it("gives each service a Kafka user with its own consumer group only", () => {
