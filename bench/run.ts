@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     NODE_ENV: "production",
     LOG_LEVEL: "warn",
     KAFKA_BROKERS: kafkaInfra.brokers,
+    // Each part's fresh topics: no operator here to make them.
+    KAFKA_CREATE_TOPICS: "true",
     JWT_SECRET: jwtSecret,
     PHONE_HASH_KEY: randomBytes(24).toString("base64url"),
     CASE_URL_BASE: "https://hub.example.org/cases",

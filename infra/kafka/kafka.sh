@@ -18,6 +18,9 @@
 #   KAFKA_STOP_TIMEOUT=30        seconds to wait after SIGTERM before SIGKILL
 #   KAFKA_HEAP_OPTS="-Xms256m -Xmx512m"   KAFKA_JVM_OPTS (extra JVM flags)
 #   KAFKA_DATA_RESET=1           with `stop`: also delete the data dir (same as `reset`)
+#   KAFKA_EXTRA_PROPERTIES=      lines appended to server.properties (a later key wins), e.g. a
+#                                SASL listener for test/kafka-sasl.int.test.ts; unset: none
+#   KAFKA_FORMAT_ARGS=           extra arguments of the storage format, e.g. --add-scram ...
 #   MVN=mvn                      Maven used to fill libs/ from pom.xml
 #
 # Timings here (2 cores): first start ~4-6 s (Maven copy + format + boot), later starts
@@ -173,14 +176,17 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=$RETENTION_HOURS
 log.retention.bytes=-1
 EOF
+  [[ -z "${KAFKA_EXTRA_PROPERTIES:-}" ]] || printf '\n%s\n' "$KAFKA_EXTRA_PROPERTIES" >>"$PROPS.tmp"
   mv "$PROPS.tmp" "$PROPS"
 }
 
 format_storage() {
   [[ -f "$LOG_DIRS/meta.properties" ]] && return 0
   say "formatting storage in $LOG_DIRS (cluster id $(cat "$CLUSTER_ID_FILE"))"
+  local -a extra=()
+  read -ra extra <<<"${KAFKA_FORMAT_ARGS:-}"   # split on blanks, never globbed
   java -Xmx256m -cp "$LIBS/*" -Dlog4j2.configurationFile="$LOG4J_CONF" \
-    kafka.tools.StorageTool format -t "$(cat "$CLUSTER_ID_FILE")" -c "$PROPS" --ignore-formatted \
+    kafka.tools.StorageTool format -t "$(cat "$CLUSTER_ID_FILE")" -c "$PROPS" --ignore-formatted ${extra[@]+"${extra[@]}"} \
     </dev/null >"$DATA/format.log" 2>&1 || { cat "$DATA/format.log" >&2; die "storage format failed"; }
 }
 

@@ -24,6 +24,47 @@ export function developmentDefault<T extends z.ZodType>(schema: T, meta: { secre
 /** The modes in which development defaults are accepted; production is the default mode. */
 const developmentModes = ["development", "test"];
 
+// Kafka client security and topic creation. Which variables go together is checked in
+// loadConfig (kafkaClientProblems); the files are read when the client is made (kafkaSecurity).
+const kafkaFlag = z.enum(["true", "false"]).transform((v) => v === "true");
+const kafkaFile = z.string().min(1, "a file path").optional();
+export const KafkaClientConfig = z.object({
+  /** TLS to the brokers; with no CA file the system's trusted CAs are used. */
+  KAFKA_SSL: kafkaFlag.default(false),
+  KAFKA_SSL_CA_FILE: kafkaFile,
+  /** Client certificate and key (PEM) for mutual TLS; both or neither. */
+  KAFKA_SSL_CERT_FILE: kafkaFile,
+  KAFKA_SSL_KEY_FILE: kafkaFile,
+  KAFKA_SASL_MECHANISM: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** Create missing topics at start-up; unset: yes unless NODE_ENV=production, where the platform owns them. */
+  KAFKA_CREATE_TOPICS: kafkaFlag.optional(),
+});
+export type KafkaClientConfig = z.infer<typeof KafkaClientConfig>;
+
+/** The Kafka settings that make no sense together, each as "VARIABLE: why". */
+export function kafkaClientProblems(c: Partial<KafkaClientConfig> & { NODE_ENV?: string }): string[] {
+  const problems: string[] = [];
+  for (const name of ["KAFKA_SSL_CA_FILE", "KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE"] as const) {
+    if (c[name] && !c.KAFKA_SSL) problems.push(`${name}: set, but KAFKA_SSL is not true`);
+  }
+  if (c.KAFKA_SSL_CERT_FILE && !c.KAFKA_SSL_KEY_FILE) problems.push("KAFKA_SSL_KEY_FILE: required with KAFKA_SSL_CERT_FILE");
+  if (c.KAFKA_SSL_KEY_FILE && !c.KAFKA_SSL_CERT_FILE) problems.push("KAFKA_SSL_CERT_FILE: required with KAFKA_SSL_KEY_FILE");
+  if (c.KAFKA_SASL_MECHANISM) {
+    if (!c.KAFKA_SASL_USERNAME) problems.push(`KAFKA_SASL_USERNAME: required with KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}`);
+    if (!c.KAFKA_SASL_PASSWORD) problems.push(`KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}`);
+    if (c.KAFKA_SASL_MECHANISM === "plain" && !c.KAFKA_SSL && c.NODE_ENV === "production") {
+      problems.push("KAFKA_SASL_MECHANISM: plain sends the password in clear; set KAFKA_SSL=true or use scram-sha-512");
+    }
+  } else {
+    for (const name of ["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"] as const) {
+      if (c[name]) problems.push(`KAFKA_SASL_MECHANISM: required with ${name}`);
+    }
+  }
+  return problems;
+}
+
 export const BaseConfig = AuthConfig.extend({
   NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
   JWT_SECRET: developmentDefault(AuthConfig.shape.JWT_SECRET, { secret: true, unless: "JWT_PUBLIC_KEY" }),
@@ -43,7 +84,7 @@ export const BaseConfig = AuthConfig.extend({
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-});
+}).extend(KafkaClientConfig.shape);
 export type BaseConfig = z.infer<typeof BaseConfig>;
 
 export function loadConfig<T>(schema: z.ZodType<T>, env: Record<string, string | undefined> = process.env): T {
@@ -54,6 +95,8 @@ export function loadConfig<T>(schema: z.ZodType<T>, env: Record<string, string |
   }
   const refused = refusedDevelopmentDefaults(schema, env);
   if (refused.length > 0) throw new ConfigError(`invalid configuration:\n${refused.map((line) => `  ${line}`).join("\n")}`);
+  const kafkaProblems = kafkaClientProblems(result.data as Partial<KafkaClientConfig>);
+  if (kafkaProblems.length > 0) throw new ConfigError(`invalid configuration:\n${kafkaProblems.map((p) => `  ${p}`).join("\n")}`);
   return result.data;
 }
 

@@ -1,14 +1,57 @@
 // kafkajs stays behind this module: the rest of the code sees producers and topic set-up only.
-import { Kafka, logLevel, Partitioners, type Producer, type Admin } from "kafkajs";
+import { readFileSync } from "node:fs";
+import type { ConnectionOptions } from "node:tls";
+import { Kafka, logLevel, Partitioners, type Producer, type Admin, type SASLOptions } from "kafkajs";
 import { topicSpecs } from "@grievance-hub/schema";
+import { ConfigError, type KafkaClientConfig } from "./config";
 import { safeErrorMessage, type Logger } from "./logger";
 
 export type { Producer };
 
-export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+/** What kafkajs is given to reach a secured cluster: TLS and SASL options. */
+export interface KafkaSecurity {
+  ssl?: true | ConnectionOptions;
+  sasl?: SASLOptions;
+}
+
+/**
+ * Maps the Kafka security settings (already checked by loadConfig) to kafkajs options, reading
+ * the PEM files named. A file that cannot be read stops start-up naming its variable.
+ */
+export function kafkaSecurity(config: KafkaClientConfig, readFile: (path: string) => Buffer | string = (path) => readFileSync(path)): KafkaSecurity {
+  const read = (name: "KAFKA_SSL_CA_FILE" | "KAFKA_SSL_CERT_FILE" | "KAFKA_SSL_KEY_FILE") => {
+    const path = config[name];
+    if (!path) return undefined;
+    try {
+      return readFile(path);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  ${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  };
+  const security: KafkaSecurity = {};
+  if (config.KAFKA_SSL) {
+    const ca = read("KAFKA_SSL_CA_FILE");
+    const cert = read("KAFKA_SSL_CERT_FILE");
+    const key = read("KAFKA_SSL_KEY_FILE");
+    security.ssl = ca || cert ? { ...(ca ? { ca: [ca] } : {}), ...(cert && key ? { cert, key } : {}) } : true;
+  }
+  if (config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD) {
+    const { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+    security.sasl =
+      config.KAFKA_SASL_MECHANISM === "plain"
+        ? { mechanism: "plain", username, password }
+        : config.KAFKA_SASL_MECHANISM === "scram-sha-256"
+          ? { mechanism: "scram-sha-256", username, password }
+          : { mechanism: "scram-sha-512", username, password };
+  }
+  return security;
+}
+
+export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger; security?: KafkaSecurity }): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...opts.security,
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
@@ -109,6 +152,28 @@ export async function ensureTopics(kafka: Kafka, prefix: string, replicationFact
         waitForLeaders: true,
         topics: missing.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor })),
       });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Whether this process creates missing topics: by default not in production, where the platform's operator owns them. */
+export function createsTopics(config: Pick<KafkaClientConfig, "KAFKA_CREATE_TOPICS"> & { NODE_ENV: string }): boolean {
+  return config.KAFKA_CREATE_TOPICS ?? config.NODE_ENV !== "production";
+}
+
+/** Start-up without topic creation: every topic of the contract (with the prefix) must exist already. */
+export async function requireTopics(kafka: Kafka, prefix: string): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topicSpecs.map((t) => prefix + t.name).filter((name) => !existing.has(name));
+    if (missing.length > 0) {
+      throw new Error(
+        `kafka topics missing: ${missing.join(", ")}. With KAFKA_CREATE_TOPICS=false (the default in production) the platform creates them (infra/k8s KafkaTopic resources) and grants this service Describe on them.`,
+      );
     }
   } finally {
     await admin.disconnect();

@@ -5,7 +5,7 @@ import type { Kafka } from "kafkajs";
 import type { z } from "zod";
 import { loadConfig, type BaseConfig } from "./config";
 import { createPool, migrate, type Pool } from "./db";
-import { createKafka } from "./kafka";
+import { createKafka, kafkaSecurity } from "./kafka";
 import { createLogger, type Logger } from "./logger";
 import { parseRebuildArgs } from "./replay";
 
@@ -35,7 +35,7 @@ export async function runRebuildCommand<C extends BaseConfig>(opts: {
   await migrate({ databaseUrl: config.DATABASE_URL, schema: opts.service, dir: opts.migrationsDir, logger });
   const pool = createPool({ databaseUrl: config.DATABASE_URL, size: 2, connectTimeoutMs: 5000, schema: opts.service, logger });
   try {
-    const kafka = createKafka({ clientId: `${opts.service}-rebuild`, brokers: config.KAFKA_BROKERS, logger });
+    const kafka = createKafka({ clientId: `${opts.service}-rebuild`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
     const result = await opts.rebuild({ pool, kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX, liveGroupId: config.KAFKA_TOPIC_PREFIX + opts.liveGroup(config), logger, ...(from ? { from } : {}) });
     process.stdout.write(`rebuilt ${opts.rebuilt} from ${result.events} events in ${result.seconds.toFixed(1)} s\n`);
   } catch (err) {

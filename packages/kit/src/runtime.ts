@@ -3,7 +3,7 @@
 import type { Kafka } from "kafkajs";
 import type { BaseConfig } from "./config";
 import { createPool, migrate, type Pool } from "./db";
-import { createKafka, createProducer, ensureTopics, type Publisher } from "./kafka";
+import { createKafka, createProducer, createsTopics, ensureTopics, kafkaSecurity, requireTopics, type Publisher } from "./kafka";
 import { OutboxRelay, type OutboxContext } from "./outbox";
 import { withTimeout, type ReadinessCheck } from "./http";
 import type { Logger } from "./logger";
@@ -29,8 +29,9 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
   const { config, logger, schema } = opts;
   await migrate({ databaseUrl: config.DATABASE_URL, schema, dir: opts.migrationsDir, logger });
   const pool = createPool({ databaseUrl: config.DATABASE_URL, size: config.DB_POOL_SIZE, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, schema, logger });
-  const kafka = createKafka({ clientId: opts.name, brokers: config.KAFKA_BROKERS, logger });
-  await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX);
+  const kafka = createKafka({ clientId: opts.name, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
+  if (createsTopics(config)) await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX);
+  else await requireTopics(kafka, config.KAFKA_TOPIC_PREFIX);
   const producer = createProducer(kafka, logger);
   await producer.connect();
   const relay = new OutboxRelay({ pool, databaseUrl: config.DATABASE_URL, schema, producer, logger, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS });
