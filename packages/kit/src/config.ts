@@ -15,6 +15,9 @@ export const BaseConfig = AuthConfig.extend({
     .default("127.0.0.1:9092")
     .transform((s) => s.split(",").map((b) => b.trim()).filter(Boolean)),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("gh."),
+  /** Replicas of each topic a service creates, and how many must have a write (acks=all) before it counts. */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).default(1),
   HOST: z.string().default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -32,7 +35,10 @@ export function loadConfig<T>(schema: z.ZodType<T>, env: Record<string, string |
     const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
-  const data = result.data as { NODE_ENV?: string; JWT_SECRET?: string; JWT_PUBLIC_KEY?: string };
+  const data = result.data as { NODE_ENV?: string; JWT_SECRET?: string; JWT_PUBLIC_KEY?: string; KAFKA_REPLICATION_FACTOR?: number; KAFKA_MIN_INSYNC_REPLICAS?: number };
+  if ((data.KAFKA_MIN_INSYNC_REPLICAS ?? 1) > (data.KAFKA_REPLICATION_FACTOR ?? 1)) {
+    throw new ConfigError("invalid configuration:\n  KAFKA_MIN_INSYNC_REPLICAS: cannot exceed KAFKA_REPLICATION_FACTOR (no write could ever be acknowledged)");
+  }
   if (data.NODE_ENV === "production" && data.JWT_SECRET === DEVELOPMENT_JWT_SECRET && !data.JWT_PUBLIC_KEY) {
     throw new ConfigError("invalid configuration:\n  JWT_SECRET: the development secret cannot be used with NODE_ENV=production (set JWT_SECRET or JWT_PUBLIC_KEY)");
   }

@@ -97,8 +97,12 @@ export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
   };
 }
 
-/** Creates the contract's topics (with the deployment prefix) when they do not exist. */
-export async function ensureTopics(kafka: Kafka, prefix: string, replicationFactor = 1): Promise<void> {
+/**
+ * Creates the contract's topics (with the deployment prefix) when they do not exist, with
+ * `replicationFactor` replicas of which `minInsyncReplicas` must hold a write before it is
+ * acknowledged (the producers send with acks=all).
+ */
+export async function ensureTopics(kafka: Kafka, prefix: string, replication = { replicationFactor: 1, minInsyncReplicas: 1 }): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
@@ -107,7 +111,12 @@ export async function ensureTopics(kafka: Kafka, prefix: string, replicationFact
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor })),
+        topics: missing.map((t) => ({
+          topic: prefix + t.name,
+          numPartitions: t.partitions,
+          replicationFactor: replication.replicationFactor,
+          configEntries: [{ name: "min.insync.replicas", value: String(replication.minInsyncReplicas) }],
+        })),
       });
     }
   } finally {

@@ -30,7 +30,7 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
   await migrate({ databaseUrl: config.DATABASE_URL, schema, dir: opts.migrationsDir, logger });
   const pool = createPool({ databaseUrl: config.DATABASE_URL, size: config.DB_POOL_SIZE, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, schema, logger });
   const kafka = createKafka({ clientId: opts.name, brokers: config.KAFKA_BROKERS, logger });
-  await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX);
+  await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX, { replicationFactor: config.KAFKA_REPLICATION_FACTOR, minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS });
   const producer = createProducer(kafka, logger);
   await producer.connect();
   const relay = new OutboxRelay({ pool, databaseUrl: config.DATABASE_URL, schema, producer, logger, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS });
