@@ -36,7 +36,7 @@
 # ~2.2 s, stop ~0.6 s. After a crash or SIGKILL the next start takes ~12 s: the controller
 # keeps the dead incarnation's registration until broker.session.timeout.ms (9 s) expires.
 # Cluster: the three nodes start together (a node is ready only once a quorum of controllers
-# answers). After `kill N`, N's partitions get new leaders and N leaves their ISR once the
+# answers): ~30 s on this machine under load, ~90 s when it is very busy; stop ~8 s. After `kill N`, N's partitions get new leaders and N leaves their ISR once the
 # controller fences it (broker.session.timeout.ms, 9 s, Kafka's default as in production);
 # `start-node N` brings it back, and it rejoins the ISR once its replicas have caught up.
 #
