@@ -2,10 +2,13 @@
 // steady load of grievances, peers that count what they are sent, and the exact accounting
 // every fault test ends with (each accepted grievance once in every projection and on every
 // topic, each due notification sent once).
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { AssignerProtocol, Kafka, logLevel, type IHeaders } from "kafkajs";
 import pg from "pg";
 import { createLogger, loadConfig, type RunningService } from "@grievance-hub/kit";
@@ -273,6 +276,52 @@ export async function startPeers(): Promise<Peers> {
 
 export function kafkaClient(brokers: string): Kafka {
   return new Kafka({ clientId: "faults-test", brokers: brokers.split(","), logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+}
+
+export interface LocalCluster {
+  brokers: string;
+  /** SIGKILL node n: a crash, nothing flushed, no controlled shutdown. */
+  kill: (n: number) => Promise<void>;
+  /** Start node n again and wait until it is ready. */
+  startNode: (n: number) => Promise<void>;
+  destroy: () => Promise<void>;
+}
+
+/**
+ * A three-node KRaft cluster of the test's own (infra/kafka/kafka.sh with KAFKA_NODES=3):
+ * client ports basePort..basePort+2 (node ids 1..3), controllers basePort+100.., data in a
+ * temp folder.
+ */
+export async function startLocalCluster(basePort: number): Promise<LocalCluster> {
+  const run = promisify(execFile);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "gh-cluster-"));
+  const script = path.join(root, "infra/kafka/kafka.sh");
+  const env = {
+    ...process.env,
+    KAFKA_NODES: "3",
+    KAFKA_PORT: String(basePort),
+    KAFKA_CONTROLLER_PORT: String(basePort + 100),
+    KAFKA_DATA_DIR: dataDir,
+    // Three JVMs booting on a busy CI machine: the C1 compiler alone gets them up sooner.
+    KAFKA_JVM_OPTS: process.env.KAFKA_JVM_OPTS ?? "-XX:TieredStopAtLevel=1",
+  };
+  const kafkaSh = async (...args: string[]) => void (await run("bash", [script, ...args], { env, timeout: 240_000 }));
+  const cluster: LocalCluster = {
+    brokers: [0, 1, 2].map((i) => `127.0.0.1:${basePort + i}`).join(","),
+    kill: (n) => kafkaSh("kill", String(n)),
+    startNode: (n) => kafkaSh("start-node", String(n)),
+    destroy: async () => {
+      await kafkaSh("stop").catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await kafkaSh("start");
+  } catch (err) {
+    await cluster.destroy();
+    throw err;
+  }
+  return cluster;
 }
 
 export interface TopicMessage {

@@ -76,6 +76,9 @@ export const BaseConfig = AuthConfig.extend({
       .transform((s) => s.split(",").map((b) => b.trim()).filter(Boolean)),
   ),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, "letters, digits, '.', '_' and '-' only").default("gh."),
+  /** Replicas of each topic a service creates, and how many must have a write (acks=all) before it counts. */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).default(1),
   HOST: z.string().default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -97,6 +100,10 @@ export function loadConfig<T>(schema: z.ZodType<T>, env: Record<string, string |
   if (refused.length > 0) throw new ConfigError(`invalid configuration:\n${refused.map((line) => `  ${line}`).join("\n")}`);
   const kafkaProblems = kafkaClientProblems(result.data as Partial<KafkaClientConfig>);
   if (kafkaProblems.length > 0) throw new ConfigError(`invalid configuration:\n${kafkaProblems.map((p) => `  ${p}`).join("\n")}`);
+  const replication = result.data as { KAFKA_REPLICATION_FACTOR?: number; KAFKA_MIN_INSYNC_REPLICAS?: number };
+  if ((replication.KAFKA_MIN_INSYNC_REPLICAS ?? 1) > (replication.KAFKA_REPLICATION_FACTOR ?? 1)) {
+    throw new ConfigError("invalid configuration:\n  KAFKA_MIN_INSYNC_REPLICAS: cannot exceed KAFKA_REPLICATION_FACTOR (no write could ever be acknowledged)");
+  }
   return result.data;
 }
 

@@ -1,7 +1,7 @@
 // kafkajs stays behind this module: the rest of the code sees producers and topic set-up only.
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import { Kafka, logLevel, Partitioners, type Producer, type Admin, type SASLOptions } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Message, type Producer, type RecordMetadata, type SASLOptions, type TopicMessages } from "kafkajs";
 import { topicSpecs } from "@grievance-hub/schema";
 import { ConfigError, type KafkaClientConfig } from "./config";
 import { safeErrorMessage, type Logger } from "./logger";
@@ -88,14 +88,34 @@ function isDesynchronised(err: unknown, depth = 0): boolean {
   return Array.isArray(e.errors) && e.errors.some((inner) => isDesynchronised(inner, depth + 1));
 }
 
+/** Rounds of sending what the broker left unanswered before the send fails (its rows stay for the caller's next attempt). */
+const COMPLETION_ROUNDS = 5;
+
 /**
  * An idempotent producer (acks from all in-sync replicas, no duplicates on retry) that renews
  * itself when the broker says its sequence numbers are out of step: the failed send still
  * fails (its rows stay for the caller's next attempt), and the next one goes out on a new
  * producer id. The failed batch was refused by the broker, so nothing of it was written.
+ *
+ * It also makes sure every message of a send was acknowledged. kafkajs 2.2.4 keeps a send's
+ * answers per broker across its retries (tulios/kafkajs#1303): when a leader dies mid-send and
+ * its partitions move to a broker that has already answered for others, the retry sends
+ * nothing for them and the send resolves as if they were written. So each message's partition
+ * is noted as the partitioner picks it, and a partition without an answer is sent again, on the
+ * same partition by the same producer: its sequence numbers were rolled back when its request
+ * failed, so a copy that did reach the log is recognised by the broker, not written twice.
  */
 export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
-  const make = () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const placed = new WeakMap<Message, number>();
+  const noting: ICustomPartitioner = () => {
+    const pick = Partitioners.DefaultPartitioner();
+    return (args) => {
+      const partition = pick(args);
+      placed.set(args.message, partition);
+      return partition;
+    };
+  };
+  const make = () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: noting });
   let current = make();
   let currentConnected = false;
   let wanted = false;
@@ -114,9 +134,33 @@ export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
     logger?.warn({ kafka: { error: safeErrorMessage(err) } }, "kafka: the producer's sequence is out of step with the broker; publishing on a new producer id from the next send");
     await stale.disconnect().catch(() => undefined);
   };
+  /** Sends, then sends again what no partition answer covers, until all is acknowledged. */
+  const complete = async (producer: Producer, topicMessages: TopicMessages[], send: (p: Producer, topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> => {
+    const answers: RecordMetadata[] = [];
+    let pending = topicMessages;
+    for (let round = 1; ; round++) {
+      const answered = await send(producer, pending);
+      answers.push(...answered);
+      const acknowledged = new Set(answered.map((r) => `${r.partition}@${r.topicName}`));
+      pending = pending
+        .map(({ topic, messages }) => ({
+          topic,
+          messages: messages.flatMap((m): Message[] => {
+            const partition = m.partition ?? placed.get(m);
+            // A message no partitioner placed was never in a request (kafkajs threw before): nothing to check.
+            return partition === undefined || acknowledged.has(`${partition}@${topic}`) ? [] : [{ ...m, partition }];
+          }),
+        }))
+        .filter((t) => t.messages.length > 0);
+      if (pending.length === 0) return answers;
+      const unanswered = pending.map((t) => `${t.topic} [${[...new Set(t.messages.map((m) => m.partition))].join(",")}]`).join("; ");
+      if (round === COMPLETION_ROUNDS) throw new Error(`kafka: no acknowledgement for ${unanswered} after ${round} sends`);
+      logger?.warn({ kafka: { unanswered } }, "kafka: partitions left unanswered by a send (a leader moved during it); sending their messages again");
+    }
+  };
   const publishing =
-    <A, R>(call: (p: Producer, arg: A) => Promise<R>) =>
-    async (arg: A): Promise<R> => {
+    <A>(call: (p: Producer, arg: A) => Promise<RecordMetadata[]>) =>
+    async (arg: A): Promise<RecordMetadata[]> => {
       const producer = await ready();
       try {
         return await call(producer, arg);
@@ -135,13 +179,21 @@ export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
       currentConnected = false;
       await current.disconnect();
     },
-    send: publishing((p, record: Parameters<Producer["send"]>[0]) => p.send(record)),
-    sendBatch: publishing((p, batch: Parameters<Producer["sendBatch"]>[0]) => p.sendBatch(batch)),
+    send: publishing((p, { topic, messages, ...options }: Parameters<Producer["send"]>[0]) =>
+      complete(p, [{ topic, messages }], (q, [next]) => q.send({ ...options, topic, messages: next?.messages ?? [] })),
+    ),
+    sendBatch: publishing((p, { topicMessages = [], ...options }: Parameters<Producer["sendBatch"]>[0]) =>
+      complete(p, topicMessages, (q, next) => q.sendBatch({ ...options, topicMessages: next })),
+    ),
   };
 }
 
-/** Creates the contract's topics (with the deployment prefix) when they do not exist. */
-export async function ensureTopics(kafka: Kafka, prefix: string, replicationFactor = 1): Promise<void> {
+/**
+ * Creates the contract's topics (with the deployment prefix) when they do not exist, with
+ * `replicationFactor` replicas of which `minInsyncReplicas` must hold a write before it is
+ * acknowledged (the producers send with acks=all).
+ */
+export async function ensureTopics(kafka: Kafka, prefix: string, replication = { replicationFactor: 1, minInsyncReplicas: 1 }): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
@@ -150,7 +202,12 @@ export async function ensureTopics(kafka: Kafka, prefix: string, replicationFact
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: prefix + t.name, numPartitions: t.partitions, replicationFactor })),
+        topics: missing.map((t) => ({
+          topic: prefix + t.name,
+          numPartitions: t.partitions,
+          replicationFactor: replication.replicationFactor,
+          configEntries: [{ name: "min.insync.replicas", value: String(replication.minInsyncReplicas) }],
+        })),
       });
     }
   } finally {

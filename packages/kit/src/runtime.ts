@@ -30,7 +30,8 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
   await migrate({ databaseUrl: config.DATABASE_URL, schema, dir: opts.migrationsDir, logger });
   const pool = createPool({ databaseUrl: config.DATABASE_URL, size: config.DB_POOL_SIZE, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, schema, logger });
   const kafka = createKafka({ clientId: opts.name, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
-  if (createsTopics(config)) await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX);
+  const replication = { replicationFactor: config.KAFKA_REPLICATION_FACTOR, minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS };
+  if (createsTopics(config)) await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX, replication);
   else await requireTopics(kafka, config.KAFKA_TOPIC_PREFIX);
   const producer = createProducer(kafka, logger);
   await producer.connect();
