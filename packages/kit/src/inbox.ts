@@ -8,6 +8,7 @@ import type { EventTypeName } from "@grievance-hub/schema";
 import { decodeEvent, PoisonMessageError, type DecodedEvent } from "./envelope";
 import { withTransaction, type Pool, type PoolClient } from "./db";
 import { safeErrorMessage, type Logger } from "./logger";
+import { withConsumerSpan } from "./trace-context";
 
 export interface MessagePosition {
   topic: string;
@@ -38,7 +39,7 @@ export interface EventConsumerOptions {
 }
 
 /** Applies one message: true if it changed state, false if it had been applied before or is not ours. */
-export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers">, event: DecodedEvent, position: MessagePosition): Promise<boolean> {
+export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers"> & { groupId?: string }, event: DecodedEvent, position: MessagePosition): Promise<boolean> {
   return withTransaction(opts.pool, async (client) => {
     const inserted = await client.query(
       `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING`,
@@ -47,7 +48,7 @@ export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "sc
     if (inserted.rowCount === 0) return false;
     const handler = opts.handlers[event.type];
     if (!handler) return false;
-    await handler(client, event, position);
+    await withConsumerSpan(event, position, opts.groupId, () => handler(client, event, position));
     return true;
   });
 }
@@ -57,7 +58,7 @@ export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "sc
  * all of them, then each new one's handler. Every event still has its inbox row, so a
  * redelivered one (or the same one twice in the batch) changes nothing; if any fails, none is applied.
  */
-export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers">, messages: { event: DecodedEvent; position: MessagePosition }[]): Promise<void> {
+export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers"> & { groupId?: string }, messages: { event: DecodedEvent; position: MessagePosition }[]): Promise<void> {
   await withTransaction(opts.pool, async (client) => {
     const { rows } = await client.query<{ event_id: string }>(
       `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
@@ -73,7 +74,8 @@ export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "s
     const fresh = new Set(rows.map((r) => r.event_id));
     for (const { event, position } of messages) {
       if (!fresh.delete(event.id)) continue;
-      await opts.handlers[event.type]?.(client, event, position);
+      const handler = opts.handlers[event.type];
+      if (handler) await withConsumerSpan(event, position, opts.groupId, () => handler(client, event, position));
     }
   });
 }

@@ -10,6 +10,7 @@ import { buildHttp } from "./http";
 import { createLogger, type Logger } from "./logger";
 import { openRuntime, type ServiceRuntime } from "./runtime";
 import type { EventConsumer } from "./inbox";
+import { stopTelemetry } from "./telemetry";
 
 export interface RunningService {
   name: string;
@@ -102,7 +103,10 @@ export async function runService<C extends BaseConfig & { PORT: number }>(
   const logger = createLogger(def.name, config.LOG_LEVEL);
   try {
     const service = await startService(def, config, logger);
-    onShutdown(logger, config.SHUTDOWN_GRACE_MS, service.stop);
+    onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
+      await service.stop();
+      await stopTelemetry();
+    });
   } catch (err) {
     logger.fatal({ err: { message: (err as Error).message } }, `${def.name} could not start`);
     process.exit(1);
