@@ -1,11 +1,12 @@
 // A real run of the three services, each its own process started as production starts it
 // (services/*/src/main.ts), traced over OTLP/HTTP to a receiver this test runs: one grievance's
-// trace from the POST through Kafka to the webhook, checked span by span.
+// trace from the POST through Kafka to the webhook, checked span by span; then the metrics the
+// run left on each service's metrics port.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEnv, eventually, tokenFor, type TestEnv } from "../support";
-import { grievanceBody, spawnService, type ServiceProcess } from "../faults/support";
+import { freePort, grievanceBody, spawnService, type ServiceProcess } from "../faults/support";
 import { SpanKind, startOtlpReceiver, type ReceivedSpan } from "./otlp-receiver";
 
 let env: TestEnv;
@@ -14,6 +15,7 @@ let webhook: { url: string; traceparents: string[]; close: () => Promise<void> }
 /** An outgoing HTTP call (pg's query spans are client spans too). */
 const isHttpCall = (s: ReceivedSpan) => s.kind === SpanKind.client && s.attributes["db.system"] === undefined && /POST/.test(s.name);
 const services: Partial<Record<"intake" | "triage" | "notification", ServiceProcess>> = {};
+const metricsPorts: Partial<Record<keyof typeof services, number>> = {};
 
 /** A webhook subscriber that keeps the `traceparent` of every delivery it is sent. */
 async function startWebhookReceiver(): Promise<typeof webhook> {
@@ -48,14 +50,17 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     OTEL_BSP_SCHEDULE_DELAY: "100",
     DELIVERY_WORKER_INTERVAL_MS: "100",
+    // Request logs are at info: the test shows probes are not among them.
+    LOG_LEVEL: "info",
   };
   // One after another, as `pnpm start` does: the first creates the topics.
-  services.intake = await spawnService("intake", processEnv);
-  services.triage = await spawnService("triage", processEnv);
-  services.notification = await spawnService("notification", processEnv);
-  await put(`${services.triage.url}/v1/admin/teams/community`, { name: "Community mediation", level: "community", divisionPrefix: "440402", categories: ["neighbour", "family", "labour", "land_housing", "consumer", "public_services", "legal", "other"] });
-  await put(`${services.triage.url}/v1/admin/caseworkers/cw-community`, { teamId: "community", name: "Zhang Min", categories: ["neighbour", "family", "labour", "land_housing", "consumer", "public_services", "legal", "other"], languages: ["zh", "en"], capacity: 100 });
-  await put(`${services.notification.url}/v1/recipients/caseworker/cw-community`, { language: "zh", channels: { webhook: { url: webhook.url, secret: "whsec-observe-0123456789abcdef" }, feed: false } });
+  for (const name of ["intake", "triage", "notification"] as const) {
+    metricsPorts[name] = await freePort();
+    services[name] = await spawnService(name, { ...processEnv, METRICS_PORT: String(metricsPorts[name]) });
+  }
+  await put(`${services.triage!.url}/v1/admin/teams/community`, { name: "Community mediation", level: "community", divisionPrefix: "440402", categories: ["neighbour", "family", "labour", "land_housing", "consumer", "public_services", "legal", "other"] });
+  await put(`${services.triage!.url}/v1/admin/caseworkers/cw-community`, { teamId: "community", name: "Zhang Min", categories: ["neighbour", "family", "labour", "land_housing", "consumer", "public_services", "legal", "other"], languages: ["zh", "en"], capacity: 100 });
+  await put(`${services.notification!.url}/v1/recipients/caseworker/cw-community`, { language: "zh", channels: { webhook: { url: webhook.url, secret: "whsec-observe-0123456789abcdef" }, feed: false } });
 }, 180_000);
 
 afterAll(async () => {
@@ -121,5 +126,65 @@ describe("one grievance, one trace", () => {
     expect(call.parentSpanId).toBe(deliver.spanId);
     // The subscriber is told the trace too: the request carries the client span's context.
     expect(webhook.traceparents.find((t) => t.split("-")[1] === call.traceId)?.split("-")[2]).toBe(call.spanId);
+  });
+});
+
+/** One sample of a Prometheus text exposition, by name and the labels it must have. */
+function sampleOf(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+describe("the run's metrics", () => {
+  const scrape = async (name: keyof typeof services) => {
+    const res = await fetch(`http://127.0.0.1:${metricsPorts[name]}/metrics`);
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+
+  it("are served on the metrics port only, not on the public one", async () => {
+    for (const s of Object.values(services)) expect((await fetch(`${s.url}/metrics`)).status).toBe(404);
+    expect(await scrape("intake")).toContain("# TYPE http_request_duration_seconds histogram");
+  });
+
+  it("count the POST in intake's route histogram and the event it published", async () => {
+    const text = await scrape("intake");
+    expect(sampleOf(text, "http_request_duration_seconds_count", { service: "intake", method: "POST", route: "/v1/grievances", status_class: "2xx" })).toBe(1);
+    expect(sampleOf(text, "events_published_total", { type: "grievance.received.v1" })).toBe(1);
+    expect(sampleOf(text, "outbox_unsent_events")).toBe(0);
+  });
+
+  it("count the event triage applied, the case it assigned, and its consumer group's lag per partition", async () => {
+    const text = await scrape("triage");
+    expect(sampleOf(text, "events_applied_total", { service: "triage", type: "grievance.received.v1" })).toBe(1);
+    expect(sampleOf(text, "events_published_total", { type: "case.assigned.v1" })).toBe(1);
+    expect(sampleOf(text, "triage_p1_unassigned_cases")).toBe(0);
+    const lagsOf = (t: string) => t.split("\n").filter((l) => l.startsWith("kafka_consumer_lag{") && l.includes(`topic="${env.topicPrefix}grievances.internal"`) && l.includes(`group="${env.topicPrefix}triage"`));
+    expect(lagsOf(text)).toHaveLength(6);
+    // Triage's own grievance.triaged follows on the same topic: its commit may come a moment later.
+    const lags = await eventually(async () => {
+      const values = lagsOf(await scrape("triage")).map((l) => Number(l.split(" ").at(-1)));
+      return values.every((v) => v === 0) ? values : undefined;
+    }, 30_000, "triage's lag to reach 0");
+    expect(lags).toHaveLength(6);
+  });
+
+  it("count notification's webhook delivery as sent, and no circuit open", async () => {
+    const text = await scrape("notification");
+    expect(sampleOf(text, "events_applied_total", { type: "case.assigned.v1" })).toBe(1);
+    expect(sampleOf(text, "notification_delivery_attempts_total", { channel: "webhook", outcome: "sent" })).toBeGreaterThanOrEqual(1);
+    expect(sampleOf(text, "notification_circuits", { state: "open" })).toBe(0);
+    expect(sampleOf(text, "events_dead_lettered_total")).toBeUndefined();
+  });
+
+  it("leaves health checks out of the request log, which has the POST", () => {
+    const log = services.intake!.output();
+    expect(log).toMatch(/"url":"\/v1\/grievances"/);
+    expect(log).not.toMatch(/"url":"\/health\//);
   });
 });

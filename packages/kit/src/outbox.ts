@@ -77,6 +77,8 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private lastError: string | undefined;
   published = 0;
+  /** Told of every row once Kafka has it (the metrics count events by type). */
+  onPublished: ((rows: { topic: string; type: string | undefined }[]) => void) | undefined;
 
   constructor(
     private readonly opts: {
@@ -209,6 +211,7 @@ export class OutboxRelay {
         );
       await this.opts.pool.query(`UPDATE ${this.opts.schema}.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       this.published += rows.length;
+      this.onPublished?.(rows.map((r) => ({ topic: r.topic, type: r.headers["ce_type"] })));
       if (rows.length < batchSize) return;
     }
   }

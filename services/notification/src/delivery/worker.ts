@@ -11,6 +11,7 @@ import { DELIVERIES_CHANNEL } from "../db/deliveries";
 import { PgListener } from "../db/listener";
 import type { DeliveryChannels, DeliveryRow, Target } from "./channels";
 import { afterAttempt, type RetryPolicy } from "./retry-policy";
+import type { DeliveryMetrics } from "./metrics";
 
 export interface DeliveryWorkerOptions {
   pool: Pool;
@@ -25,6 +26,7 @@ export interface DeliveryWorkerOptions {
   producer: Publisher;
   deadLetterTopic: string;
   random?: () => number;
+  metrics?: DeliveryMetrics;
 }
 
 export class DeliveryWorker {
@@ -173,7 +175,9 @@ export class DeliveryWorker {
         durationMs, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error", result.ok ? (result.providerId ?? null) : null,
       ],
     );
+    this.opts.metrics?.attempted(row.channel, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error");
     if (next.status === "dead_lettered") {
+      this.opts.metrics?.deadLettered(row.channel);
       this.deadLettersDue = true;
       this.opts.logger.warn({ deliveryId: row.id, eventType: row.event_type, channel: row.channel, attempts, error }, "delivery dead-lettered");
     }
