@@ -10,7 +10,7 @@ import { isEventTypeName, publicTopicOf } from "@grievance-hub/schema";
 import { withTimeout } from "./http";
 import type { OutboxRelay } from "./outbox";
 
-export { Counter, Gauge, type Registry } from "prom-client";
+export { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /** An event type as a label value: only the contract's names, so a poison message cannot mint series. */
 export function eventTypeLabel(type: unknown): string {
