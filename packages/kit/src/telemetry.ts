@@ -10,8 +10,8 @@ import { loadConfig } from "./config";
 export const TelemetryConfig = z.object({
   OTEL_SDK_DISABLED: z.enum(["true", "false"]).optional(),
   OTEL_TRACES_EXPORTER: z.string().optional(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 export type TelemetryConfig = z.infer<typeof TelemetryConfig>;
