@@ -44,13 +44,16 @@ function attributesOf(list: OtlpAttribute[] | undefined): Record<string, string 
   return Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]));
 }
 
-export async function startOtlpReceiver(): Promise<{ endpoint: string; spans: ReceivedSpan[]; close: () => Promise<void> }> {
+export async function startOtlpReceiver(): Promise<{ endpoint: string; spans: ReceivedSpan[]; otherRequests: string[]; close: () => Promise<void> }> {
   const spans: ReceivedSpan[] = [];
+  /** Anything sent that is not traces (metrics or logs over OTLP), as "METHOD path". */
+  const otherRequests: string[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       if (req.method !== "POST" || req.url !== "/v1/traces" || !String(req.headers["content-type"]).startsWith("application/json")) {
+        otherRequests.push(`${req.method} ${req.url}`);
         return void res.writeHead(404).end();
       }
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpTraces;
@@ -69,6 +72,7 @@ export async function startOtlpReceiver(): Promise<{ endpoint: string; spans: Re
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    otherRequests,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

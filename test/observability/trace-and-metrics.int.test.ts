@@ -49,6 +49,9 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     OTEL_BSP_SCHEDULE_DELAY: "100",
+    // Were OTel metrics exported, they would reach the receiver within the run.
+    OTEL_METRIC_EXPORT_INTERVAL: "500",
+    OTEL_METRIC_EXPORT_TIMEOUT: "400",
     DELIVERY_WORKER_INTERVAL_MS: "100",
     // Request logs are at info: the test shows probes are not among them.
     LOG_LEVEL: "info",
@@ -100,6 +103,8 @@ describe("one grievance, one trace", () => {
     trace = receiver.spans.filter((s) => s.traceId === post.traceId);
     expect(new Set(trace.map((s) => s.service))).toEqual(new Set(["intake", "triage", "notification"]));
     expect(webhookTraceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    // Only traces go over OTLP: metrics are Prometheus', logs are pino's.
+    expect(receiver.otherRequests).toEqual([]);
   });
 
   it("publishes intake's event in a producer span under the POST, and triage consumes it as its child", () => {

@@ -45,6 +45,10 @@ export async function startTelemetry(service: string, env: Record<string, string
   ]);
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME ?? service,
+    // Traces only: metrics are Prometheus' on METRICS_PORT, logs are pino's on stdout (the SDK
+    // would otherwise export both over OTLP by default).
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => untracedPaths.test(req.url ?? ""),
