@@ -100,9 +100,11 @@ try {
   const [brokers, databaseUrl] = await Promise.all([startKafka(), startPostgres()]);
   const env = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl };
   const ports = { intake: process.env.INTAKE_PORT ?? "3001", triage: process.env.TRIAGE_PORT ?? "3002", notification: process.env.NOTIFICATION_PORT ?? "3003" };
+  // Metrics on ports of their own, as infra/observability/prometheus.yml scrapes them.
+  const metricsPorts: Record<string, string> = { intake: "9464", triage: "9465", notification: "9466" };
   // Sequential start: each service runs its own migrations; the first creates the topics.
   for (const [name, port] of Object.entries(ports)) {
-    startService(name, { ...env, PORT: port });
+    startService(name, { ...env, PORT: port, METRICS_PORT: metricsPorts[name]! });
     await waitReady(name, `http://127.0.0.1:${port}`);
   }
   await seedDemo(`http://127.0.0.1:${ports.triage}`);
@@ -111,6 +113,7 @@ try {
   say(`  intake        http://127.0.0.1:${ports.intake}   (POST /v1/grievances)`);
   say(`  triage        http://127.0.0.1:${ports.triage}   (GET /v1/tasks)`);
   say(`  notification  http://127.0.0.1:${ports.notification}`);
+  say(`  metrics       http://127.0.0.1:9464/metrics  :9465  :9466 (intake, triage, notification)`);
   say(`  API docs      http://127.0.0.1:${ports.intake}/docs  http://127.0.0.1:${ports.triage}/docs`);
   say("  tokens        pnpm --silent dev-token --role operator --sub op-1");
   say(`  kafka         ${brokers}`);

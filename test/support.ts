@@ -36,7 +36,7 @@ export async function createTestEnv(): Promise<TestEnv> {
     databaseUrl,
     kafkaBrokers,
     topicPrefix,
-    env: { NODE_ENV: "test", DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, KAFKA_TOPIC_PREFIX: topicPrefix, PORT: "0", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn", OUTBOX_POLL_INTERVAL_MS: "200" },
+    env: { NODE_ENV: "test", DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, KAFKA_TOPIC_PREFIX: topicPrefix, PORT: "0", LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn", OUTBOX_POLL_INTERVAL_MS: "200", METRICS_PORT: "0" },
     logger: createLogger("test", process.env.TEST_LOG_LEVEL ?? "warn"),
     drop: async () => {
       const c = new pg.Client({ connectionString: adminUrl });

@@ -87,6 +87,8 @@ export const BaseConfig = AuthConfig.extend({
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Where GET /metrics is served (on HOST), apart from the public port; unset: not served. 0 takes a free port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 }).extend(KafkaClientConfig.shape);
 export type BaseConfig = z.infer<typeof BaseConfig>;
 

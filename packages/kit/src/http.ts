@@ -188,8 +188,9 @@ export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness:
     reply.status(404).type("application/problem+json").send({ type: problemType("not-found"), title: "Not found", status: 404, instance: req.url } satisfies Problem),
   );
 
-  app.get("/health/live", async () => ({ status: "ok" }));
-  app.get("/health/ready", async (_req, reply) => {
+  // Probes come every few seconds: their requests are not logged at info.
+  app.get("/health/live", { logLevel: "warn" }, async () => ({ status: "ok" }));
+  app.get("/health/ready", { logLevel: "warn" }, async (_req, reply) => {
     const results = await Promise.all(
       opts.readiness.map(async (c) => {
         try {

@@ -8,6 +8,8 @@ import type { EventTypeName } from "@grievance-hub/schema";
 import { decodeEvent, PoisonMessageError, type DecodedEvent } from "./envelope";
 import { withTransaction, type Pool, type PoolClient } from "./db";
 import { safeErrorMessage, type Logger } from "./logger";
+import { withConsumerSpan } from "./trace-context";
+import { eventTypeLabel, type ConsumerSubscription, type ServiceMetrics } from "./metrics";
 
 export interface MessagePosition {
   topic: string;
@@ -38,7 +40,7 @@ export interface EventConsumerOptions {
 }
 
 /** Applies one message: true if it changed state, false if it had been applied before or is not ours. */
-export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers">, event: DecodedEvent, position: MessagePosition): Promise<boolean> {
+export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers"> & { groupId?: string }, event: DecodedEvent, position: MessagePosition): Promise<boolean> {
   return withTransaction(opts.pool, async (client) => {
     const inserted = await client.query(
       `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING`,
@@ -47,7 +49,7 @@ export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "sc
     if (inserted.rowCount === 0) return false;
     const handler = opts.handlers[event.type];
     if (!handler) return false;
-    await handler(client, event, position);
+    await withConsumerSpan(event, position, opts.groupId, () => handler(client, event, position));
     return true;
   });
 }
@@ -57,8 +59,8 @@ export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "sc
  * all of them, then each new one's handler. Every event still has its inbox row, so a
  * redelivered one (or the same one twice in the batch) changes nothing; if any fails, none is applied.
  */
-export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers">, messages: { event: DecodedEvent; position: MessagePosition }[]): Promise<void> {
-  await withTransaction(opts.pool, async (client) => {
+export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers"> & { groupId?: string }, messages: { event: DecodedEvent; position: MessagePosition }[]): Promise<EventTypeName[]> {
+  return withTransaction(opts.pool, async (client) => {
     const { rows } = await client.query<{ event_id: string }>(
       `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[]) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
@@ -71,17 +73,27 @@ export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "s
       ],
     );
     const fresh = new Set(rows.map((r) => r.event_id));
+    const applied: EventTypeName[] = [];
     for (const { event, position } of messages) {
       if (!fresh.delete(event.id)) continue;
-      await opts.handlers[event.type]?.(client, event, position);
+      const handler = opts.handlers[event.type];
+      if (handler) await withConsumerSpan(event, position, opts.groupId, () => handler(client, event, position));
+      if (handler) applied.push(event.type);
     }
+    return applied;
   });
 }
 
 export class EventConsumer {
   private consumer: Consumer | undefined;
+  /** Counts applied and dead-lettered events (set by the service's start). */
+  metrics: ServiceMetrics | undefined;
 
   constructor(private readonly opts: EventConsumerOptions) {}
+
+  get subscription(): ConsumerSubscription {
+    return { groupId: this.opts.groupId, topics: this.opts.topics };
+  }
 
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -162,11 +174,13 @@ export class EventConsumer {
       }
     };
     if (messages.length === 1) return oneByOne();
+    let applied: EventTypeName[];
     try {
-      await applyMessages(this.opts, messages.map((message) => ({ event: decodeEvent(message), position: { topic, partition, offset: message.offset } })));
+      applied = await applyMessages(this.opts, messages.map((message) => ({ event: decodeEvent(message), position: { topic, partition, offset: message.offset } })));
     } catch {
       return oneByOne();
     }
+    for (const type of applied) this.metrics?.eventsApplied.inc({ group: this.opts.groupId, type });
     resolveOffset(messages[messages.length - 1]!.offset);
   }
 
@@ -179,7 +193,7 @@ export class EventConsumer {
       throw err;
     }
     try {
-      await applyMessage(this.opts, event, position);
+      if (await applyMessage(this.opts, event, position)) this.metrics?.eventsApplied.inc({ group: this.opts.groupId, type: event.type });
     } catch (err) {
       if (err instanceof PoisonMessageError) return this.deadLetter(position, message, err.message);
       const refused = refusedData(err);
@@ -212,6 +226,7 @@ export class EventConsumer {
         },
       ],
     });
+    this.metrics?.eventsDeadLettered.inc({ group: this.opts.groupId, type: eventTypeLabel(message.headers?.["ce_type"]) });
   }
 }
 

@@ -13,5 +13,6 @@ export * from "./service";
 export * from "./auth";
 export * from "./docs";
 export * from "./metrics";
+export { currentTraceparent, withSpanFrom } from "./trace-context";
 export * from "./replay";
 export * from "./rebuild-command";

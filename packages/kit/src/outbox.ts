@@ -7,6 +7,7 @@ import type { EventData, EventTypeName } from "@grievance-hub/schema";
 import { encodeEventWithPublic } from "./envelope";
 import { afterCommit, notifyCoalesced, type Pool, type PoolClient } from "./db";
 import type { Logger } from "./logger";
+import { currentTraceparent, endSpans, startPublishSpan } from "./trace-context";
 
 export interface OutboxContext {
   schema: string;
@@ -35,10 +36,12 @@ export async function enqueueEvents(client: PoolClient, ctx: OutboxContext, even
   // The public counterpart goes out through the same outbox, so it is exactly as complete.
   const encoded = events.map((e) => encodeEventWithPublic(e.type, e.data, { source: ctx.source, topicPrefix: ctx.topicPrefix, ...e.opts }));
   const rows = encoded.flat();
+  // Trace context: the writer's (a request, or the event being applied), published by the relay.
+  const traceparent = currentTraceparent() ?? null;
   await client.query(
-    `INSERT INTO ${ctx.schema}.outbox (event_id, topic, message_key, headers, payload)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[])`,
-    [rows.map((e) => e.eventId), rows.map((e) => e.topic), rows.map((e) => e.key), rows.map((e) => JSON.stringify(e.headers)), rows.map((e) => e.value)],
+    `INSERT INTO ${ctx.schema}.outbox (event_id, topic, message_key, headers, payload, traceparent)
+     SELECT *, $6::text FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[])`,
+    [rows.map((e) => e.eventId), rows.map((e) => e.topic), rows.map((e) => e.key), rows.map((e) => JSON.stringify(e.headers)), rows.map((e) => e.value), traceparent],
   );
   // The relay is told after the commit, not by a NOTIFY in this transaction: Postgres holds one
   // cluster-wide lock from a notifying transaction's commit until its WAL is flushed, so every
@@ -74,6 +77,8 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private lastError: string | undefined;
   published = 0;
+  /** Told of every row once Kafka has it (the metrics count events by type). */
+  onPublished: ((rows: { topic: string; type: string | undefined }[]) => void) | undefined;
 
   constructor(
     private readonly opts: {
@@ -179,23 +184,34 @@ export class OutboxRelay {
     const batchSize = this.opts.batchSize ?? 500;
     for (;;) {
       if (this.stopped || !this.leader) return;
-      const { rows } = await this.opts.pool.query<{ id: string; topic: string; message_key: string; headers: Record<string, string>; payload: string }>(
-        `SELECT id, topic, message_key, headers, payload FROM ${this.opts.schema}.outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
+      const { rows } = await this.opts.pool.query<{ id: string; event_id: string; topic: string; message_key: string; headers: Record<string, string>; payload: string; traceparent: string | null }>(
+        `SELECT id, event_id, topic, message_key, headers, payload, traceparent FROM ${this.opts.schema}.outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
         [batchSize],
       );
       if (rows.length === 0) return;
       const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      const spans: ReturnType<typeof startPublishSpan>[] = [];
       for (const r of rows) {
         const list = byTopic.get(r.topic) ?? [];
+        spans.push(startPublishSpan({ topic: r.topic, eventId: r.event_id, traceparent: r.traceparent }, r.headers));
         list.push({ key: r.message_key, value: r.payload, headers: r.headers });
         byTopic.set(r.topic, list);
       }
-      await this.opts.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      await this.opts.producer
+        .sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        })
+        .then(
+          () => endSpans(spans),
+          (err: unknown) => {
+            endSpans(spans, err);
+            throw err;
+          },
+        );
       await this.opts.pool.query(`UPDATE ${this.opts.schema}.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       this.published += rows.length;
+      this.onPublished?.(rows.map((r) => ({ topic: r.topic, type: r.headers["ce_type"] })));
       if (rows.length < batchSize) return;
     }
   }

@@ -8,6 +8,7 @@ import { OutboxRelay, type OutboxContext } from "./outbox";
 import { withTimeout, type ReadinessCheck } from "./http";
 import type { Logger } from "./logger";
 import { createTokenVerifier, type TokenVerifier } from "./auth";
+import { createMetrics, type ServiceMetrics } from "./metrics";
 
 export interface ServiceRuntime {
   name: string;
@@ -22,6 +23,7 @@ export interface ServiceRuntime {
   topic: (name: string) => string;
   auth: TokenVerifier;
   readiness: ReadinessCheck[];
+  metrics: ServiceMetrics;
   close: () => Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
   const producer = createProducer(kafka, logger);
   await producer.connect();
   const relay = new OutboxRelay({ pool, databaseUrl: config.DATABASE_URL, schema, producer, logger, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS });
+  const metrics = createMetrics(opts.name, relay, kafka);
   const admin = kafka.admin();
   let adminConnected = false;
 
@@ -68,8 +71,10 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
     topic: (name) => config.KAFKA_TOPIC_PREFIX + name,
     auth: await createTokenVerifier(config),
     readiness,
+    metrics,
     close: async () => {
       await relay.stop();
+      await metrics.close();
       await producer.disconnect().catch(() => undefined);
       if (adminConnected) await admin.disconnect().catch(() => undefined);
       await pool.end();

@@ -5,17 +5,20 @@ import type { FastifyInstance } from "fastify";
 import type { z } from "zod";
 import { ConfigError, loadConfig, type BaseConfig } from "./config";
 import { onShutdown } from "./shutdown";
-import { createMetrics } from "./metrics";
+import { serveMetrics } from "./metrics";
 import { buildHttp } from "./http";
 import { createLogger, type Logger } from "./logger";
 import { openRuntime, type ServiceRuntime } from "./runtime";
 import type { EventConsumer } from "./inbox";
+import { stopTelemetry } from "./telemetry";
 
 export interface RunningService {
   name: string;
   app: FastifyInstance;
   runtime: ServiceRuntime;
   url: string;
+  /** The metrics listener's GET /metrics, when METRICS_PORT is set. */
+  metricsUrl: string | undefined;
   stop: () => Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export interface ServiceDefinition<C extends BaseConfig & { PORT: number }> {
   consumers?: (rt: ServiceRuntime, config: C) => EventConsumer[];
   /** Loops that run beside the consumers (schedulers, workers): started after them, stopped before them. */
   background?: (rt: ServiceRuntime, config: C) => BackgroundTask[];
+  /** Metrics of the service's own (gauges over its tables), registered on rt.metrics.registry. */
+  observe?: (rt: ServiceRuntime, config: C) => void;
 }
 
 export interface BackgroundTask {
@@ -39,17 +44,22 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
   const log = logger ?? createLogger(def.name, config.LOG_LEVEL);
   const rt = await openRuntime({ name: def.name, schema: def.schema, migrationsDir: path.join(def.root, "migrations"), config, logger: log });
   const app = buildHttp({ logger: log, readiness: rt.readiness, bodyLimit: config.BODY_LIMIT_BYTES });
-  const metrics = createMetrics(def.name, rt.relay);
-  app.get("/metrics", async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  rt.metrics.observeHttp(app);
   await def.routes?.(app, rt, config);
+  def.observe?.(rt, config);
   const consumers = def.consumers?.(rt, config) ?? [];
+  for (const c of consumers) c.metrics = rt.metrics;
+  rt.metrics.observeConsumers(consumers.map((c) => c.subscription));
   const background = def.background?.(rt, config) ?? [];
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
     for (const c of consumers) await c.start();
     for (const b of background) await b.start();
     rt.relay.start();
     await app.listen({ host: config.HOST, port: config.PORT });
+    if (config.METRICS_PORT !== undefined) metricsServer = await serveMetrics(rt.metrics.registry, config.HOST, config.METRICS_PORT);
   } catch (err) {
+    await app.close();
     await Promise.allSettled(background.map((b) => b.stop()));
     await Promise.allSettled(consumers.map((c) => c.stop()));
     await rt.close();
@@ -57,13 +67,14 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
-  log.info({ port }, `${def.name} listening`);
+  log.info({ port, metricsPort: metricsServer ? Number(new URL(metricsServer.url).port) : undefined }, `${def.name} listening`);
   let stopping: Promise<void> | undefined;
   return {
     name: def.name,
     app,
     runtime: rt,
     url: `http://${config.HOST}:${port}`,
+    metricsUrl: metricsServer?.url,
     stop: () =>
       (stopping ??= (async () => {
         // Background work first (it may hold long-lived responses open, like a live feed), then
@@ -71,6 +82,7 @@ export async function startService<C extends BaseConfig & { PORT: number }>(def:
         await Promise.allSettled(background.map((b) => b.stop()));
         await app.close();
         await Promise.allSettled(consumers.map((c) => c.stop()));
+        await metricsServer?.close();
         await rt.close();
       })()),
   };
@@ -102,7 +114,10 @@ export async function runService<C extends BaseConfig & { PORT: number }>(
   const logger = createLogger(def.name, config.LOG_LEVEL);
   try {
     const service = await startService(def, config, logger);
-    onShutdown(logger, config.SHUTDOWN_GRACE_MS, service.stop);
+    onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
+      await service.stop();
+      await stopTelemetry();
+    });
   } catch (err) {
     logger.fatal({ err: { message: (err as Error).message } }, `${def.name} could not start`);
     process.exit(1);

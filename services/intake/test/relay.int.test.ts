@@ -59,7 +59,7 @@ describe("outbox relay with the broker stopped and restarted", () => {
     const detail = (await ready.json()) as { checks: { name: string; ok: boolean; unsent?: number }[] };
     expect(detail.checks.find((c) => c.name === "kafka")?.ok).toBe(false);
     expect(detail.checks.find((c) => c.name === "outbox")).toMatchObject({ ok: true, unsent: 40 });
-    const metrics = await (await fetch(`${intake.url}/metrics`)).text();
+    const metrics = await (await fetch(intake.metricsUrl!)).text();
     expect(metrics).toMatch(/^outbox_unsent_events\{service="intake"\} 40$/m);
 
     await broker.start();

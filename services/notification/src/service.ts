@@ -8,6 +8,7 @@ import { loadTemplates } from "./templates/render";
 import { notifiedEventTypes, onEventMakingDeliveriesDue, type DeliveriesDueDeps } from "./consumers/deliveries-due";
 import { DeliveryChannels } from "./delivery/channels";
 import { DeliveryWorker } from "./delivery/worker";
+import { deliveryMetrics } from "./delivery/metrics";
 import { FeedHub } from "./feed/feed-hub";
 import { deliveryRoutes } from "./http/deliveries";
 import { feedRoutes } from "./http/feed";
@@ -27,18 +28,20 @@ async function assemble(rt: ServiceRuntime, config: NotificationConfig): Promise
   if (!channels.enabled.email) rt.logger.warn("SMTP_HOST is not set: nobody is notified by e-mail");
   if (!channels.enabled.sms) rt.logger.warn("SMS_GATEWAY_URL is not set: complainants are not notified");
   const base = config.CASE_URL_BASE.replace(/\/+$/, "");
+  const breaker = new CircuitBreaker({ failureThreshold: config.CIRCUIT_BREAKER_THRESHOLD, coolDownMs: config.CIRCUIT_BREAKER_COOL_DOWN_MS });
   const worker = new DeliveryWorker({
     pool: rt.pool,
     databaseUrl: config.DATABASE_URL,
     logger: rt.logger,
     channels,
-    breaker: new CircuitBreaker({ failureThreshold: config.CIRCUIT_BREAKER_THRESHOLD, coolDownMs: config.CIRCUIT_BREAKER_COOL_DOWN_MS }),
+    breaker,
     coolDownMs: config.CIRCUIT_BREAKER_COOL_DOWN_MS,
     policy: { maxAttempts: config.DELIVERY_MAX_ATTEMPTS, backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS } },
     intervalMs: config.DELIVERY_WORKER_INTERVAL_MS,
     batchSize: config.DELIVERY_BATCH_SIZE,
     producer: rt.producer,
     deadLetterTopic: rt.topic(Topics.deadLetterNotification),
+    metrics: deliveryMetrics(rt.metrics.registry, breaker),
   });
   const hub = new FeedHub({ pool: rt.pool, databaseUrl: config.DATABASE_URL, logger: rt.logger, heartbeatMs: config.FEED_HEARTBEAT_MS });
   return { deps: { templates, enabled: channels.enabled, links: { caseUrl: (caseId) => `${base}/${caseId}`, statusUrl: config.STATUS_URL }, pool: rt.pool }, worker, hub, channels };

@@ -8,6 +8,7 @@ import { onGrievanceReceived } from "./consumers/grievance-received";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
 import { DeadlineScheduler } from "./scheduler/deadline-scheduler";
+import { observeCases } from "./metrics";
 
 /** The triage service with its ruleset loaded (a bad ruleset stops start-up with the file and field). */
 export async function triageService(config: TriageConfig): Promise<ServiceDefinition<TriageConfig> & { scheduler?: DeadlineScheduler }> {
@@ -21,6 +22,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
       caseRoutes(app, rt, config.DEADLINE_POLICY);
       adminRoutes(app, rt);
     },
+    observe: (rt) => observeCases(rt.metrics.registry, rt.pool),
     consumers: (rt) => [
       new EventConsumer({
         kafka: rt.kafka,

@@ -69,4 +69,11 @@ export class CircuitBreaker {
   stateOf(endpoint: string): CircuitState {
     return this.circuits.get(endpoint) ?? CLOSED;
   }
+
+  /** How many endpoints' circuits are in `kind` (closed ones the breaker has seen fail). */
+  count(kind: CircuitState["kind"]): number {
+    let n = 0;
+    for (const state of this.circuits.values()) if (state.kind === kind) n++;
+    return n;
+  }
 }

@@ -4,13 +4,14 @@
 // by its interval for retries that fall due; all state is in Postgres, so a restart loses
 // no retry. A crash between a send and its commit means that one message is sent again:
 // receivers deduplicate on the delivery key.
-import { withTransaction, type Logger, type Pool, type PoolClient, type Publisher } from "@grievance-hub/kit";
+import { withSpanFrom, withTransaction, type Logger, type Pool, type PoolClient, type Publisher } from "@grievance-hub/kit";
 import type { CircuitBreaker } from "../channels/circuit-breaker";
 import type { DeliveryResult } from "../channels/delivery";
 import { DELIVERIES_CHANNEL } from "../db/deliveries";
 import { PgListener } from "../db/listener";
 import type { DeliveryChannels, DeliveryRow, Target } from "./channels";
 import { afterAttempt, type RetryPolicy } from "./retry-policy";
+import type { DeliveryMetrics } from "./metrics";
 
 export interface DeliveryWorkerOptions {
   pool: Pool;
@@ -25,6 +26,7 @@ export interface DeliveryWorkerOptions {
   producer: Publisher;
   deadLetterTopic: string;
   random?: () => number;
+  metrics?: DeliveryMetrics;
 }
 
 export class DeliveryWorker {
@@ -87,16 +89,17 @@ export class DeliveryWorker {
   /** One pass over due deliveries; returns how many it claimed. */
   private async deliverDue(): Promise<number> {
     return withTransaction(this.opts.pool, async (client) => {
-      const { rows } = await client.query<DeliveryRow>(
+      const { rows } = await client.query<DeliveryRow & { traceparent: string | null }>(
         `SELECT id, delivery_key, event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, attempts,
-                template, language, variables, subject, body, html
+                template, language, variables, subject, body, html,
+                (SELECT s.headers->>'traceparent' FROM source_events s WHERE s.event_id = deliveries.event_id) AS traceparent
          FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
          ORDER BY next_attempt_at, attempts, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.opts.batchSize],
       );
       // One endpoint's deliveries go one after another so its circuit can open between them;
       // different endpoints go in parallel.
-      const byEndpoint = new Map<string, { row: DeliveryRow; target: Target }[]>();
+      const byEndpoint = new Map<string, { row: DeliveryRow & { traceparent: string | null }; target: Target }[]>();
       const finished: string[] = [];
       for (const row of rows) {
         const resolution = await this.opts.channels.resolve(client, row);
@@ -129,7 +132,7 @@ export class DeliveryWorker {
   }
 
   /** True when the delivery was sent. */
-  private async attempt(client: PoolClient, row: DeliveryRow, target: Target): Promise<boolean> {
+  private async attempt(client: PoolClient, row: DeliveryRow & { traceparent: string | null }, target: Target): Promise<boolean> {
     const { breaker } = this.opts;
     if (!breaker.canSend(target.endpoint, Date.now())) {
       // Paused, not attempted: the delivery waits for the circuit to let a probe through. The
@@ -140,7 +143,8 @@ export class DeliveryWorker {
       return false;
     }
     const started = performance.now();
-    const result = await target.send();
+    // The send continues the trace of the event that made the delivery due (its HTTP call is a child).
+    const result = await withSpanFrom(`deliver ${row.channel}`, row.traceparent, { "delivery.channel": row.channel, "delivery.attempt": row.attempts + 1, "cloudevents.event_type": row.event_type }, () => target.send());
     // A permanent refusal is the message's fault; the receiver answered, so it counts as up.
     breaker.record(target.endpoint, result.ok || result.permanent, Date.now());
     await this.record(client, row, target.destination, result, Math.round(performance.now() - started));
@@ -171,7 +175,9 @@ export class DeliveryWorker {
         durationMs, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error", result.ok ? (result.providerId ?? null) : null,
       ],
     );
+    this.opts.metrics?.attempted(row.channel, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error");
     if (next.status === "dead_lettered") {
+      this.opts.metrics?.deadLettered(row.channel);
       this.deadLettersDue = true;
       this.opts.logger.warn({ deliveryId: row.id, eventType: row.event_type, channel: row.channel, attempts, error }, "delivery dead-lettered");
     }
