@@ -114,7 +114,7 @@ describe("a caller coming back about the same matter", () => {
     expect(await casesOpenedFor(again.grievanceId)).toBe(0);
     const [linked, ...more] = await linkedEvents(again.grievanceId);
     expect(more).toEqual([]);
-    expect(linked!.key).toBe(original.grievanceId);
+    expect(linked!.key, "keyed by the district").toBe("440402");
     expect(linked!.data).toMatchObject({ kind: "repeat", caseId, grievanceId: original.grievanceId, linkedGrievanceId: again.grievanceId, repeatCount: 1, urgency: "P3" });
     const view = await caseOf(original.grievanceId);
     expect(view).toMatchObject({ repeatCount: 1, urgency: "P3" });
@@ -164,6 +164,8 @@ describe("a caller coming back about the same matter", () => {
   });
 });
 
+// One district is one key and so one partition; two partitions hold a district's grievances only
+// while partitions are added or a district is re-keyed, which this burst stands for.
 describe("one caller's grievances arriving at the same moment on different partitions", () => {
   it("open one case and link the others to it", async () => {
     const phone = caller();

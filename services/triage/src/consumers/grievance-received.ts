@@ -66,6 +66,7 @@ class BatchWrites {
 export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory): BatchHandler {
   return async (client, messages) => {
     const now = new Date();
+    await lockDistricts(client, messages.map((m) => partitionKeyFor((m.event.data as GrievanceReceivedV1).divisionCode)));
     const grievances = await unknownGrievances(client, messages);
     if (grievances.length === 0) return;
     const classified = grievances.map((g) => ({
@@ -102,6 +103,19 @@ export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, dir
     }
     await save(client, rt, writes);
   };
+}
+
+/**
+ * Each district is decided by one partition's consumer, so in steady state nobody else holds
+ * these locks and taking them costs one statement a batch. While partitions are added or a
+ * district's key changes, the district's grievances can sit on two partitions at once; then the
+ * lock makes their transactions take turns, and each reads what the other committed.
+ */
+async function lockDistricts(client: PoolClient, districts: string[]): Promise<void> {
+  await client.query(
+    "SELECT count(pg_advisory_xact_lock(hashtext('triage.district:' || d))) FROM (SELECT DISTINCT d FROM unnest($1::text[]) AS d ORDER BY d) AS districts",
+    [districts],
+  );
 }
 
 /** The batch's grievances that no case knows yet, each once (a replay by hand may send one under another event id). */
