@@ -46,17 +46,23 @@ const internalTopics = () => [env.topicPrefix + Topics.grievancesInternal, env.t
 
 /** Everything published and applied, every delivery finished. */
 async function quiet(): Promise<void> {
-  await eventually(async () => {
+  const unfinished = async () => {
     const { rows } = await db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL) + (SELECT count(*) FROM triage.outbox WHERE sent_at IS NULL)
             + (SELECT count(*) FROM notification.deliveries WHERE status = 'pending') AS n`,
     );
-    return Number(rows[0]!.n) === 0 ? true : undefined;
-  }, 60_000, "outboxes drained and deliveries finished");
-  const [grievances, cases] = internalTopics();
-  await consumedToEnd(kafka, env.topicPrefix + "triage", [grievances!]);
-  await consumedToEnd(kafka, env.topicPrefix + "intake", [cases!]);
-  await consumedToEnd(kafka, env.topicPrefix + "notification", [grievances!, cases!]);
+    return Number(rows[0]!.n);
+  };
+  // Until nothing is unsent or pending once every consumer has reached the end of its topics:
+  // the last events a consumer applies can make deliveries due after the first look.
+  for (;;) {
+    await eventually(async () => ((await unfinished()) === 0 ? true : undefined), 60_000, "outboxes drained and deliveries finished");
+    const [grievances, cases] = internalTopics();
+    await consumedToEnd(kafka, env.topicPrefix + "triage", [grievances!]);
+    await consumedToEnd(kafka, env.topicPrefix + "intake", [cases!]);
+    await consumedToEnd(kafka, env.topicPrefix + "notification", [grievances!, cases!]);
+    if ((await unfinished()) === 0) return;
+  }
 }
 
 async function highWatermarks(): Promise<Record<string, number>> {

@@ -114,8 +114,8 @@ describe("poison messages on every consumed topic", () => {
     const gTopic = env.topicPrefix + Topics.grievancesInternal;
     const cTopic = env.topicPrefix + Topics.casesInternal;
     const sent = Date.now();
-    const gOffsets = await produce(gTopic, [...grievancePoisons.map((p) => ({ key: fresh, headers: p.headers, value: p.value })), { key: received.key, headers: received.headers, value: received.value }]);
-    const cOffsets = await produce(cTopic, [...casePoisons.map((p) => ({ key: known, headers: p.headers, value: p.value })), { key: escalated.key, headers: escalated.headers, value: escalated.value }]);
+    const gOffsets = await produce(gTopic, [...grievancePoisons.map((p) => ({ key: received.key, headers: p.headers, value: p.value })), { key: received.key, headers: received.headers, value: received.value }]);
+    const cOffsets = await produce(cTopic, [...casePoisons.map((p) => ({ key: escalated.key, headers: p.headers, value: p.value })), { key: escalated.key, headers: escalated.headers, value: escalated.value }]);
 
     // The valid events behind the poison are applied by every consumer of their topic.
     const applied = await eventually(async () => {

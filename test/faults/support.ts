@@ -508,7 +508,7 @@ export async function projectionProblems(o: AccountingOptions): Promise<Accounti
     const perCase = await rows<{ id: string; type: string; n: string }>(
       o.db,
       `SELECT c.grievance_id::text AS id, o.headers->>'ce_type' AS type, count(*) AS n
-       FROM triage.outbox o JOIN triage.cases c ON o.message_key = c.grievance_id::text
+       FROM triage.outbox o JOIN triage.cases c ON o.headers->>'ce_subject' = c.grievance_id::text
        WHERE o.topic = $1 AND o.headers->>'ce_type' = ANY($2) GROUP BY 1, 2`,
       [o.topicPrefix + Topics.casesInternal, o.caseEvents],
     );

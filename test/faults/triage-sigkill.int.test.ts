@@ -87,7 +87,7 @@ describe("triage killed with SIGKILL in the middle of a burst", () => {
 
     triage = await spawnService("triage", processEnv);
     const books = await settle({
-      db, kafka, topicPrefix: env.topicPrefix, accepted: events.map((e) => e.key),
+      db, kafka, topicPrefix: env.topicPrefix, accepted: events.map((e) => e.subject),
       services: ["triage"],
       caseEvents: ["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1"],
       // The relay may have published rows it had no time to mark sent: those go out again,

@@ -8,6 +8,7 @@ export interface EncodedEvent {
   eventId: string;
   topic: string;
   key: string;
+  subject: string;
   headers: Record<string, string>;
   value: string;
 }
@@ -33,6 +34,8 @@ export interface EncodeOptions {
   id?: string;
   time?: Date;
   traceparent?: string;
+  /** The Kafka key (see partitionKeyFor); by default the event type's keyOf, else the subject. */
+  key?: string;
 }
 
 /** The internal event and, when its topic has one, its public counterpart (same id, no personal data). */
@@ -41,7 +44,7 @@ export function encodeEventWithPublic<T extends EventTypeName>(type: T, data: Ev
   const internal = encodeEvent(type, data, { ...opts, time });
   const publicTopic = publicTopicOf[eventTypes[type].topic];
   if (!publicTopic) return [internal];
-  const publicEvent = toCloudEventMessage(type, toPublicData(type, data), internal.key, opts.topicPrefix + publicTopic, { ...opts, id: internal.eventId, time });
+  const publicEvent = toCloudEventMessage(type, toPublicData(type, data), internal.subject, internal.key, opts.topicPrefix + publicTopic, { ...opts, id: internal.eventId, time });
   return [internal, publicEvent];
 }
 
@@ -49,10 +52,11 @@ export function encodeEvent<T extends EventTypeName>(type: T, data: EventData<T>
   const def = eventTypes[type];
   const parsed = def.data.parse(data) as EventData<T>;
   const subject = (def.subjectOf as (d: EventData<T>) => string)(parsed);
-  return toCloudEventMessage(type, parsed, subject, opts.topicPrefix + def.topic, opts);
+  const keyOf = (def as { keyOf?: (d: EventData<T>) => string }).keyOf;
+  return toCloudEventMessage(type, parsed, subject, opts.key ?? keyOf?.(parsed) ?? subject, opts.topicPrefix + def.topic, opts);
 }
 
-function toCloudEventMessage(type: string, data: unknown, subject: string, topic: string, opts: EncodeOptions): EncodedEvent {
+function toCloudEventMessage(type: string, data: unknown, subject: string, key: string, topic: string, opts: EncodeOptions): EncodedEvent {
   const id = opts.id ?? randomUUID();
   const ce = new CloudEvent<unknown>({
     id,
@@ -68,7 +72,7 @@ function toCloudEventMessage(type: string, data: unknown, subject: string, topic
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(message.headers)) if (v !== undefined) headers[k] = String(v);
   if (opts.traceparent) headers["traceparent"] = opts.traceparent;
-  return { eventId: id, topic, key: subject, headers, value: JSON.stringify(data) };
+  return { eventId: id, topic, key, subject, headers, value: JSON.stringify(data) };
 }
 
 export function decodeEvent(message: { headers?: Record<string, unknown>; value: Buffer | string | null; key?: Buffer | string | null }): DecodedEvent {

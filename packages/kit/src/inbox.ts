@@ -1,14 +1,17 @@
-// Idempotent consumer: each event is applied in one transaction together with its inbox
-// row, so a redelivered event changes nothing. A message that can never be applied
-// (not a CloudEvent, unknown type, data failing the schema) goes to the service's
-// dead-letter topic with the reason, and the partition moves on.
+// Idempotent consumer, a partition's batch at a time: the new events of a batch are applied in
+// one transaction together with their inbox rows (one statement), so a redelivered event changes
+// nothing. The service supplies, per event type, either a handler of one event or a batch
+// handler that loads the state the whole batch needs, decides each event in order and saves
+// all results with set-based statements. A message that can never be applied (not a
+// CloudEvent, unknown type, data failing the schema or refused by the database) goes to the
+// service's dead-letter topic with the reason, alone, and the partition moves on.
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import type { Publisher } from "./kafka";
 import type { EventTypeName } from "@grievance-hub/schema";
 import { decodeEvent, PoisonMessageError, type DecodedEvent } from "./envelope";
 import { withTransaction, type Pool, type PoolClient } from "./db";
 import { safeErrorMessage, type Logger } from "./logger";
-import { withConsumerSpan } from "./trace-context";
+import { startConsumerSpan, withTraceContext } from "./trace-context";
 import { eventTypeLabel, type ConsumerSubscription, type ServiceMetrics } from "./metrics";
 
 export interface MessagePosition {
@@ -17,7 +20,20 @@ export interface MessagePosition {
   offset: string;
 }
 
+export interface BatchMessage {
+  event: DecodedEvent;
+  position: MessagePosition;
+  /** The consumer span's trace context while a batch handler applies it: what it writes carries this. */
+  traceparent?: string;
+}
+
 export type EventHandler = (client: PoolClient, event: DecodedEvent, position: MessagePosition) => Promise<void>;
+
+/**
+ * New events of one partition, in order, never seen before (nor twice in the list): load the
+ * state for all of them, decide each in order, save all. Runs in the consumer's transaction.
+ */
+export type BatchHandler = (client: PoolClient, messages: BatchMessage[]) => Promise<void>;
 
 export interface EventConsumerOptions {
   kafka: Kafka;
@@ -28,38 +44,40 @@ export interface EventConsumerOptions {
   producer: Publisher;
   deadLetterTopic: string;
   logger: Logger;
-  /** Handlers by event type; events of other types on the topics are recorded and skipped. */
-  handlers: Partial<Record<EventTypeName, EventHandler>>;
+  /** Handlers of one event by event type; events of types without a handler are recorded and skipped. */
+  handlers?: Partial<Record<EventTypeName, EventHandler>>;
+  /** Batch handlers by event type: consecutive events whose types share one are handed to it together. */
+  batchHandlers?: Partial<Record<EventTypeName, BatchHandler>>;
   fromBeginning?: boolean;
-  /**
-   * The most messages of one partition applied in one transaction (default 100). 1 for
-   * handlers that update rows shared across partitions, which a longer transaction would hold
-   * locked against the other partitions (or lock in another order, and deadlock).
-   */
+  /** The most messages of one partition applied in one transaction (default 200). */
   maxMessagesPerTransaction?: number;
 }
 
-/** Applies one message: true if it changed state, false if it had been applied before or is not ours. */
-export async function applyMessage(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers"> & { groupId?: string }, event: DecodedEvent, position: MessagePosition): Promise<boolean> {
-  return withTransaction(opts.pool, async (client) => {
-    const inserted = await client.query(
-      `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING`,
-      [event.id, event.type, position.topic, position.partition, position.offset],
-    );
-    if (inserted.rowCount === 0) return false;
-    const handler = opts.handlers[event.type];
-    if (!handler) return false;
-    await withConsumerSpan(event, position, opts.groupId, () => handler(client, event, position));
-    return true;
-  });
+type Handlers = Pick<EventConsumerOptions, "pool" | "schema" | "handlers" | "batchHandlers"> & { groupId?: string };
+
+const oneAtATime = new WeakMap<EventHandler, BatchHandler>();
+function batchHandlerOf(opts: Handlers, type: EventTypeName): BatchHandler | undefined {
+  const batch = opts.batchHandlers?.[type];
+  if (batch) return batch;
+  const single = opts.handlers?.[type];
+  if (!single) return undefined;
+  let adapted = oneAtATime.get(single);
+  if (!adapted) {
+    adapted = async (client, messages) => {
+      for (const { event, position, traceparent } of messages) await withTraceContext(traceparent, () => single(client, event, position));
+    };
+    oneAtATime.set(single, adapted);
+  }
+  return adapted;
 }
 
 /**
  * Applies messages of one partition in order, all in one transaction: one inbox insert for
- * all of them, then each new one's handler. Every event still has its inbox row, so a
- * redelivered one (or the same one twice in the batch) changes nothing; if any fails, none is applied.
+ * all of them, then the new ones through their handlers, consecutive events of one batch
+ * handler in one call. Every event has its inbox row, so a redelivered one (or the same one
+ * twice in the list) changes nothing; if any fails, none is applied.
  */
-export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "schema" | "handlers"> & { groupId?: string }, messages: { event: DecodedEvent; position: MessagePosition }[]): Promise<EventTypeName[]> {
+export async function applyMessages(opts: Handlers, messages: BatchMessage[]): Promise<EventTypeName[]> {
   return withTransaction(opts.pool, async (client) => {
     const { rows } = await client.query<{ event_id: string }>(
       `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
@@ -74,18 +92,40 @@ export async function applyMessages(opts: Pick<EventConsumerOptions, "pool" | "s
     );
     const fresh = new Set(rows.map((r) => r.event_id));
     const applied: EventTypeName[] = [];
-    for (const { event, position } of messages) {
-      if (!fresh.delete(event.id)) continue;
-      const handler = opts.handlers[event.type];
-      if (handler) await withConsumerSpan(event, position, opts.groupId, () => handler(client, event, position));
-      if (handler) applied.push(event.type);
+    let run: { handler: BatchHandler; messages: BatchMessage[] } | undefined;
+    const apply = async (r: { handler: BatchHandler; messages: BatchMessage[] }) => {
+      // One consumer span per event, a child of its publisher's: the batch handler writes each
+      // event's consequences with that event's trace context.
+      const spans = r.messages.map((m) => startConsumerSpan(m.event, m.position, opts.groupId));
+      const traced = r.messages.map((m, i) => (spans[i] ? { ...m, traceparent: spans[i].traceparent } : m));
+      try {
+        await r.handler(client, traced);
+      } catch (err) {
+        for (const span of spans) span?.end(err);
+        throw err;
+      }
+      for (const span of spans) span?.end();
+      for (const m of r.messages) applied.push(m.event.type);
+    };
+    for (const message of messages) {
+      if (!fresh.delete(message.event.id)) continue;
+      const handler = batchHandlerOf(opts, message.event.type);
+      if (!handler) continue;
+      if (run?.handler === handler) {
+        run.messages.push(message);
+        continue;
+      }
+      if (run) await apply(run);
+      run = { handler, messages: [message] };
     }
+    if (run) await apply(run);
     return applied;
   });
 }
 
 export class EventConsumer {
   private consumer: Consumer | undefined;
+
   /** Counts applied and dead-lettered events (set by the service's start). */
   metrics: ServiceMetrics | undefined;
 
@@ -136,7 +176,7 @@ export class EventConsumer {
       // What has piled up on a partition is applied in one transaction (one commit, one WAL
       // flush) instead of one each; a consumer that keeps up sees batches of one or two.
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const size = this.opts.maxMessagesPerTransaction ?? 100;
+        const size = this.opts.maxMessagesPerTransaction ?? 200;
         for (let i = 0; i < batch.messages.length; i += size) {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(i, i + size);
@@ -162,23 +202,26 @@ export class EventConsumer {
   }
 
   /**
-   * Messages of one partition together; should any of them not decode or apply (a poison
-   * message, a refused value, the database away), they are applied one by one as before, so
-   * that one goes to the dead-letter topic alone, or the retry starts at the first unapplied.
+   * Messages of one partition together. Should any of them not decode or apply (a poison
+   * message, a refused value, the database away), the batch is split in halves and each half
+   * tried again, down to single messages: the poison one goes to the dead-letter topic alone
+   * while the rest apply in a few transactions, and a retry starts at the first unapplied.
    */
   private async handleChunk(topic: string, partition: number, messages: KafkaMessage[], resolveOffset: (offset: string) => void): Promise<void> {
-    const oneByOne = async () => {
-      for (const message of messages) {
-        await this.handle({ topic, partition, offset: message.offset }, message);
-        resolveOffset(message.offset);
-      }
-    };
-    if (messages.length === 1) return oneByOne();
+    const only = messages.length === 1 ? messages[0] : undefined;
+    if (only) {
+      await this.handle({ topic, partition, offset: only.offset }, only);
+      resolveOffset(only.offset);
+      return;
+    }
     let applied: EventTypeName[];
     try {
       applied = await applyMessages(this.opts, messages.map((message) => ({ event: decodeEvent(message), position: { topic, partition, offset: message.offset } })));
     } catch {
-      return oneByOne();
+      const half = Math.ceil(messages.length / 2);
+      await this.handleChunk(topic, partition, messages.slice(0, half), resolveOffset);
+      await this.handleChunk(topic, partition, messages.slice(half), resolveOffset);
+      return;
     }
     for (const type of applied) this.metrics?.eventsApplied.inc({ group: this.opts.groupId, type });
     resolveOffset(messages[messages.length - 1]!.offset);
@@ -193,7 +236,8 @@ export class EventConsumer {
       throw err;
     }
     try {
-      if (await applyMessage(this.opts, event, position)) this.metrics?.eventsApplied.inc({ group: this.opts.groupId, type: event.type });
+      const applied = await applyMessages(this.opts, [{ event, position }]);
+      for (const type of applied) this.metrics?.eventsApplied.inc({ group: this.opts.groupId, type });
     } catch (err) {
       if (err instanceof PoisonMessageError) return this.deadLetter(position, message, err.message);
       const refused = refusedData(err);
@@ -206,6 +250,7 @@ export class EventConsumer {
 
   private async deadLetter(position: MessagePosition, message: KafkaMessage, reason: string): Promise<void> {
     this.opts.logger.error({ ...position, reason }, "poison message sent to the dead-letter topic");
+    this.metrics?.eventsDeadLettered.inc({ group: this.opts.groupId, type: eventTypeLabel(message.headers?.["ce_type"]) });
     const headers: Record<string, string | Buffer> = {};
     for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v[0]! : v;
     await this.opts.producer.send({
@@ -226,7 +271,6 @@ export class EventConsumer {
         },
       ],
     });
-    this.metrics?.eventsDeadLettered.inc({ group: this.opts.groupId, type: eventTypeLabel(message.headers?.["ce_type"]) });
   }
 }
 

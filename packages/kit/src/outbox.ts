@@ -21,6 +21,8 @@ export interface EventOptions {
   id?: string;
   time?: Date;
   traceparent?: string;
+  /** The Kafka key: partitionKeyFor(the case's division) for events about a case. */
+  key?: string;
 }
 
 /** One event for `enqueueEvents`: its type, data and options. */

@@ -63,7 +63,29 @@ export function endSpans(spans: (Span | undefined)[], err?: unknown): void {
  * published it, so whatever the handler writes (its own outbox rows, its queries) joins the trace.
  */
 export async function withConsumerSpan<T>(event: { id: string; type: string; traceparent?: string | undefined }, position: { topic: string; partition: number; offset: string }, groupId: string | undefined, apply: () => Promise<T>): Promise<T> {
-  if (!event.traceparent) return apply();
+  const span = consumerSpan(event, position, groupId);
+  return span ? runInSpan(span, apply) : apply();
+}
+
+/**
+ * The consumer span of one event of a batch, for handlers that apply many events at once: its
+ * `traceparent` goes with what the handler writes for that event; `end` once the batch is applied.
+ */
+export function startConsumerSpan(event: { id: string; type: string; traceparent?: string | undefined }, position: { topic: string; partition: number; offset: string }, groupId: string | undefined): { traceparent: string | undefined; end(err?: unknown): void } | undefined {
+  const span = consumerSpan(event, position, groupId);
+  if (!span) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+  return { traceparent: carrier["traceparent"], end: (err?: unknown) => endSpans([span], err) };
+}
+
+/** Runs `work` with `traceparent` as the active context (no span of its own). */
+export async function withTraceContext<T>(traceparent: string | undefined, work: () => Promise<T>): Promise<T> {
+  return traceparent ? context.with(contextOf(traceparent), work) : work();
+}
+
+function consumerSpan(event: { id: string; type: string; traceparent?: string | undefined }, position: { topic: string; partition: number; offset: string }, groupId: string | undefined): Span | undefined {
+  if (!event.traceparent) return undefined;
   const span = tracer().startSpan(
     `process ${position.topic}`,
     {
@@ -81,7 +103,7 @@ export async function withConsumerSpan<T>(event: { id: string; type: string; tra
     },
     contextOf(event.traceparent),
   );
-  return runInSpan(span, apply);
+  return span;
 }
 
 /** Runs `work` in an internal span continuing `traceparent` (deferred work done for an event, e.g. a delivery). */

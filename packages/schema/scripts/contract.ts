@@ -143,7 +143,7 @@ const cloudEventsKafkaHeaders: JsonSchema = {
     ce_type: { type: "string", description: "The event type with its version, e.g. grievance.received.v1." },
     ce_specversion: { type: "string", const: "1.0" },
     ce_time: { type: "string", format: "date-time", description: "When the event was produced." },
-    ce_subject: { type: "string", format: "uuid", description: "The grievance the event is about (the case's first grievance); also the Kafka key, so events about one grievance are in order." },
+    ce_subject: { type: "string", format: "uuid", description: "The grievance the event is about (the case's first grievance)." },
     "content-type": { type: "string", const: "application/json" },
     ce_datacontenttype: { type: "string", const: "application/json", description: "Written by the CloudEvents SDK besides content-type." },
     traceparent: { type: "string", pattern: "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", description: "W3C trace context of the request that caused the event, when there was one." },
@@ -192,7 +192,7 @@ function asyncApiDocument(schemas: Map<EventTypeName, EventSchemas>, version: st
           ],
         },
         payload: { $ref: `#/components/schemas/${mid}` },
-        bindings: { kafka: { key: { type: "string", format: "uuid", description: "The grievance id (same as ce_subject)." }, bindingVersion: "0.5.0" } },
+        bindings: { kafka: { key: { type: "string", pattern: "^[0-9]{6}$", description: "The district of the grievance's division code (its first 6 digits): every event about a grievance is on one partition, in order, with the district's other grievances." }, bindingVersion: "0.5.0" } },
       };
     }
     channels[id] = {

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { Category, Channel, DivisionCode, Language, ResolutionOutcome, Urgency } from "./domain";
 import { Topics, type TopicName } from "./topics";
+import { partitionKeyFor } from "./keys";
 
 const Id = z.uuid();
 const Timestamp = z.iso.datetime({ offset: true });
@@ -118,8 +119,10 @@ export interface EventType<S extends z.ZodType = z.ZodType> {
   type: string;
   topic: TopicName;
   data: S;
-  /** The grievance the event is about: the Kafka key and the CloudEvents subject. */
+  /** The grievance the event is about: the CloudEvents subject. */
   subjectOf: (data: z.infer<S>) => string;
+  /** The Kafka key, when the data names it (else the producer gives it, or the subject is used). */
+  keyOf?: (data: z.infer<S>) => string;
 }
 
 function eventType<S extends z.ZodType>(def: EventType<S>): EventType<S> {
@@ -132,6 +135,7 @@ export const eventTypes = {
     topic: Topics.grievancesInternal,
     data: GrievanceReceivedV1,
     subjectOf: (d) => d.grievanceId,
+    keyOf: (d) => partitionKeyFor(d.divisionCode),
   }),
   "case.opened.v1": eventType({
     type: "case.opened.v1",

@@ -79,10 +79,10 @@ describe("POST /v1/grievances", () => {
     const { rows } = await db.query("SELECT complainant_phone, phone_hash FROM intake.grievances WHERE id = $1", [body.id]);
     expect(rows[0].complainant_phone).toBe("+8613800138000");
     expect(rows[0].phone_hash).toMatch(/^[0-9a-f]{64}$/);
-    const outbox = await db.query("SELECT topic, message_key FROM intake.outbox WHERE message_key = $1 ORDER BY id", [body.id]);
+    const outbox = await db.query("SELECT topic, message_key FROM intake.outbox WHERE headers->>'ce_subject' = $1 ORDER BY id", [body.id]);
     expect(outbox.rows).toEqual([
-      { topic: `${env.topicPrefix}grievances.internal`, message_key: body.id },
-      { topic: `${env.topicPrefix}grievances.public`, message_key: body.id },
+      { topic: `${env.topicPrefix}grievances.internal`, message_key: "440402" },
+      { topic: `${env.topicPrefix}grievances.public`, message_key: "440402" },
     ]);
   });
 

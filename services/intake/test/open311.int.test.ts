@@ -170,10 +170,10 @@ describe("POST requests.json", () => {
     expect(body[0]!.service_notice).toContain(rows[0].tracking_code);
     // One grievance, one grievance.received.v1 on the internal topic plus its public counterpart.
     expect(await stored()).toEqual({ grievances: before.grievances + 1, outbox: before.outbox + 2 });
-    const event = await db.query("SELECT topic, payload FROM outbox WHERE message_key = $1 AND headers->>'ce_type' = 'grievance.received.v1' ORDER BY id", [id]);
+    const event = await db.query("SELECT topic, payload FROM outbox WHERE headers->>'ce_subject' = $1 AND headers->>'ce_type' = 'grievance.received.v1' ORDER BY id", [id]);
     expect(event.rows.map((r) => r.topic)).toEqual([`${env.topicPrefix}grievances.internal`, `${env.topicPrefix}grievances.public`]);
     expect(JSON.parse(event.rows[0].payload)).toMatchObject({ grievanceId: id, channel: "open311", divisionCode: "440402001001", hints: { category: "neighbour" } });
-    await eventually(async () => ((await count("SELECT count(*) AS n FROM outbox WHERE message_key = $1 AND sent_at IS NULL", [id])) === 0 ? true : undefined), 20_000, "the relay to publish");
+    await eventually(async () => ((await count("SELECT count(*) AS n FROM outbox WHERE headers->>'ce_subject' = $1 AND sent_at IS NULL", [id])) === 0 ? true : undefined), 20_000, "the relay to publish");
   });
 
   it("shows the new request at requests/{id}.json, open", async () => {

@@ -5,14 +5,14 @@
 import type { Kafka } from "kafkajs";
 import { replayTopics, withTransaction, type Logger, type Pool } from "@grievance-hub/kit";
 import { Topics, type GrievanceReceivedV1 } from "@grievance-hub/schema";
-import { noteCaseTeam, saveComplainant } from "./db/deliveries";
+import { noteCaseTeams, saveComplainants } from "./db/deliveries";
 import { contactOf } from "./domain/who-is-told";
 
 export async function rebuildNotification(opts: { pool: Pool; kafka: Kafka; topicPrefix: string; liveGroupId: string; logger: Logger; from?: Date }): Promise<{ events: number; seconds: number }> {
   const started = Date.now();
   const { events } = await replayTopics({
     kafka: opts.kafka,
-    // One replay of both topics, in order per grievance (both are keyed by grievance id).
+    // One replay of both topics, in order per grievance (both are keyed by its district).
     topics: [opts.topicPrefix + Topics.grievancesInternal, opts.topicPrefix + Topics.casesInternal],
     liveGroupId: opts.liveGroupId,
     logger: opts.logger,
@@ -23,10 +23,10 @@ export async function rebuildNotification(opts: { pool: Pool; kafka: Kafka; topi
     },
     onBatch: (batch) =>
       withTransaction(opts.pool, async (client) => {
-        for (const { event } of batch) {
-          if (event.type === "grievance.received.v1") await saveComplainant(client, contactOf(event.data as GrievanceReceivedV1));
-          else await noteCaseTeam(client, (event.data as { grievanceId: string }).grievanceId, event.data);
-        }
+        const received = batch.filter(({ event }) => event.type === "grievance.received.v1");
+        await saveComplainants(client, received.map(({ event }) => contactOf(event.data as GrievanceReceivedV1)));
+        const cases = batch.filter(({ event }) => event.type !== "grievance.received.v1");
+        await noteCaseTeams(client, cases.map(({ event }) => ({ grievanceId: (event.data as { grievanceId: string }).grievanceId, data: event.data })));
       }),
   });
   return { events, seconds: (Date.now() - started) / 1000 };

@@ -5,7 +5,7 @@ import { Topics } from "@grievance-hub/schema";
 import type { NotificationConfig } from "./config";
 import { CircuitBreaker } from "./channels/circuit-breaker";
 import { loadTemplates } from "./templates/render";
-import { notifiedEventTypes, onEventMakingDeliveriesDue, type DeliveriesDueDeps } from "./consumers/deliveries-due";
+import { notifiedEventTypes, onEventsMakingDeliveriesDue, type DeliveriesDueDeps } from "./consumers/deliveries-due";
 import { DeliveryChannels } from "./delivery/channels";
 import { DeliveryWorker } from "./delivery/worker";
 import { deliveryMetrics } from "./delivery/metrics";
@@ -76,7 +76,7 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
     },
     consumers: (rt, config) => {
       if (!assembly) throw new Error("notification: routes() must run before consumers()");
-      const handler = onEventMakingDeliveriesDue(assembly.deps);
+      const handler = onEventsMakingDeliveriesDue(assembly.deps);
       return [
         new EventConsumer({
           kafka: rt.kafka,
@@ -87,7 +87,7 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
           producer: rt.producer,
           deadLetterTopic: rt.topic(Topics.deadLetterNotification),
           logger: rt.logger,
-          handlers: Object.fromEntries(notifiedEventTypes.map((type) => [type, handler])),
+          batchHandlers: Object.fromEntries(notifiedEventTypes.map((type) => [type, handler])),
         }),
       ];
     },

@@ -162,8 +162,10 @@ export interface ReceivedWebhook {
  * port (connections refused), `up()` opens the same port again.
  */
 export async function startWebhookReceiver(secret: string) {
-  const state = { status: 204, hits: 0, rejected: 0 };
+  const state = { status: 204, hits: 0, rejected: 0, hold: false };
   const received: ReceivedWebhook[] = [];
+  /** Requests that arrived while `state.hold` was set: answered by `release()`. */
+  const held: (() => void)[] = [];
   const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -176,8 +178,12 @@ export async function startWebhookReceiver(secret: string) {
         return void res.writeHead(400).end();
       }
       if (state.status >= 300) return void res.writeHead(state.status).end();
-      received.push({ eventId: String(req.headers[EVENT_ID_HEADER.toLowerCase()]), body: JSON.parse(raw.toString("utf8")) as Record<string, unknown> });
-      res.writeHead(state.status).end();
+      const answer = () => {
+        received.push({ eventId: String(req.headers[EVENT_ID_HEADER.toLowerCase()]), body: JSON.parse(raw.toString("utf8")) as Record<string, unknown> });
+        res.writeHead(state.status).end();
+      };
+      if (state.hold) held.push(answer);
+      else answer();
     });
   };
   let server = http.createServer(handler);
@@ -187,6 +193,11 @@ export async function startWebhookReceiver(secret: string) {
     url: `http://127.0.0.1:${port}/hooks/grievance-hub`,
     received,
     state,
+    held,
+    release: () => {
+      state.hold = false;
+      for (const answer of held.splice(0)) answer();
+    },
     down: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

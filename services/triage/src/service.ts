@@ -4,7 +4,8 @@ import { EventConsumer, registerApiDocs, startService, type Logger, type Running
 import { Topics } from "@grievance-hub/schema";
 import type { TriageConfig } from "./config";
 import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
-import { onGrievanceReceived } from "./consumers/grievance-received";
+import { onGrievancesReceived } from "./consumers/grievance-received";
+import { RoutingDirectory } from "./db/directory";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
 import { DeadlineScheduler } from "./scheduler/deadline-scheduler";
@@ -33,17 +34,15 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
         producer: rt.producer,
         deadLetterTopic: rt.topic(Topics.deadLetterTriage),
         logger: rt.logger,
-        // Routing updates the chosen caseworker's row: one grievance per transaction keeps it locked briefly.
-        maxMessagesPerTransaction: 1,
-        handlers: {
-          "grievance.received.v1": onGrievanceReceived(rt, {
+        batchHandlers: {
+          "grievance.received.v1": onGrievancesReceived(rt, {
             ruleset,
             policy: config.DEADLINE_POLICY,
             repeatWindowDays: config.REPEAT_WINDOW_DAYS,
             relatedWindowDays: config.RELATED_WINDOW_DAYS,
             relatedSimilarity: config.RELATED_SIMILARITY,
             repeatsForP2: config.REPEATS_FOR_P2,
-          }),
+          }, new RoutingDirectory()),
         },
       }),
     ],

@@ -233,11 +233,11 @@ describe("one case through its lifecycle", () => {
       "case.mediation_scheduled.v1", "case.note_added.v1", "case.resolved.v1", "case.closed.v1", "case.reopened.v1", "case.reassigned.v1", "case.accepted.v1",
     ];
     const types = await eventually(async () => {
-      const t = published.filter((m) => m.key === grievanceId).map((m) => m.event.type);
+      const t = published.filter((m) => m.event.subject === grievanceId).map((m) => m.event.type);
       return t.length >= expected.length ? t : undefined;
     }, 20_000, "every action on the topic");
     expect(types).toEqual(expected);
-    const reassigned = published.find((m) => m.key === grievanceId && m.event.type === "case.reassigned.v1")!.event.data;
+    const reassigned = published.find((m) => m.event.subject === grievanceId && m.event.type === "case.reassigned.v1")!.event.data;
     expect(reassigned).toMatchObject({ fromCaseworkerId: "cw-a", toCaseworkerId: "cw-b", reason: "cw-a is on leave", actor: { id: "sup-community", role: "supervisor" } });
   });
 });

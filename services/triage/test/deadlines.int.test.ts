@@ -112,7 +112,7 @@ async function scanEverywhere(now: Date): Promise<{ breaches: number; reminders:
 /** What triage has committed to announce about a grievance (the outbox holds exactly what the relay publishes). */
 async function announced<T extends EventTypeName>(key: keyof typeof g, type: T): Promise<EventData<T>[]> {
   const { rows } = await db.query<{ payload: string }>(
-    "SELECT payload FROM triage.outbox WHERE message_key = $1 AND topic = $2 AND headers->>'ce_type' = $3 ORDER BY id",
+    "SELECT payload FROM triage.outbox WHERE headers->>'ce_subject' = $1 AND topic = $2 AND headers->>'ce_type' = $3 ORDER BY id",
     [g[key].grievanceId, env.topicPrefix + Topics.casesInternal, type],
   );
   return rows.map((r) => JSON.parse(r.payload) as EventData<T>);
@@ -138,7 +138,7 @@ describe("deadline reminders", () => {
   });
 
   it("publishes the reminder on cases.internal", async () => {
-    await eventually(async () => (published.some((m) => m.key === g.escalated.grievanceId && m.event.type === "case.deadline_approaching.v1") ? true : undefined), 20_000, "the reminder on the topic");
+    await eventually(async () => (published.some((m) => m.event.subject === g.escalated.grievanceId && m.event.type === "case.deadline_approaching.v1") ? true : undefined), 20_000, "the reminder on the topic");
   });
 });
 
@@ -188,7 +188,7 @@ describe("a missed acknowledgement deadline", () => {
   });
 
   it("publishes each of these facts once on cases.internal", async () => {
-    const about = () => published.filter((m) => m.key === g.escalated.grievanceId).map((m) => m.event.type);
+    const about = () => published.filter((m) => m.event.subject === g.escalated.grievanceId).map((m) => m.event.type);
     await eventually(async () => (about().filter((t) => t === "case.assigned.v1").length === 2 ? true : undefined), 20_000, "the second assignment on the topic");
     expect(about().filter((t) => t === "case.deadline_breached.v1")).toHaveLength(1);
     expect(about().filter((t) => t === "case.escalated.v1")).toHaveLength(1);

@@ -1,7 +1,7 @@
 // Linking on arrival over real Kafka and Postgres: a caller coming back about the same matter
 // joins their open case (and raises its urgency on the third repeat) instead of opening a
 // parallel one; different callers describing the same dispute in one division are linked as
-// related and flagged as a possible group dispute.
+// related and flagged as a possible group dispute; grievances of one batch see those before them.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
@@ -114,7 +114,7 @@ describe("a caller coming back about the same matter", () => {
     expect(await casesOpenedFor(again.grievanceId)).toBe(0);
     const [linked, ...more] = await linkedEvents(again.grievanceId);
     expect(more).toEqual([]);
-    expect(linked!.key).toBe(original.grievanceId);
+    expect(linked!.key, "keyed by the district").toBe("440402");
     expect(linked!.data).toMatchObject({ kind: "repeat", caseId, grievanceId: original.grievanceId, linkedGrievanceId: again.grievanceId, repeatCount: 1, urgency: "P3" });
     const view = await caseOf(original.grievanceId);
     expect(view).toMatchObject({ repeatCount: 1, urgency: "P3" });
@@ -164,6 +164,8 @@ describe("a caller coming back about the same matter", () => {
   });
 });
 
+// One district is one key and so one partition; two partitions hold a district's grievances only
+// while partitions are added or a district is re-keyed, which this burst stands for.
 describe("one caller's grievances arriving at the same moment on different partitions", () => {
   it("open one case and link the others to it", async () => {
     const phone = caller();
@@ -204,5 +206,52 @@ describe("different callers describing the same dispute", () => {
     const view = await caseOf(elsewhere.grievanceId);
     expect(view).toMatchObject({ urgency: "P3", links: [] });
     expect(view.signals.map((s) => s.rule)).not.toContain("p2.group-dispute");
+  });
+});
+
+/** Produces the grievances in one request onto one partition, so triage applies them as one batch, and waits for all. */
+async function receiveTogether(gs: GrievanceReceivedV1[]): Promise<void> {
+  const events = gs.map((g) => encodeEvent("grievance.received.v1", g, { source: "/grievance-hub/intake", topicPrefix: env.topicPrefix }));
+  await producer.send({ topic: events[0]!.topic, messages: events.map((e) => ({ partition: 0, key: e.key, value: e.value, headers: e.headers })) });
+  await eventually(async () => {
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM triage.inbox WHERE event_id = ANY($1)", [events.map((e) => e.eventId)]);
+    return rows[0].n === gs.length ? true : undefined;
+  }, 20_000, "triage to apply the batch");
+}
+
+describe("grievances decided together in one batch", () => {
+  it("see the cases, links and caseworker loads of those before them in the batch", async () => {
+    // A team added after triage has read the directory: the next batch routes with it.
+    await put("teams/xz-load", { name: "Xiangzhou ninth community", level: "community", divisionPrefix: "440402009", categories: ["neighbour"] });
+    for (const id of ["cw-x", "cw-y"]) await put(`caseworkers/${id}`, { teamId: "xz-load", name: id, categories: ["neighbour"], languages: ["zh"], capacity: 1 });
+    const phone = caller();
+    const first = grievance(phone, "楼上邻居每天半夜装修，电钻声吵得人睡不着", "440402009001");
+    const again = grievance(phone, "楼上又在半夜装修了，电钻声吵得人睡不着", "440402009001");
+    const one = grievance(caller(), "小区东门的垃圾站每天清晨五点开始作业，铁桶撞击声和压缩机噪音吵得整栋楼都睡不着", "440402009002");
+    const two = grievance(caller(), "小区东门垃圾站每天清晨五点就开始作业，铁桶撞击声和压缩机的噪音吵得整栋楼都睡不着觉", "440402009002");
+    await receiveTogether([first, again, one, two]);
+
+    expect(await casesOpenedFor(again.grievanceId)).toBe(0);
+    expect(await caseOf(first.grievanceId)).toMatchObject({ repeatCount: 1, links: [expect.objectContaining({ grievanceId: again.grievanceId, kind: "repeat" })] });
+    const oneCase = await caseOf(one.grievanceId);
+    const twoCase = await caseOf(two.grievanceId);
+    expect(twoCase).toMatchObject({ urgency: "P2", links: [expect.objectContaining({ kind: "related", relatedCaseId: oneCase.caseId })] });
+    // Two free caseworkers with room for one case each: the first two cases take one each, the third waits at the team.
+    const { rows } = await db.query<{ grievance_id: string; status: string; caseworker_id: string | null }>(
+      "SELECT grievance_id::text, status, caseworker_id FROM triage.cases WHERE grievance_id = ANY($1) ORDER BY received_at, grievance_id",
+      [[first.grievanceId, one.grievanceId, two.grievanceId]],
+    );
+    expect(rows.filter((r) => r.status === "assigned").map((r) => r.caseworker_id).sort()).toEqual(["cw-x", "cw-y"]);
+    expect(rows.filter((r) => r.status === "queued")).toHaveLength(1);
+  });
+});
+
+describe("a caller whose open case is in another district", () => {
+  it("gets a new case in the district they call about; the other district's case is not touched", async () => {
+    const phone = caller();
+    const home = await receive(grievance(phone, "楼上邻居每天半夜装修，电钻声吵得人睡不着", "440402001050"));
+    const elsewhere = await receive(grievance(phone, "楼上邻居每天半夜装修，电钻声吵得人睡不着", "440403001001"));
+    expect(await casesOpenedFor(elsewhere.grievanceId)).toBe(1);
+    expect(await caseOf(home.grievanceId)).toMatchObject({ repeatCount: 0, links: [] });
   });
 });

@@ -1,7 +1,7 @@
 // Routing on arrival over real Kafka and Postgres: a grievance.received.v1 produced onto the
 // test's topic is classified and goes to the most local team's least-loaded caseworker, or
 // waits at that team, or stays triaged when no team covers it; what triage announces on
-// cases.internal are CloudEvents keyed by the grievance.
+// cases.internal are CloudEvents about the grievance, keyed by its district.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from "kafkajs";
@@ -100,7 +100,7 @@ async function caseOf(grievanceId: string): Promise<Record<string, unknown> & { 
 /** The events triage published about a grievance, once `types` have all arrived, in topic order. */
 async function eventsAbout(grievanceId: string, types: EventTypeName[]): Promise<DecodedEvent[]> {
   return eventually(async () => {
-    const about = published.filter((m) => m.key === grievanceId).map((m) => m.event);
+    const about = published.filter((m) => m.event.subject === grievanceId).map((m) => m.event);
     return types.every((t) => about.some((e) => e.type === t)) ? about : undefined;
   }, 20_000, `${types.join(", ")} about ${grievanceId}`);
 }
@@ -182,16 +182,17 @@ describe("routing a grievance on arrival", () => {
     const g = await receive(grievance("楼上邻居每天半夜装修，电钻声吵得人睡不着", "450101001001"));
     expect(await caseOf(g.grievanceId)).toMatchObject({ status: "triaged", category: "neighbour", teamId: null, caseworkerId: null, team: null });
     await eventsAbout(g.grievanceId, ["case.opened.v1", "grievance.triaged.v1"]);
-    const { rows } = await db.query<{ type: string }>("SELECT headers->>'ce_type' AS type FROM triage.outbox WHERE message_key = $1 AND topic = $2 ORDER BY id", [g.grievanceId, env.topicPrefix + Topics.casesInternal]);
+    const { rows } = await db.query<{ type: string }>("SELECT headers->>'ce_type' AS type FROM triage.outbox WHERE headers->>'ce_subject' = $1 AND topic = $2 ORDER BY id", [g.grievanceId, env.topicPrefix + Topics.casesInternal]);
     expect(rows.map((r) => r.type)).toEqual(["case.opened.v1", "grievance.triaged.v1"]);
   });
 });
 
 describe("what triage announces on cases.internal", () => {
-  it("publishes each fact as a binary-mode CloudEvent keyed by the grievance, in order, on one partition", async () => {
+  it("publishes each fact as a binary-mode CloudEvent about the grievance, keyed by its district, in order, on one partition", async () => {
     const g = await receive(grievance("邻居在走廊里养鸡，气味很难闻", "440402001006"));
     await eventsAbout(g.grievanceId, ["case.assigned.v1"]);
-    const messages = published.filter((m) => m.key === g.grievanceId);
+    const messages = published.filter((m) => m.event.subject === g.grievanceId);
+    expect(messages.map((m) => m.key)).toEqual(["440402", "440402", "440402"]);
     expect(messages.map((m) => m.event.type)).toEqual(["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1"]);
     expect(new Set(messages.map((m) => m.partition)).size).toBe(1);
     expect(new Set(messages.map((m) => m.headers["ce_id"])).size).toBe(3);

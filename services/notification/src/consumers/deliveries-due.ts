@@ -1,11 +1,11 @@
-// Events -> the deliveries they make due. grievance.received.v1 also leaves the complainant's
-// contact (only what a message to them needs) for the outcome message later.
-import { PoisonMessageError, type EventHandler, type Pool } from "@grievance-hub/kit";
+// Events -> the deliveries they make due, a partition's batch at a time: grievance.received.v1
+// also leaves the complainant's contact (only what a message to them needs) for the outcome
+// message later; every table is written with one statement for the whole batch.
+import { PoisonMessageError, type BatchHandler, type Pool } from "@grievance-hub/kit";
 import type { EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TemplateError, type Templates } from "../templates/render";
 import { contactOf, whoIsTold, type Links } from "../domain/who-is-told";
-import { noteCaseTeam, recordDeliveries, saveComplainant, type EnabledChannels } from "../db/deliveries";
-
+import { noteCaseTeams, recordDeliveries, saveComplainants, type EnabledChannels } from "../db/deliveries";
 export const notifiedEventTypes = [
   "grievance.received.v1",
   "case.assigned.v1",
@@ -25,17 +25,17 @@ export interface DeliveriesDueDeps {
   pool: Pool;
 }
 
-export function onEventMakingDeliveriesDue(deps: DeliveriesDueDeps): EventHandler {
+export function onEventsMakingDeliveriesDue(deps: DeliveriesDueDeps): BatchHandler {
   const { templates, links, enabled, pool } = deps;
-  return async (client, event, position) => {
-    if (event.type === "grievance.received.v1") await saveComplainant(client, contactOf(event.data as GrievanceReceivedV1));
-    else await noteCaseTeam(client, (event.data as { grievanceId: string }).grievanceId, event.data);
-    const messages = whoIsTold(event, links);
+  return async (client, messages) => {
+    const received = messages.filter((m) => m.event.type === "grievance.received.v1");
+    await saveComplainants(client, received.map((m) => contactOf(m.event.data as GrievanceReceivedV1)));
+    await noteCaseTeams(client, messages.filter((m) => m.event.type !== "grievance.received.v1").map((m) => ({ grievanceId: (m.event.data as { grievanceId: string }).grievanceId, data: m.event.data })));
     try {
-      await recordDeliveries(client, event, position, messages, { templates, enabled, pool });
+      await recordDeliveries(client, messages.map((m) => ({ ...m, messages: whoIsTold(m.event, links) })), { templates, enabled, pool });
     } catch (err) {
       // Facts the templates refuse (a tracking code in another format, say) will never render:
-      // the event goes to the dead-letter topic instead of blocking its partition.
+      // the event goes to the dead-letter topic (found alone by the batch being split) instead of blocking its partition.
       if (err instanceof TemplateError) throw new PoisonMessageError(err.message);
       throw err;
     }

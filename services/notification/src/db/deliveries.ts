@@ -27,11 +27,13 @@ export function deliveryKey(eventId: string, recipientKind: string, recipientId:
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export async function saveComplainant(client: PoolClient, c: ComplainantContact): Promise<void> {
+/** Complainants' contacts, in one statement. */
+export async function saveComplainants(client: PoolClient, contacts: ComplainantContact[]): Promise<void> {
+  if (contacts.length === 0) return;
   await client.query(
-    `INSERT INTO complainants (grievance_id, tracking_code, anonymous, consent, language, phone) VALUES ($1,$2,$3,$4,$5,$6)
-     ON CONFLICT (grievance_id) DO NOTHING`,
-    [c.grievanceId, c.trackingCode, c.anonymous, c.consent, c.language, c.phone],
+    `INSERT INTO complainants (grievance_id, tracking_code, anonymous, consent, language, phone)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::text[]) ON CONFLICT (grievance_id) DO NOTHING`,
+    [contacts.map((c) => c.grievanceId), contacts.map((c) => c.trackingCode), contacts.map((c) => c.anonymous), contacts.map((c) => c.consent), contacts.map((c) => c.language), contacts.map((c) => c.phone)],
   );
 }
 
@@ -41,14 +43,18 @@ function teamOf(data: unknown): string | undefined {
   return d.toTeam?.id ?? d.team?.id ?? undefined;
 }
 
-/** Keeps case_teams current: the delivery log scopes a supervisor to their team's cases. */
-export async function noteCaseTeam(client: PoolClient, grievanceId: string, data: unknown): Promise<void> {
-  const team = teamOf(data);
-  if (team === undefined) return;
+/** Keeps case_teams current (the last team each event names), in one statement: the delivery log scopes a supervisor to their team's cases. */
+export async function noteCaseTeams(client: PoolClient, events: { grievanceId: string; data: unknown }[]): Promise<void> {
+  const teams = new Map<string, string>();
+  for (const e of events) {
+    const team = teamOf(e.data);
+    if (team !== undefined) teams.set(e.grievanceId, team);
+  }
+  if (teams.size === 0) return;
   await client.query(
-    `INSERT INTO case_teams (grievance_id, team_id) VALUES ($1, $2)
+    `INSERT INTO case_teams (grievance_id, team_id) SELECT * FROM unnest($1::uuid[], $2::text[])
      ON CONFLICT (grievance_id) DO UPDATE SET team_id = EXCLUDED.team_id WHERE case_teams.team_id <> EXCLUDED.team_id`,
-    [grievanceId, team],
+    [[...teams.keys()], [...teams.values()]],
   );
 }
 
@@ -61,6 +67,40 @@ export async function findComplainant(client: Pick<PoolClient, "query">, grievan
   return r && { grievanceId, trackingCode: r.tracking_code, anonymous: r.anonymous, consent: r.consent, language: r.language, phone: r.phone };
 }
 
+interface StaffContact {
+  kind: string;
+  id: string;
+  language: Language;
+  webhook_url: string | null;
+  email: string | null;
+  sms_phone: string | null;
+  feed: boolean;
+}
+
+/** Who the messages go to, as the directory and the complainants' table say: one statement each. */
+async function contactsOf(client: PoolClient, messages: Message[]) {
+  const complainantIds = [...new Set(messages.flatMap((m) => (m.recipient.kind === "complainant" ? [m.recipient.id] : [])))];
+  const staff = messages.filter((m) => m.recipient.kind !== "complainant").map((m) => m.recipient);
+  const complainants = new Map<string, ComplainantContact>();
+  if (complainantIds.length > 0) {
+    const { rows } = await client.query<{ grievance_id: string; tracking_code: string; anonymous: boolean; consent: boolean; language: Language; phone: string | null }>(
+      "SELECT grievance_id::text, tracking_code, anonymous, consent, language, phone FROM complainants WHERE grievance_id = ANY($1::uuid[])",
+      [complainantIds],
+    );
+    for (const r of rows) complainants.set(r.grievance_id, { grievanceId: r.grievance_id, trackingCode: r.tracking_code, anonymous: r.anonymous, consent: r.consent, language: r.language, phone: r.phone });
+  }
+  const directory = new Map<string, StaffContact>();
+  if (staff.length > 0) {
+    const { rows } = await client.query<StaffContact>(
+      `SELECT r.kind, r.id, r.language, r.webhook_url, r.email, r.sms_phone, r.feed FROM recipients r
+       JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS k (kind, id)) k ON r.kind = k.kind AND r.id = k.id`,
+      [staff.map((r) => r.kind), staff.map((r) => r.id)],
+    );
+    for (const r of rows) directory.set(`${r.kind}\n${r.id}`, r);
+  }
+  return { complainants, directory };
+}
+
 interface Plan {
   message: Message;
   channels: ChannelName[];
@@ -68,20 +108,16 @@ interface Plan {
   language: Language | null;
 }
 
-async function planChannels(client: PoolClient, message: Message, enabled: EnabledChannels): Promise<Plan | undefined> {
+function planChannels(message: Message, contacts: Awaited<ReturnType<typeof contactsOf>>, enabled: EnabledChannels): Plan | undefined {
   const { recipient } = message;
   if (recipient.kind === "complainant") {
-    const contact = await findComplainant(client, recipient.id);
+    const contact = contacts.complainants.get(recipient.id);
     if (contact && !mayBeTold(contact)) return undefined;
     // Unknown yet (the grievance topic lags behind the cases topic): queued, and the worker
     // sends it, or not, once the contact arrives.
     return { message, channels: enabled.sms ? ["sms"] : [], language: contact?.language ?? null };
   }
-  const { rows } = await client.query<{ language: Language; webhook_url: string | null; email: string | null; sms_phone: string | null; feed: boolean }>(
-    "SELECT language, webhook_url, email, sms_phone, feed FROM recipients WHERE kind = $1 AND id = $2",
-    [recipient.kind, recipient.id],
-  );
-  const r = rows[0];
+  const r = contacts.directory.get(`${recipient.kind}\n${recipient.id}`);
   // Staff missing from the directory still see their notifications in the live feed.
   if (!r) return { message, channels: ["feed"], language: DEFAULT_STAFF_LANGUAGE };
   const channels: ChannelName[] = [];
@@ -92,73 +128,81 @@ async function planChannels(client: PoolClient, message: Message, enabled: Enabl
   return { message, channels, language: r.language };
 }
 
+/** The deliveries a batch of events makes due, each event with its messages, in one statement per table. */
 export async function recordDeliveries(
   client: PoolClient,
-  event: DecodedEvent,
-  position: MessagePosition,
-  messages: Message[],
+  due: { event: DecodedEvent; position: MessagePosition; messages: Message[] }[],
   deps: { templates: Templates; enabled: EnabledChannels; pool: Pool },
 ): Promise<void> {
-  const grievanceId = (event.data as { grievanceId: string }).grievanceId;
-  let pending = 0;
-  let fed = 0;
-  for (const message of messages) {
-    const plan = await planChannels(client, message, deps.enabled);
-    if (!plan) continue;
-    const rendered = plan.language === null ? null : deps.templates.render(message.template, plan.language, message.variables as never);
-    for (const channel of plan.channels) {
-      const feed = channel === "feed";
-      const { rows } = await client.query<{ id: string }>(
-        `INSERT INTO deliveries (event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, status, attempts, delivery_key,
-           template, language, variables, subject, body, html, destination, next_attempt_at, last_attempt_at, sent_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,
-           CASE WHEN $17 THEN NULL ELSE now() END, CASE WHEN $17 THEN now() END, CASE WHEN $17 THEN now() END)
-         ON CONFLICT (event_id, recipient_kind, recipient_id, channel) DO NOTHING
-         RETURNING id`,
-        [
-          event.id, event.type, grievanceId, message.recipient.kind, message.recipient.id, channel, feed ? "sent" : "pending", feed ? 1 : 0,
-          deliveryKey(event.id, message.recipient.kind, message.recipient.id, channel),
-          message.template, plan.language, JSON.stringify(message.variables), rendered?.subject ?? null, rendered?.text ?? null, rendered?.html ?? null,
-          feed ? "feed" : null, feed,
-        ],
-      );
-      const id = rows[0]?.id;
-      if (id === undefined) continue;
-      if (!feed) {
-        pending++;
-        continue;
-      }
-      // One statement: the lock first (the feed row reads from it, so its seq is drawn after),
-      // then the feed row and the delivery's one attempt.
-      await client.query(
-        `WITH locked AS (SELECT pg_advisory_xact_lock($1)),
-              fed AS (INSERT INTO feed (delivery_id, recipient_kind, recipient_id, event_id, event_type, template, subject, body, facts)
-                      SELECT $2,$3,$4,$5,$6,$7,$8,$9,$10 FROM locked)
-         INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome) VALUES ($2, 1, now(), 0, 'sent')`,
-        [FEED_LOCK, id, message.recipient.kind, message.recipient.id, event.id, event.type, message.template, rendered!.subject, rendered!.text, JSON.stringify(message.variables)],
-      );
-      fed++;
+  const contacts = await contactsOf(client, due.flatMap((d) => d.messages));
+  const rows: {
+    event: DecodedEvent; position: MessagePosition; message: Message; channel: ChannelName; language: Language | null;
+    rendered: ReturnType<Templates["render"]> | null;
+  }[] = [];
+  for (const { event, position, messages } of due) {
+    for (const message of messages) {
+      const plan = planChannels(message, contacts, deps.enabled);
+      if (!plan) continue;
+      const rendered = plan.language === null ? null : deps.templates.render(message.template, plan.language, message.variables as never);
+      for (const channel of plan.channels) rows.push({ event, position, message, channel, language: plan.language, rendered });
     }
   }
-  if (pending > 0) {
-    await keepSourceEvent(client, event, position);
+  if (rows.length === 0) return;
+  const column = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  const feed = column((r) => r.channel === "feed");
+  const { rows: inserted } = await client.query<{ id: string; i: number }>(
+    `INSERT INTO deliveries (event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, status, attempts, delivery_key,
+       template, language, variables, subject, body, html, destination, next_attempt_at, last_attempt_at, sent_at)
+     SELECT event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, CASE WHEN feed THEN 'sent' ELSE 'pending' END,
+       CASE WHEN feed THEN 1 ELSE 0 END, delivery_key, template, language, variables, subject, body, html,
+       CASE WHEN feed THEN 'feed' END, CASE WHEN feed THEN NULL ELSE now() END, CASE WHEN feed THEN now() END, CASE WHEN feed THEN now() END
+     FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::jsonb[],
+       $11::text[], $12::text[], $13::text[], $14::bool[])
+       AS d (event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, delivery_key, template, language, variables, subject, body, html, feed)
+     ON CONFLICT (event_id, recipient_kind, recipient_id, channel) DO NOTHING
+     RETURNING id, array_position($7::uuid[], delivery_key) - 1 AS i`,
+    [
+      column((r) => r.event.id), column((r) => r.event.type), column((r) => (r.event.data as { grievanceId: string }).grievanceId),
+      column((r) => r.message.recipient.kind), column((r) => r.message.recipient.id), column((r) => r.channel),
+      column((r) => deliveryKey(r.event.id, r.message.recipient.kind, r.message.recipient.id, r.channel)),
+      column((r) => r.message.template), column((r) => r.language), column((r) => JSON.stringify(r.message.variables)),
+      column((r) => r.rendered?.subject ?? null), column((r) => r.rendered?.text ?? null), column((r) => r.rendered?.html ?? null), feed,
+    ],
+  );
+  const made = inserted.map((x) => ({ id: x.id, ...rows[x.i]! }));
+  const fed = made.filter((m) => m.channel === "feed").sort((a, b) => Number(a.id) - Number(b.id));
+  const pending = made.filter((m) => m.channel !== "feed");
+  if (fed.length > 0) {
+    // One statement: the lock first (the feed rows read from it, so their seq is drawn after),
+    // then the feed rows in delivery order and each delivery's one attempt.
+    const f = <T>(g: (m: (typeof fed)[number]) => T) => fed.map(g);
+    await client.query(
+      `WITH locked AS (SELECT pg_advisory_xact_lock($1)),
+            fed AS (INSERT INTO feed (delivery_id, recipient_kind, recipient_id, event_id, event_type, template, subject, body, facts)
+                    SELECT d.* FROM locked, unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
+                      AS d (delivery_id, recipient_kind, recipient_id, event_id, event_type, template, subject, body, facts) ORDER BY d.delivery_id)
+       INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome) SELECT id, 1, now(), 0, 'sent' FROM unnest($2::bigint[]) AS id`,
+      [
+        FEED_LOCK, f((m) => m.id), f((m) => m.message.recipient.kind), f((m) => m.message.recipient.id), f((m) => m.event.id), f((m) => m.event.type),
+        f((m) => m.message.template), f((m) => m.rendered!.subject), f((m) => m.rendered!.text), f((m) => JSON.stringify(m.message.variables)),
+      ],
+    );
+    await notifyOnCommit(client, deps.pool, FEED_CHANNEL);
+  }
+  if (pending.length > 0) {
+    await keepSourceEvents(client, [...new Map(pending.map((m) => [m.event.id, m])).values()]);
     await notifyOnCommit(client, deps.pool, DELIVERIES_CHANNEL);
   }
-  if (fed > 0) await notifyOnCommit(client, deps.pool, FEED_CHANNEL);
 }
 
-/** The event as it was on the wire (CloudEvents headers and data), for the dead-letter topic. */
-async function keepSourceEvent(client: PoolClient, event: DecodedEvent, position: MessagePosition): Promise<void> {
-  const wire = encodeEvent(event.type, event.data, {
-    source: event.source,
-    topicPrefix: "",
-    id: event.id,
-    time: new Date(event.time),
-    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
-  });
+/** The events as they were on the wire (CloudEvents headers and data), for the dead-letter topic. */
+async function keepSourceEvents(client: PoolClient, kept: { event: DecodedEvent; position: MessagePosition }[]): Promise<void> {
+  const wire = kept.map(({ event }) =>
+    encodeEvent(event.type, event.data, { source: event.source, topicPrefix: "", id: event.id, time: new Date(event.time), ...(event.traceparent ? { traceparent: event.traceparent } : {}) }),
+  );
   await client.query(
-    `INSERT INTO source_events (event_id, topic, kafka_partition, kafka_offset, message_key, headers, payload) VALUES ($1,$2,$3,$4,$5,$6,$7)
-     ON CONFLICT (event_id) DO NOTHING`,
-    [event.id, position.topic, position.partition, position.offset, wire.key, JSON.stringify(wire.headers), wire.value],
+    `INSERT INTO source_events (event_id, topic, kafka_partition, kafka_offset, message_key, headers, payload)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::jsonb[], $7::text[]) ON CONFLICT (event_id) DO NOTHING`,
+    [kept.map((k) => k.event.id), kept.map((k) => k.position.topic), kept.map((k) => k.position.partition), kept.map((k) => k.position.offset), wire.map((w) => w.key), wire.map((w) => JSON.stringify(w.headers)), wire.map((w) => w.value)],
   );
 }

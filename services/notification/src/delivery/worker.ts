@@ -3,7 +3,9 @@
 // in the same transaction, and publishes dead letters. Woken by NOTIFY for new deliveries and
 // by its interval for retries that fall due; all state is in Postgres, so a restart loses
 // no retry. A crash between a send and its commit means that one message is sent again:
-// receivers deduplicate on the delivery key.
+// receivers deduplicate on the delivery key. Up to MAX_PASSES passes run at once, and a pass
+// claims no delivery whose recipient and channel another pass is still sending to: a receiver
+// that answers slowly holds up its own queue, not the others'.
 import { withSpanFrom, withTransaction, type Logger, type Pool, type PoolClient, type Publisher } from "@grievance-hub/kit";
 import type { CircuitBreaker } from "../channels/circuit-breaker";
 import type { DeliveryResult } from "../channels/delivery";
@@ -29,6 +31,14 @@ export interface DeliveryWorkerOptions {
   metrics?: DeliveryMetrics;
 }
 
+/** Passes in flight at once, each with its transaction and connection. */
+const MAX_PASSES = 4;
+
+/** A due delivery with the trace context of the event that made it due. */
+type TracedRow = DeliveryRow & { traceparent: string | null };
+
+const laneOf = (row: Pick<DeliveryRow, "recipient_kind" | "recipient_id" | "channel">) => `${row.recipient_kind}\n${row.recipient_id}\n${row.channel}`;
+
 export class DeliveryWorker {
   private readonly listener: PgListener;
   private stopped = true;
@@ -37,6 +47,9 @@ export class DeliveryWorker {
   private woken = false;
   /** Dead letters may wait to be published: at start, after a pass made one, on every interval. */
   private deadLettersDue = true;
+  private readonly passes = new Set<Promise<void>>();
+  /** Recipient and channel of every delivery a pass is sending now. */
+  private readonly sending = new Set<string>();
 
   constructor(private readonly opts: DeliveryWorkerOptions) {
     this.listener = new PgListener({
@@ -58,6 +71,7 @@ export class DeliveryWorker {
     this.stopped = true;
     this.wake?.();
     await this.loop;
+    await Promise.all(this.passes);
     await this.listener.stop();
   }
 
@@ -71,7 +85,7 @@ export class DeliveryWorker {
       this.woken = false;
       let busy = false;
       try {
-        busy = (await this.deliverDue()) === this.opts.batchSize;
+        if (this.passes.size < MAX_PASSES) busy = await this.startPass();
         if (this.deadLettersDue) {
           this.deadLettersDue = false;
           await this.publishDeadLetters();
@@ -86,53 +100,91 @@ export class DeliveryWorker {
     }
   }
 
-  /** One pass over due deliveries; returns how many it claimed. */
-  private async deliverDue(): Promise<number> {
-    return withTransaction(this.opts.pool, async (client) => {
-      const { rows } = await client.query<DeliveryRow & { traceparent: string | null }>(
-        `SELECT id, delivery_key, event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, attempts,
-                template, language, variables, subject, body, html,
-                (SELECT s.headers->>'traceparent' FROM source_events s WHERE s.event_id = deliveries.event_id) AS traceparent
-         FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
-         ORDER BY next_attempt_at, attempts, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.opts.batchSize],
-      );
-      // One endpoint's deliveries go one after another so its circuit can open between them;
-      // different endpoints go in parallel.
-      const byEndpoint = new Map<string, { row: DeliveryRow & { traceparent: string | null }; target: Target }[]>();
-      const finished: string[] = [];
-      for (const row of rows) {
-        const resolution = await this.opts.channels.resolve(client, row);
-        if (resolution.kind === "skip") {
-          await client.query("UPDATE deliveries SET status = 'skipped', next_attempt_at = NULL WHERE id = $1", [row.id]);
-          finished.push(row.event_id);
-        } else if (resolution.kind === "fail") {
-          await this.record(client, row, null, resolution.failure, 0);
-        } else {
-          const queue = byEndpoint.get(resolution.target.endpoint) ?? [];
-          queue.push({ row, target: resolution.target });
-          byEndpoint.set(resolution.target.endpoint, queue);
-        }
-      }
-      await Promise.all(
-        [...byEndpoint.values()].map(async (queue) => {
-          for (const { row, target } of queue) if (await this.attempt(client, row, target)) finished.push(row.event_id);
-        }),
-      );
-      if (finished.length > 0) {
-        // The original event was kept for a dead letter only; once nothing of it is unfinished it goes.
-        await client.query(
-          `DELETE FROM source_events s WHERE s.event_id = ANY($1)
-             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = s.event_id AND d.status IN ('pending', 'dead_lettered'))`,
-          [finished],
-        );
-      }
-      return rows.length;
+  /**
+   * Starts a pass and resolves once it has claimed its deliveries (true: a full page, there may
+   * be more); the sending goes on, and the loop is woken when it is done.
+   */
+  private startPass(): Promise<boolean> {
+    return new Promise<boolean>((claimed, failed) => {
+      let settled = false;
+      const pass = this.deliverDue((n) => {
+        settled = true;
+        claimed(n === this.opts.batchSize);
+      })
+        .catch((err: unknown) => {
+          if (!settled) return failed(err);
+          this.deadLettersDue = true;
+          this.opts.logger.warn({ err: { message: (err as Error).message } }, "delivery worker: pass failed; the rows stay for the next pass");
+        })
+        .finally(() => {
+          this.passes.delete(pass);
+          this.nudge();
+        });
+      this.passes.add(pass);
     });
   }
 
+  /** One pass over due deliveries; tells `onClaimed` how many it claimed before it sends them. */
+  private async deliverDue(onClaimed: (claimed: number) => void): Promise<void> {
+    const lanes: string[] = [];
+    try {
+      await withTransaction(this.opts.pool, (client) => this.deliverClaimed(client, lanes, onClaimed));
+    } finally {
+      for (const lane of lanes) this.sending.delete(lane);
+    }
+  }
+
+  private async deliverClaimed(client: PoolClient, lanes: string[], onClaimed: (claimed: number) => void): Promise<void> {
+    const busy = [...this.sending].map((l) => l.split("\n"));
+    const { rows } = await client.query<TracedRow>(
+      `SELECT id, delivery_key, event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, attempts,
+              template, language, variables, subject, body, html,
+              (SELECT s.headers->>'traceparent' FROM source_events s WHERE s.event_id = deliveries.event_id) AS traceparent
+       FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+         AND (recipient_kind, recipient_id, channel) NOT IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[]))
+       ORDER BY next_attempt_at, attempts, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [this.opts.batchSize, busy.map((b) => b[0]), busy.map((b) => b[1]), busy.map((b) => b[2])],
+    );
+    for (const lane of new Set(rows.map(laneOf))) {
+      if (this.sending.has(lane)) continue;
+      this.sending.add(lane);
+      lanes.push(lane);
+    }
+    onClaimed(rows.length);
+    // One endpoint's deliveries go one after another so its circuit can open between them;
+    // different endpoints go in parallel.
+    const byEndpoint = new Map<string, { row: TracedRow; target: Target }[]>();
+    const finished: string[] = [];
+    for (const row of rows) {
+      const resolution = await this.opts.channels.resolve(client, row);
+      if (resolution.kind === "skip") {
+        await client.query("UPDATE deliveries SET status = 'skipped', next_attempt_at = NULL WHERE id = $1", [row.id]);
+        finished.push(row.event_id);
+      } else if (resolution.kind === "fail") {
+        await this.record(client, row, null, resolution.failure, 0);
+      } else {
+        const queue = byEndpoint.get(resolution.target.endpoint) ?? [];
+        queue.push({ row, target: resolution.target });
+        byEndpoint.set(resolution.target.endpoint, queue);
+      }
+    }
+    await Promise.all(
+      [...byEndpoint.values()].map(async (queue) => {
+        for (const { row, target } of queue) if (await this.attempt(client, row, target)) finished.push(row.event_id);
+      }),
+    );
+    if (finished.length > 0) {
+      // The original event was kept for a dead letter only; once nothing of it is unfinished it goes.
+      await client.query(
+        `DELETE FROM source_events s WHERE s.event_id = ANY($1)
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = s.event_id AND d.status IN ('pending', 'dead_lettered'))`,
+        [finished],
+      );
+    }
+  }
+
   /** True when the delivery was sent. */
-  private async attempt(client: PoolClient, row: DeliveryRow & { traceparent: string | null }, target: Target): Promise<boolean> {
+  private async attempt(client: PoolClient, row: TracedRow, target: Target): Promise<boolean> {
     const { breaker } = this.opts;
     if (!breaker.canSend(target.endpoint, Date.now())) {
       // Paused, not attempted: the delivery waits for the circuit to let a probe through. The

@@ -2,6 +2,7 @@
 // outbox in the caller's transaction.
 import type { OutboxContext, OutgoingEvent, PoolClient } from "@grievance-hub/kit";
 import { enqueueEvents } from "@grievance-hub/kit";
+import { partitionKeyFor } from "@grievance-hub/schema";
 import { decide, evolve, initialState, type CaseCommand, type CaseState, type DecisionContext, type OpenedCase, type Refusal } from "../domain/case-lifecycle";
 import { appendTimeline, saveCase, type CaseExtras } from "../db/cases";
 import { toWire } from "./wire";
@@ -31,7 +32,7 @@ export async function execute(
   await saveCase(client, state, start === initialState ? opts.extras : {});
   const outgoing = applied.map(({ event, after }) => {
     const wire = toWire(event, after, { alertSupervisor: opts.alertSupervisor ?? false });
-    return { type: wire.type, data: wire.data, opts: { time: event.occurredAt } } as OutgoingEvent;
+    return { type: wire.type, data: wire.data, opts: { time: event.occurredAt, key: partitionKeyFor(after.divisionCode) } } as OutgoingEvent;
   });
   const eventIds = await enqueueEvents(client, outbox, outgoing);
   await appendTimeline(client, applied.map(({ event, after }, i) => ({ caseId: after.caseId, eventId: eventIds[i]!, event, version: after.version })));

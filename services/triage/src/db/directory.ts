@@ -1,4 +1,5 @@
-// Teams and caseworkers, read as the routing decision needs them.
+// Teams and caseworkers: the admin API's reads and writes, and the directory the consumer
+// routes with, held in memory and reloaded when a directory write has moved its version.
 import type { Pool, PoolClient } from "@grievance-hub/kit";
 import type { Category, Language } from "@grievance-hub/schema";
 import type { Caseworker, Team, TeamLevel } from "../domain/routing";
@@ -23,7 +24,9 @@ export async function teamsCovering(db: Db, divisionCode: string): Promise<Team[
 
 export async function caseworkersOf(db: Db, teamIds: string[]): Promise<Caseworker[]> {
   const { rows } = await db.query<{ id: string; team_id: string; categories: Category[]; languages: Language[]; active: boolean; capacity: number; open_cases: string; last_assigned_at: Date | null }>(
-    `SELECT w.*, (SELECT count(*) FROM cases c WHERE c.caseworker_id = w.id AND c.status IN ('assigned', 'accepted', 'in_mediation')) AS open_cases
+    `SELECT w.id, w.team_id, w.categories, w.languages, w.active, w.capacity,
+       (SELECT count(*) FROM cases c WHERE c.caseworker_id = w.id AND c.status IN ('assigned', 'accepted', 'in_mediation')) AS open_cases,
+       GREATEST(w.last_assigned_at, (SELECT max(a.last_assigned_at) FROM caseworker_assignments a WHERE a.caseworker_id = w.id)) AS last_assigned_at
      FROM caseworkers w WHERE w.team_id = ANY($1)`,
     [teamIds],
   );
@@ -37,6 +40,91 @@ export async function caseworkersOf(db: Db, teamIds: string[]): Promise<Casework
     openCases: Number(r.open_cases),
     lastAssignedAt: r.last_assigned_at,
   }));
+}
+
+/** A caseworker as the directory has them: everything routing needs but the load. */
+export type CaseworkerProfile = Omit<Caseworker, "openCases" | "lastAssignedAt">;
+
+interface CaseworkerLoadRow {
+  directory_version: string;
+  id: string | null;
+  open_cases: string | null;
+  last_assigned_at: Date | null;
+}
+
+/**
+ * The teams and caseworkers, read once and again only when `directory_version` (moved by a
+ * trigger on every write to either table) is not the version they were read at. The version
+ * comes with each batch's caseworker loads, so no statement is spent on it.
+ */
+export class RoutingDirectory {
+  private version: string | undefined;
+  private teams: Team[] = [];
+  private caseworkers = new Map<string, CaseworkerProfile[]>();
+
+  /** Teams whose prefix covers the division, whatever their category (routing filters that). */
+  teamsCovering(divisionCode: string): Team[] {
+    return this.teams.filter((t) => divisionCode.startsWith(t.divisionPrefix));
+  }
+
+  caseworkersOf(teamIds: Iterable<string>): CaseworkerProfile[] {
+    return [...new Set(teamIds)].flatMap((id) => this.caseworkers.get(id) ?? []);
+  }
+
+  /**
+   * The loads of the caseworkers of the teams covering these divisions (open cases, last
+   * assignment in any district), with the directory brought up to date first when it moved.
+   */
+  async loadsFor(db: Db, divisionCodes: Iterable<string>): Promise<Map<string, Pick<Caseworker, "openCases" | "lastAssignedAt">>> {
+    for (;;) {
+      const teams = [...new Set([...divisionCodes].flatMap((d) => this.teamsCovering(d).map((t) => t.id)))];
+      const ids = this.caseworkersOf(teams).map((c) => c.id);
+      const { rows } = await db.query<CaseworkerLoadRow>(
+        `SELECT d.version::text AS directory_version, w.id, w.open_cases, w.last_assigned_at FROM directory_version d
+         LEFT JOIN LATERAL (
+           SELECT w.id, (SELECT count(*) FROM cases c WHERE c.caseworker_id = w.id AND c.status IN ('assigned', 'accepted', 'in_mediation')) AS open_cases,
+             GREATEST(w.last_assigned_at, (SELECT max(a.last_assigned_at) FROM caseworker_assignments a WHERE a.caseworker_id = w.id)) AS last_assigned_at
+           FROM caseworkers w WHERE w.id = ANY($1::text[])
+         ) w ON true`,
+        [ids],
+      );
+      const version = rows[0]?.directory_version;
+      if (version !== undefined && version === this.version) {
+        return new Map(rows.flatMap((r) => (r.id === null ? [] : [[r.id, { openCases: Number(r.open_cases), lastAssignedAt: r.last_assigned_at }] as const])));
+      }
+      await this.reload(db);
+    }
+  }
+
+  private async reload(db: Db): Promise<void> {
+    // The version first: a write landing between the reads then makes the next batch read again.
+    const { rows: version } = await db.query<{ version: string }>("SELECT version::text FROM directory_version");
+    const teams = await listTeams(db);
+    const { rows: workers } = await db.query<{ id: string; team_id: string; categories: Category[]; languages: Language[]; active: boolean; capacity: number }>(
+      "SELECT id, team_id, categories, languages, active, capacity FROM caseworkers ORDER BY id",
+    );
+    this.teams = teams;
+    this.caseworkers = new Map();
+    for (const w of workers) {
+      const profile = { id: w.id, teamId: w.team_id, categories: w.categories, languages: w.languages, active: w.active, capacity: w.capacity };
+      this.caseworkers.set(w.team_id, [...(this.caseworkers.get(w.team_id) ?? []), profile]);
+    }
+    this.version = version[0]?.version;
+  }
+}
+
+/** Records, per district, when the batch last gave each caseworker a case (one statement). */
+export async function recordAssignments(db: Db, assignments: { caseworkerId: string; district: string; at: Date }[]): Promise<void> {
+  const latest = new Map<string, { caseworkerId: string; district: string; at: Date }>();
+  for (const a of assignments) latest.set(`${a.caseworkerId}\n${a.district}`, a);
+  if (latest.size === 0) return;
+  const rows = [...latest.values()];
+  await db.query(
+    `INSERT INTO caseworker_assignments (caseworker_id, district, last_assigned_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+     ON CONFLICT (caseworker_id, district) DO UPDATE SET last_assigned_at = GREATEST(caseworker_assignments.last_assigned_at, EXCLUDED.last_assigned_at)`,
+    [rows.map((r) => r.caseworkerId), rows.map((r) => r.district), rows.map((r) => r.at)],
+  );
 }
 
 export async function markAssigned(db: Db, caseworkerId: string, at: Date): Promise<void> {
