@@ -4,3 +4,4 @@ export * from "./events";
 export * from "./api";
 export * from "./triage-api";
 export * from "./public";
+export * from "./keys";
