@@ -33,6 +33,8 @@ export interface EncodeOptions {
   id?: string;
   time?: Date;
   traceparent?: string;
+  /** The Kafka message key, when it is not the subject (see partitionKeyFor). */
+  key?: string;
 }
 
 /** The internal event and, when its topic has one, its public counterpart (same id, no personal data). */
@@ -41,7 +43,8 @@ export function encodeEventWithPublic<T extends EventTypeName>(type: T, data: Ev
   const internal = encodeEvent(type, data, { ...opts, time });
   const publicTopic = publicTopicOf[eventTypes[type].topic];
   if (!publicTopic) return [internal];
-  const publicEvent = toCloudEventMessage(type, toPublicData(type, data), internal.key, opts.topicPrefix + publicTopic, { ...opts, id: internal.eventId, time });
+  const subject = (eventTypes[type].subjectOf as (d: EventData<T>) => string)(data);
+  const publicEvent = toCloudEventMessage(type, toPublicData(type, data), subject, opts.topicPrefix + publicTopic, { ...opts, id: internal.eventId, time, key: internal.key });
   return [internal, publicEvent];
 }
 
@@ -68,7 +71,7 @@ function toCloudEventMessage(type: string, data: unknown, subject: string, topic
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(message.headers)) if (v !== undefined) headers[k] = String(v);
   if (opts.traceparent) headers["traceparent"] = opts.traceparent;
-  return { eventId: id, topic, key: subject, headers, value: JSON.stringify(data) };
+  return { eventId: id, topic, key: opts.key ?? subject, headers, value: JSON.stringify(data) };
 }
 
 export function decodeEvent(message: { headers?: Record<string, unknown>; value: Buffer | string | null; key?: Buffer | string | null }): DecodedEvent {
