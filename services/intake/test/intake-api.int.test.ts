@@ -1,11 +1,13 @@
 // The hotline API over real Postgres and Kafka: every answer an operator or a caller can get.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { createLogger, encodeEvent, loadConfig, type RunningService } from "@grievance-hub/kit";
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { captureLogs, createTestEnv, eventually, startTcpProxy, tokenFor, type TestEnv } from "../../../test/support";
 import { kafkaClient, readTopic } from "../../../test/faults/support";
+import { insertGrievance } from "../src/db/grievances";
 
 let env: TestEnv;
 let intake: RunningService;
@@ -174,6 +176,20 @@ describe("Idempotency-Key", () => {
     const other = await tokenFor("operator", "op-2");
     const theirs = (await (await post(minimal, { "idempotency-key": "call-0005", authorization: `Bearer ${other}` })).json()) as { id: string };
     expect(theirs.id).not.toBe(mine.id);
+  });
+});
+
+describe("a tracking code drawn twice", () => {
+  it("writes nothing, not even the idempotency claim, so the command can draw again", async () => {
+    const taken = (await (await post(minimal)).json()) as { trackingCode: string };
+    const before = await stored();
+    const event = { grievanceId: randomUUID(), trackingCode: taken.trackingCode, channel: "phone", receivedAt: new Date().toISOString(), divisionCode: "440402001001",
+      language: "zh", description: "again", complainant: { anonymous: true }, location: { divisionCode: "440402001001" } } as const;
+    const claim = { scope: "user:collider", key: "k-1", requestHash: "h", answer: { id: event.grievanceId, trackingCode: event.trackingCode, status: "received" as const } };
+    expect(await insertGrievance(intake.runtime.pool, intake.runtime.outbox, event, claim)).toEqual({ recorded: false, trackingCodeTaken: true });
+    expect(await stored()).toEqual(before);
+    expect((await db.query("SELECT 1 FROM intake.idempotency_keys WHERE scope = 'user:collider'")).rowCount).toBe(0);
+    expect(await insertGrievance(intake.runtime.pool, intake.runtime.outbox, { ...event, trackingCode: "22222-22222" }, claim)).toEqual({ recorded: true });
   });
 });
 
