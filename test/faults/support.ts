@@ -93,7 +93,7 @@ export async function seedDirectory(triageUrl: string, notificationUrl?: string,
     const res = await fetch(url, { method: "PUT", headers: admin, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
     if (res.status !== 200) throw new Error(`PUT ${url}: ${res.status} ${await res.text()}`);
   };
-  await put(`${triageUrl}/v1/admin/teams/community`, { name: "Community mediation", level: "community", divisionPrefix: "440402", categories: allCategories });
+  await put(`${triageUrl}/v1/admin/teams/community`, { name: "Community mediation", level: "community", divisionPrefix: "44040", categories: allCategories });
   await put(`${triageUrl}/v1/admin/teams/street`, { name: "Street office", level: "street", divisionPrefix: "4404", categories: allCategories });
   await put(`${triageUrl}/v1/admin/caseworkers/${staff.community}`, { teamId: "community", name: "Zhang Min", categories: allCategories, languages: ["zh", "en"], capacity: 1000 });
   await put(`${triageUrl}/v1/admin/caseworkers/${staff.street}`, { teamId: "street", name: "Wang Fang", categories: allCategories, languages: ["zh", "en"], capacity: 1000 });
@@ -118,6 +118,12 @@ const descriptions: [string, "zh" | "en"][] = [
 ];
 
 /**
+ * Districts of the load: events are keyed by district (partitionKeyFor), and these five hash
+ * to five of the six partitions, so the load spreads over consumers as a city's would.
+ */
+const districts = ["440402", "440403", "440407", "440408", "440409"];
+
+/**
  * The i-th grievance of a load: its own caller (so each opens its own case rather than
  * joining one as a repeat) in its own division (so none is linked to another as related).
  */
@@ -126,7 +132,7 @@ export function grievanceBody(i: number): Record<string, unknown> {
   return {
     channel: "phone",
     complainant: { name: `Caller ${i}`, phone: `+86 137 ${String(i).padStart(8, "0")}`, language, consentToContact: true },
-    location: { divisionCode: `440402${String(i).padStart(6, "0")}` },
+    location: { divisionCode: `${districts[i % districts.length]}${String(i).padStart(6, "0")}` },
     description,
   };
 }
