@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   say(`  assigned p99 ${e2e.assigned.p99Ms} ms, notified p99 ${e2e.notified.p99Ms} ms, lost ${e2e.lost}, rejected ${JSON.stringify(e2e.rejected)}`);
   say(`  CPU, % of the machine: ${JSON.stringify(cpuPercent)}`);
   if (receiver.stats.badSignature > 0) say(`  ${receiver.stats.badSignature} webhook(s) with a bad signature`);
-  let capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number }[] } | undefined;
+  let capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number; unanswered: number }[] } | undefined;
   if (findCapacity) {
     capacity = { ratePerSecond: 0, steps: [] };
     for (let rate = 100, step = 1; rate <= 2000; rate += 50, step++) {
@@ -215,9 +215,11 @@ async function main(): Promise<void> {
         rate, durationS: settings.capacityS, drainTimeoutS: 30, receiver: { onAssignedNotice: (handler) => void (onNotice = handler) }, log: say, seed: 1000 + step,
       });
       const refused = Object.values(r.rejected).reduce((a, b) => a + b, 0);
-      capacity.steps.push({ rate, assignedP99Ms: r.assigned.p99Ms, lost: r.lost, rejected: refused });
-      say(`  assigned p99 ${r.assigned.p99Ms} ms, lost ${r.lost}, refused ${refused}`);
-      if (r.assigned.p99Ms > targets.assignedP99Ms || r.lost > 0 || refused > 0) break;
+      const unanswered = r.sent - r.accepted - refused;
+      capacity.steps.push({ rate, assignedP99Ms: r.assigned.p99Ms, lost: r.lost, rejected: refused, unanswered });
+      say(`  assigned p99 ${r.assigned.p99Ms} ms, lost ${r.lost}, refused ${refused}, not answered ${unanswered}`);
+      // Every request answered 202 and every grievance assigned, within the target.
+      if (r.accepted < r.sent || r.assigned.count < r.accepted || r.assigned.p99Ms > targets.assignedP99Ms || r.lost > 0 || refused > 0) break;
       capacity.ratePerSecond = rate;
     }
     say(`  capacity: ${capacity.ratePerSecond}/s with case.assigned p99 <= ${targets.assignedP99Ms} ms`);
@@ -301,7 +303,7 @@ function buildReport(r: {
   pgVersion: string;
   webhooks: { received: number; badSignature: number };
   perGrievance: { cpuMs: number | null; statements: number | null; kafkaCounted: boolean };
-  capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number }[] } | undefined;
+  capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number; unanswered: number }[] } | undefined;
   replicaWork: number[] | undefined;
 }) {
   const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
