@@ -54,7 +54,7 @@ const replicasArg = process.argv.find((a) => a.startsWith("--triage-replicas="))
 const triageReplicas = replicasArg === undefined ? 1 : Number(replicasArg);
 if (!(Number.isInteger(triageReplicas) && triageReplicas >= 1 && triageReplicas <= 8)) throw new Error(`--triage-replicas=${replicasArg}: give 1 to 8`);
 
-const targets = { intakeRatio: 0.8, intakeP99Ms: 50, assignedP99Ms: 250, notifiedP99Ms: 400, lost: 0, rebuildEventsPerSecond: 10_000, rssMb: 200, cpuMsPerGrievance: 5, statementsPerGrievance: 12, capacityPerSecond: 300 };
+const targets = { intakeRatio: 0.8, intakeP99Ms: 50, assignedP99Ms: 250, notifiedP99Ms: 400, lost: 0, rebuildEventsPerSecond: 20_000, rssMb: 200, cpuMsPerGrievance: 5, statementsPerGrievance: 12, capacityPerSecond: 300 };
 
 const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
 const cleanups: (() => Promise<unknown>)[] = [];
