@@ -32,6 +32,13 @@ const meaning = {
   "case.deadline_approaching.v1": "The case's acknowledge or resolve deadline is near.",
 } satisfies Record<EventTypeName, string>;
 
+/** The Kafka key of a topic's messages: intake's are keyed by district (partitionKeyFor), the rest by grievance. */
+function messageKey(topic: TopicName): JsonSchema {
+  return topic === Topics.grievancesInternal || topic === Topics.grievancesPublic
+    ? { type: "string", pattern: "^[0-9]{6}$", description: "The grievance's district: the first 6 digits of its division code, so the events of a district (and so of each grievance) are in order." }
+    : { type: "string", format: "uuid", description: "The grievance id (same as ce_subject)." };
+}
+
 /** The service that writes each internal topic; a public topic is written by the same service, through the same outbox. */
 const producerOf: Partial<Record<TopicName, string>> = {
   [Topics.grievancesInternal]: "intake",
@@ -143,7 +150,7 @@ const cloudEventsKafkaHeaders: JsonSchema = {
     ce_type: { type: "string", description: "The event type with its version, e.g. grievance.received.v1." },
     ce_specversion: { type: "string", const: "1.0" },
     ce_time: { type: "string", format: "date-time", description: "When the event was produced." },
-    ce_subject: { type: "string", format: "uuid", description: "The grievance the event is about (the case's first grievance); also the Kafka key, so events about one grievance are in order." },
+    ce_subject: { type: "string", format: "uuid", description: "The grievance the event is about (the case's first grievance). All events about one grievance share their Kafka key (see the key binding), so they are in order." },
     "content-type": { type: "string", const: "application/json" },
     ce_datacontenttype: { type: "string", const: "application/json", description: "Written by the CloudEvents SDK besides content-type." },
     traceparent: { type: "string", pattern: "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", description: "W3C trace context of the request that caused the event, when there was one." },
@@ -192,7 +199,7 @@ function asyncApiDocument(schemas: Map<EventTypeName, EventSchemas>, version: st
           ],
         },
         payload: { $ref: `#/components/schemas/${mid}` },
-        bindings: { kafka: { key: { type: "string", format: "uuid", description: "The grievance id (same as ce_subject)." }, bindingVersion: "0.5.0" } },
+        bindings: { kafka: { key: messageKey(spec.name), bindingVersion: "0.5.0" } },
       };
     }
     channels[id] = {
