@@ -46,17 +46,21 @@ const internalTopics = () => [env.topicPrefix + Topics.grievancesInternal, env.t
 
 /** Everything published and applied, every delivery finished. */
 async function quiet(): Promise<void> {
-  await eventually(async () => {
-    const { rows } = await db.query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM triage.outbox)
-            + (SELECT count(*) FROM notification.deliveries WHERE status = 'pending') AS n`,
-    );
-    return Number(rows[0]!.n) === 0 ? true : undefined;
-  }, 60_000, "outboxes drained and deliveries finished");
+  const settled = (what: string) =>
+    eventually(async () => {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM triage.outbox)
+              + (SELECT count(*) FROM notification.deliveries WHERE status = 'pending') AS n`,
+      );
+      return Number(rows[0]!.n) === 0 ? true : undefined;
+    }, 60_000, what);
+  await settled("outboxes drained and deliveries finished");
   const [grievances, cases] = internalTopics();
   await consumedToEnd(kafka, env.topicPrefix + "triage", [grievances!]);
   await consumedToEnd(kafka, env.topicPrefix + "intake", [cases!]);
   await consumedToEnd(kafka, env.topicPrefix + "notification", [grievances!, cases!]);
+  // The deliveries of the events consumed last exist only now: wait for them to finish too.
+  await settled("the last deliveries finished");
 }
 
 async function highWatermarks(): Promise<Record<string, number>> {
