@@ -103,6 +103,8 @@ export async function openLoop(opts: {
   log: (message: string) => void;
   /** Where to write every grievance's latencies (CSV), to see when the slow ones were sent. */
   samplesFile?: string;
+  /** Seed of the generated grievances: each run on one stack its own, so none repeats an earlier one. */
+  seed?: number;
 }): Promise<EndToEndResult> {
   // Keyed by grievance id; an event may be read before the 202 that names its grievance.
   const byId = new Map<string, Tracked>();
@@ -112,14 +114,21 @@ export async function openLoop(opts: {
     return t;
   };
   const intakeLatency = histogram();
-  let assignedCount = 0;
-  let notifiedCount = 0;
   opts.receiver.onAssignedNotice((grievanceId, at) => {
     const t = tracked(grievanceId);
-    if (t.notified !== undefined) return;
-    t.notified = at;
-    notifiedCount++;
+    if (t.notified === undefined) t.notified = at;
   });
+  // Only this run's grievances count: the topic (read from its beginning) and the webhooks may also carry an earlier run's.
+  const ours = () => {
+    let assigned = 0;
+    let notified = 0;
+    for (const t of byId.values()) {
+      if (t.scheduled === undefined) continue;
+      if (t.assigned !== undefined) assigned++;
+      if (t.notified !== undefined) notified++;
+    }
+    return { assigned, notified };
+  };
 
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000 });
   await consumer.connect();
@@ -135,7 +144,6 @@ export async function openLoop(opts: {
         if (t.assigned !== undefined) continue;
         t.assigned = at;
         t.urgency = (JSON.parse(String(m.value)) as { urgency?: string }).urgency;
-        assignedCount++;
       }
     },
   });
@@ -143,7 +151,7 @@ export async function openLoop(opts: {
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const intake = new URL(opts.intakeUrl);
-  const r = random(20_260_101);
+  const r = random(opts.seed ?? 20_260_101);
   const total = Math.round(opts.rate * opts.durationS);
   const intervalMs = 1000 / opts.rate;
   const rejected: Record<string, number> = {};
@@ -208,10 +216,11 @@ export async function openLoop(opts: {
   const drainDeadline = sentAt + opts.drainTimeoutS * 1000;
   let lastReport = sentAt;
   while (performance.now() < drainDeadline) {
-    if (answered === total && assignedCount >= accepted && notifiedCount >= accepted) break;
+    const done = ours();
+    if (answered === total && done.assigned >= accepted && done.notified >= accepted) break;
     if (performance.now() - lastReport > 5000) {
       lastReport = performance.now();
-      opts.log(`  answered ${answered}/${total}, assigned ${assignedCount}/${accepted}, notified ${notifiedCount}/${accepted}`);
+      opts.log(`  answered ${answered}/${total}, assigned ${done.assigned}/${accepted}, notified ${done.notified}/${accepted}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -257,6 +266,6 @@ export async function openLoop(opts: {
     lost,
     notNotified,
     drainS: Math.round(drainS * 10) / 10,
-    assignedPerS: Math.round(assignedCount / ((lastAssigned - start) / 1000)),
+    assignedPerS: Math.round(ours().assigned / ((lastAssigned - start) / 1000)),
   };
 }

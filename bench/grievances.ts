@@ -67,9 +67,15 @@ const names = {
 
 const channels = ["phone", "phone", "phone", "web", "walk_in", "app", "letter"] as const;
 
-/** The bench's communities: 9 streets of 12 communities each under district 440402 (about Xiangzhou's size). */
-export const streets = ["001", "002", "003", "004", "005", "006", "007", "008", "009"];
-export const communities = streets.flatMap((s) => Array.from({ length: 12 }, (_, c) => `440402${s}${String(c + 1).padStart(3, "0")}`));
+/**
+ * The bench's divisions: 6 districts of 3 streets of 6 communities each (108 communities). Events
+ * are keyed by district (partitionKeyFor), so the districts are what spreads the work over the
+ * topics' 6 partitions and over triage replicas; these six hash to six different partitions
+ * under the default partitioner (murmur2), as a deployment would size its partitions to its districts.
+ */
+export const districts = ["440402", "440403", "440407", "440408", "440409", "440414"];
+export const streets = districts.flatMap((d) => ["001", "002", "003"].map((s) => `${d}${s}`));
+export const communities = streets.flatMap((s) => Array.from({ length: 6 }, (_, c) => `${s}${String(c + 1).padStart(3, "0")}`));
 
 /** A small deterministic PRNG (mulberry32), so every run sends the same mix. */
 export function random(seed: number): () => number {

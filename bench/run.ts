@@ -6,6 +6,11 @@
 //   4. peak RSS of each service (VmHWM of the child process)
 // Prints a table and writes bench/results/latest.json.
 //   --quick     shorter parts (8 s, 15 s); --rate=N  another arrival rate; --keep  leave the databases and topics
+//   --find-capacity      after part 2, raise the rate in steps of 50/s from 50/s on the same stack and
+//                        report the highest whose case.assigned p99 <= 250 ms (nothing lost or refused)
+//   --triage-replicas=N  run N triage processes in part 2 (one consumer group; each must apply work)
+//   --embedded-postgres  the bench's own Postgres with pg_stat_statements loaded, for statements per
+//                        grievance (a server without it in shared_preload_libraries cannot count them)
 //   BENCH_PG_PROFILE=1  sample which statements the database is busy with during part 2
 //   BENCH_CPU_PROF=intake,triage,notification  V8 CPU profiles (bench/profile-summary.ts reads them)
 //   BENCH_SAMPLES=1     every grievance's latencies as CSV, to see when the slow ones were sent
@@ -13,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { AssignerProtocol, Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { AuthConfig, signDevelopmentToken } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
@@ -23,14 +28,17 @@ import { closedLoop, type ClosedLoopResult } from "./intake-throughput";
 import { measureRebuild, type RebuildResult } from "./rebuild";
 import { samplePostgres } from "./pg-sampler";
 import { seedDirectory } from "./seed";
-import { commandCpuSeconds, createDatabase, freePort, machineCpuSeconds, processCpuSeconds, resultsDir, say, serviceNodeFlags, spawnNode, useKafka, usePostgres, type Child } from "./stack";
+import {
+  commandCpuSeconds, createDatabase, freePort, machineCpuSeconds, postgresCpuSeconds, postgresCpuUsed, processCpuSeconds, resultsDir, say, serviceNodeFlags, spawnNode,
+  statementCounter, useKafka, usePostgres, type Child,
+} from "./stack";
 
 const quick = process.argv.includes("--quick");
 /** Leave the databases and topics in place for a look afterwards. */
 const keep = process.argv.includes("--keep");
 const settings = quick
-  ? { mode: "quick", intakeS: 8, warmUpS: 2, rate: 200, e2eS: 15, drainS: 60 }
-  : { mode: "full", intakeS: 20, warmUpS: 3, rate: 200, e2eS: 60, drainS: 120 };
+  ? { mode: "quick", intakeS: 8, warmUpS: 2, rate: 200, e2eS: 15, drainS: 60, capacityS: 10 }
+  : { mode: "full", intakeS: 20, warmUpS: 3, rate: 200, e2eS: 60, drainS: 120, capacityS: 20 };
 const connections = 50;
 /** `--rate=N` runs the end-to-end part at another arrival rate, to find what a machine sustains. */
 const rateArg = process.argv.find((a) => a.startsWith("--rate="))?.slice("--rate=".length);
@@ -39,7 +47,14 @@ if (rateArg) {
   if (!(settings.rate > 0 && settings.rate <= 5000)) throw new Error(`--rate=${rateArg}: give grievances per second, e.g. --rate=100`);
 }
 
-const targets = { intakeRatio: 0.8, intakeP99Ms: 50, assignedP99Ms: 250, notifiedP99Ms: 400, lost: 0, rebuildEventsPerSecond: 10_000, rssMb: 200 };
+/** Step the rate up after part 2 until case.assigned p99 passes its target. */
+const findCapacity = process.argv.includes("--find-capacity");
+const embeddedPostgres = process.argv.includes("--embedded-postgres");
+const replicasArg = process.argv.find((a) => a.startsWith("--triage-replicas="))?.slice("--triage-replicas=".length);
+const triageReplicas = replicasArg === undefined ? 1 : Number(replicasArg);
+if (!(Number.isInteger(triageReplicas) && triageReplicas >= 1 && triageReplicas <= 8)) throw new Error(`--triage-replicas=${replicasArg}: give 1 to 8`);
+
+const targets = { intakeRatio: 0.8, intakeP99Ms: 50, assignedP99Ms: 250, notifiedP99Ms: 400, lost: 0, rebuildEventsPerSecond: 20_000, rssMb: 200, cpuMsPerGrievance: 5, statementsPerGrievance: 12, capacityPerSecond: 300 };
 
 const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -50,7 +65,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const kafkaInfra = await useKafka();
   cleanups.push(kafkaInfra.stop);
-  const postgres = await usePostgres();
+  const postgres = await usePostgres({ embedded: embeddedPostgres });
   cleanups.push(postgres.stop);
   const kafka = new Kafka({ clientId: "bench", brokers: kafkaInfra.brokers.split(","), logLevel: logLevel.NOTHING });
   const prefixes: string[] = [];
@@ -111,21 +126,31 @@ async function main(): Promise<void> {
   // One after another: each runs its own migrations, and the first creates the topics.
   const intake2 = await spawnNode("intake", "services/intake/src/main.ts", env2, await freePort());
   children.push(intake2);
-  const triage = await spawnNode("triage", "services/triage/src/main.ts", env2, await freePort());
-  children.push(triage);
+  const triages: Child[] = [];
+  for (let n = 1; n <= triageReplicas; n++) {
+    const replica = await spawnNode(n === 1 ? "triage" : `triage-${n}`, "services/triage/src/main.ts", env2, await freePort());
+    children.push(replica);
+    triages.push(replica);
+  }
+  const triage = triages[0]!;
   const notification = await spawnNode("notification", "services/notification/src/main.ts", env2, await freePort());
   children.push(notification);
   secrets = await seedDirectory({ triageUrl: triage.url, notificationUrl: notification.url, adminToken, webhookBase: receiver.url });
+  const e2eDatabase = `gh_bench_${runId}_e2e`;
   // Where the CPU goes during the run: each service, Postgres (all its processes), the broker, this process.
   const cpu = async () => ({
     intake: await intake2.cpuSeconds(),
-    triage: await triage.cpuSeconds(),
+    triage: (await Promise.all(triages.map((t) => t.cpuSeconds()))).reduce((a, b) => a + b, 0),
     notification: await notification.cpuSeconds(),
     postgres: await commandCpuSeconds("postgres"),
     kafka: kafkaInfra.pid ? await processCpuSeconds(kafkaInfra.pid) : 0,
     bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
     machine: await machineCpuSeconds(),
+    ownPostgres: await postgresCpuSeconds(postgres.adminUrl, e2eDatabase),
   });
+  const statements = await statementCounter(postgres.adminUrl, db2.url, e2eDatabase);
+  if ("unavailable" in statements) say(`  statements per grievance: not counted: ${statements.unavailable}`);
+  const statementsBefore = "count" in statements ? await statements.count() : 0;
   const cpuBefore = await cpu();
   const pgSampler = process.env.BENCH_PG_PROFILE ? samplePostgres({ databaseUrl: postgres.adminUrl, database: `gh_bench_${runId}_e2e`, everyMs: 10 }) : undefined;
   const e2e = await openLoop({
@@ -142,6 +167,25 @@ async function main(): Promise<void> {
     ...(process.env.BENCH_SAMPLES ? { samplesFile: path.join(resultsDir, "e2e-samples.csv.tmp") } : {}),
   });
   const cpuAfter = await cpu();
+  const statementsAfter = "count" in statements ? await statements.count() : 0;
+  // All processes together: the services, this database's Postgres backends and the server's background processes, the broker.
+  const cpuSecondsUsed =
+    cpuAfter.intake - cpuBefore.intake + cpuAfter.triage - cpuBefore.triage + cpuAfter.notification - cpuBefore.notification +
+    postgresCpuUsed(cpuBefore.ownPostgres, cpuAfter.ownPostgres) + cpuAfter.kafka - cpuBefore.kafka;
+  const perGrievance = {
+    cpuMs: e2e.accepted > 0 ? Math.round((cpuSecondsUsed * 1000 * 10) / e2e.accepted) / 10 : null,
+    statements: "count" in statements && e2e.accepted > 0 ? Math.round(((statementsAfter - statementsBefore) * 10) / e2e.accepted) / 10 : null,
+    kafkaCounted: kafkaInfra.pid !== undefined,
+  };
+  say(`  per grievance: ${perGrievance.cpuMs} ms CPU (all processes${perGrievance.kafkaCounted ? "" : "; the broker's not counted: no local pid"}), ${perGrievance.statements ?? "n/a"} SQL statements`);
+  let replicaWork: number[] | undefined;
+  if (triageReplicas > 1) {
+    replicaWork = await workPerMember(kafka, `${prefix2}triage`, prefix2 + Topics.grievancesInternal, db2.url).catch((err: Error) => {
+      say(`  triage replicas: could not tell their work apart: ${err.message}`);
+      return undefined;
+    });
+    if (replicaWork) say(`  triage replicas: grievances applied on the partitions each member holds now ${JSON.stringify(replicaWork)}`);
+  }
   if (pgSampler) {
     const samples = await pgSampler.stop();
     await writeFile(path.join(resultsDir, "pg-profile.tmp"), samples.map((x) => `${String(x.share).padStart(6)} %  ${x.state}  ${x.statement}`).join("\n") + "\n");
@@ -149,7 +193,7 @@ async function main(): Promise<void> {
     for (const x of samples.slice(0, 15)) say(`  ${String(x.share).padStart(6)} %  ${x.state}  ${x.statement}`);
   }
   const seconds = cpuAfter.machine.total - cpuBefore.machine.total;
-  const share = (k: Exclude<keyof typeof cpuBefore, "machine">) => Math.round(((cpuAfter[k] - cpuBefore[k]) / seconds) * 1000) / 10;
+  const share = (k: Exclude<keyof typeof cpuBefore, "machine" | "ownPostgres">) => Math.round(((cpuAfter[k] - cpuBefore[k]) / seconds) * 1000) / 10;
   const cpuPercent = {
     intake: share("intake"),
     triage: share("triage"),
@@ -165,14 +209,33 @@ async function main(): Promise<void> {
   say(`  assigned p99 ${e2e.assigned.p99Ms} ms, notified p99 ${e2e.notified.p99Ms} ms, lost ${e2e.lost}, rejected ${JSON.stringify(e2e.rejected)}`);
   say(`  CPU, % of the machine: ${JSON.stringify(cpuPercent)}`);
   if (receiver.stats.badSignature > 0) say(`  ${receiver.stats.badSignature} webhook(s) with a bad signature`);
+  let capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number; unanswered: number }[] } | undefined;
+  if (findCapacity) {
+    capacity = { ratePerSecond: 0, steps: [] };
+    for (let rate = 50, step = 1; rate <= 2000; rate += 50, step++) {
+      say(`capacity step ${step}: ${rate}/s for ${settings.capacityS} s`);
+      const r = await openLoop({
+        intakeUrl: intake2.url, token: operatorToken, kafka, casesTopic: prefix2 + Topics.casesInternal, groupId: `${prefix2}bench-capacity-${step}`,
+        rate, durationS: settings.capacityS, drainTimeoutS: 30, receiver: { onAssignedNotice: (handler) => void (onNotice = handler) }, log: say, seed: 1000 + step,
+      });
+      const refused = Object.values(r.rejected).reduce((a, b) => a + b, 0);
+      const unanswered = r.sent - r.accepted - refused;
+      capacity.steps.push({ rate, assignedP99Ms: r.assigned.p99Ms, lost: r.lost, rejected: refused, unanswered });
+      say(`  assigned p99 ${r.assigned.p99Ms} ms, lost ${r.lost}, refused ${refused}, not answered ${unanswered}`);
+      // Every request answered 202 and every grievance assigned, within the target.
+      if (r.accepted < r.sent || r.assigned.count < r.accepted || r.assigned.p99Ms > targets.assignedP99Ms || r.lost > 0 || refused > 0) break;
+      capacity.ratePerSecond = rate;
+    }
+    say(`  capacity: ${capacity.ratePerSecond}/s with case.assigned p99 <= ${targets.assignedP99Ms} ms`);
+  }
   const rssMb = {
     intake: Math.max(intakeRssPart1, await intake2.peakRssMb()),
-    triage: await triage.peakRssMb(),
+    triage: Math.max(...(await Promise.all(triages.map((t) => t.peakRssMb())))),
     notification: await notification.peakRssMb(),
   };
   await intake2.stop();
   await notification.stop();
-  await triage.stop();
+  for (const t of triages) await t.stop();
 
   // 3. Rebuild, with triage stopped (the command refuses while its group has members).
   say("3/3 rebuild of triage's projection from the topics");
@@ -180,10 +243,33 @@ async function main(): Promise<void> {
   say(`  ${rebuild.events} events in ${rebuild.seconds.toFixed(2)} s`);
 
   const pgVersion = await serverVersion(postgres.adminUrl);
-  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, rebuild, rssMb, pgVersion, webhooks: receiver.stats });
+  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, rebuild, rssMb, pgVersion, webhooks: receiver.stats, perGrievance, capacity, replicaWork });
   await writeFile(path.join(resultsDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
   printTable(report);
   say(`written: bench/results/latest.json`);
+}
+
+/**
+ * For each member of a consumer group, the grievances triage applied (its inbox) from the
+ * partitions that member is assigned now: both replicas work when each figure is above zero.
+ */
+async function workPerMember(kafka: Kafka, groupId: string, topic: string, databaseUrl: string): Promise<number[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const { groups } = await admin.describeGroups([groupId]).finally(() => admin.disconnect());
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const perPartition = new Map<number, number>();
+  try {
+    const { rows } = await c.query<{ p: number; n: string }>("SELECT kafka_partition AS p, count(*) AS n FROM triage.inbox WHERE topic = $1 GROUP BY 1", [topic]);
+    for (const r of rows) perPartition.set(r.p, Number(r.n));
+  } finally {
+    await c.end();
+  }
+  return (groups[0]?.members ?? []).map((m) => {
+    const partitions = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? [];
+    return partitions.reduce((sum, p) => sum + (perPartition.get(p) ?? 0), 0);
+  });
 }
 
 async function serverVersion(url: string): Promise<string> {
@@ -220,6 +306,9 @@ function buildReport(r: {
   rssMb: Record<"intake" | "triage" | "notification", number>;
   pgVersion: string;
   webhooks: { received: number; badSignature: number };
+  perGrievance: { cpuMs: number | null; statements: number | null; kafkaCounted: boolean };
+  capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number; unanswered: number }[] } | undefined;
+  replicaWork: number[] | undefined;
 }) {
   const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
   const ratio = r.intake.rps / r.base.rps;
@@ -236,7 +325,7 @@ function buildReport(r: {
       loadAverageBefore: r.loadBefore.map((l) => round(l)),
       loadAverageAfter: os.loadavg().map((l) => round(l)),
     },
-    settings: { ...settings, connections, nodeFlags: serviceNodeFlags.join(" ") },
+    settings: { ...settings, connections, triageReplicas, embeddedPostgres, nodeFlags: serviceNodeFlags.join(" ") },
     intake: {
       baselineRps: Math.round(r.base.rps),
       rps: Math.round(r.intake.rps),
@@ -268,7 +357,15 @@ function buildReport(r: {
       webhooks: r.webhooks,
       /** CPU time of each process over the run and its drain, as % of the whole machine (all cores). */
       cpuPercent: r.cpuPercent,
+      /** CPU ms per accepted grievance of the services, this database's Postgres processes and the broker together. */
+      cpuMsPerGrievance: r.perGrievance.cpuMs,
+      brokerCpuCounted: r.perGrievance.kafkaCounted,
+      /** SQL statements per accepted grievance, all services (pg_stat_statements); null when it is not loaded. */
+      statementsPerGrievance: r.perGrievance.statements,
+      /** Grievances each triage replica applied (with --triage-replicas). */
+      ...(r.replicaWork ? { triageReplicaWork: r.replicaWork } : {}),
     },
+    ...(r.capacity ? { capacity: r.capacity } : {}),
     rebuild: { events: r.rebuild.events, seconds: round(r.rebuild.seconds), eventsPerSecond: r.rebuild.eventsPerSecond, casesBefore: r.rebuild.casesBefore, casesAfter: r.rebuild.casesAfter },
     rssMb: r.rssMb,
     targets,
@@ -280,6 +377,10 @@ function buildReport(r: {
       nothingLost: r.e2e.lost === 0 && r.e2e.accepted === r.e2e.sent,
       rebuild: r.rebuild.eventsPerSecond >= targets.rebuildEventsPerSecond && r.rebuild.casesAfter === r.rebuild.casesBefore,
       rss: Object.values(r.rssMb).every((mb) => mb <= targets.rssMb),
+      cpuPerGrievance: r.perGrievance.cpuMs !== null && r.perGrievance.cpuMs <= targets.cpuMsPerGrievance,
+      statementsPerGrievance: r.perGrievance.statements === null ? undefined : r.perGrievance.statements <= targets.statementsPerGrievance,
+      capacity: r.capacity ? r.capacity.ratePerSecond >= targets.capacityPerSecond : undefined,
+      noneRejected: Object.keys(r.e2e.rejected).length === 0,
     },
   };
   return report;
@@ -297,6 +398,11 @@ function printTable(report: ReturnType<typeof buildReport>): void {
     ["e2e notified p50 / p95 / p99 / max", `${e.notified.p50Ms} / ${e.notified.p95Ms} / ${e.notified.p99Ms} / ${e.notified.maxMs} ms`, `p99 <= ${targets.notifiedP99Ms} ms`, met.notifiedP99],
     ["e2e P1 only: assigned / notified p99", `${e.p1.assigned.p99Ms} / ${e.p1.notified.p99Ms} ms (${e.p1.assigned.count} P1)`, "", undefined],
     ["e2e sent / accepted / lost / not notified", `${e.sent} / ${e.accepted} / ${e.lost} / ${e.notNotified}`, "lost 0", met.nothingLost],
+    ["e2e rejected (by status)", JSON.stringify(e.rejected), "none", met.noneRejected],
+    ["e2e CPU per grievance (services, Postgres, Kafka)", `${e.cpuMsPerGrievance ?? "n/a"} ms${e.brokerCpuCounted ? "" : " (broker not counted)"}`, `<= ${targets.cpuMsPerGrievance} ms`, met.cpuPerGrievance],
+    ["e2e SQL statements per grievance (all services)", `${e.statementsPerGrievance ?? "n/a (no pg_stat_statements)"}`, `<= ${targets.statementsPerGrievance}`, met.statementsPerGrievance],
+    ...(e.triageReplicaWork ? [["e2e grievances applied by each triage replica", JSON.stringify(e.triageReplicaWork), "each > 0", e.triageReplicaWork.every((n) => n > 0)] as [string, string, string, boolean]] : []),
+    ...(report.capacity ? [["capacity (assigned p99 <= 250 ms)", `${report.capacity.ratePerSecond} /s`, `>= ${targets.capacityPerSecond} /s`, met.capacity] as [string, string, string, boolean | undefined]] : []),
     ["e2e assignments per second, first send to last", `${e.assignedPerS} /s`, `${e.rate} /s`, undefined],
     ["rebuild (triage)", `${rebuild.eventsPerSecond} events/s (${rebuild.events} in ${rebuild.seconds} s)`, `>= ${targets.rebuildEventsPerSecond}`, met.rebuild],
     ["peak RSS intake / triage / notification", `${rssMb.intake} / ${rssMb.triage} / ${rssMb.notification} MB`, `each <= ${targets.rssMb} MB`, met.rss],

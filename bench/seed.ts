@@ -3,7 +3,7 @@
 // and every caseworker and team supervisor in notification's directory with a webhook to
 // this process, through the services' own admin APIs.
 import { randomBytes } from "node:crypto";
-import { communities, streets } from "./grievances";
+import { communities, districts, streets } from "./grievances";
 
 const all = ["family", "neighbour", "labour", "land_housing", "consumer", "public_services", "legal", "other"];
 
@@ -13,8 +13,8 @@ export async function seedDirectory(opts: { triageUrl: string; notificationUrl: 
     if (!res.ok) throw new Error(`seeding ${url} answered ${res.status}: ${await res.text()}`);
   };
   const teams = [
-    { id: "xz-district", name: "Xiangzhou district mediation centre", level: "district", divisionPrefix: "440402" },
-    ...streets.map((s) => ({ id: `street-${s}`, name: `Street office ${s}`, level: "street", divisionPrefix: `440402${s}` })),
+    ...districts.map((d) => ({ id: `district-${d}`, name: `District ${d} mediation centre`, level: "district", divisionPrefix: d })),
+    ...streets.map((s) => ({ id: `street-${s}`, name: `Street office ${s}`, level: "street", divisionPrefix: s })),
     ...communities.map((c) => ({ id: `community-${c}`, name: `Community committee ${c}`, level: "community", divisionPrefix: c })),
   ];
   const secrets = new Map<string, string>();

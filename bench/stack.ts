@@ -24,7 +24,12 @@ export function say(message: string): void {
  * what was started), with its process id when it is the local one.
  */
 export async function useKafka(): Promise<{ brokers: string; pid?: number; stop: () => Promise<void> }> {
-  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => undefined };
+  if (process.env.KAFKA_BROKERS) {
+    // A broker on this machine is found by its port, so its CPU is counted; a remote one is not.
+    const local = /^(127\.0\.0\.1|localhost):(\d+)$/.exec(process.env.KAFKA_BROKERS.split(",")[0]!);
+    const pid = local ? await listenerPid(Number(local[2])) : 0;
+    return { brokers: process.env.KAFKA_BROKERS, ...(pid > 0 ? { pid } : {}), stop: async () => undefined };
+  }
   const running = await run("bash", [kafkaScript, "status"]).then(() => true, () => false);
   let stop = async () => undefined;
   if (!running) {
@@ -43,15 +48,74 @@ async function listenerPid(port: number): Promise<number> {
   return Number(/pid=(\d+)/.exec(out)?.[1] ?? 0);
 }
 
-/** DATABASE_URL, else the machine's server on 5432, else an embedded Postgres (as `pnpm start` does). */
-export async function usePostgres(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
-  if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, stop: async () => undefined };
-  const local = "postgres://postgres@127.0.0.1:5432/postgres";
-  if (await postgresAnswers(local)) return { adminUrl: local, stop: async () => undefined };
-  say("no Postgres on 127.0.0.1:5432: starting an embedded one (data in .data/bench-postgres)");
+/**
+ * DATABASE_URL, else the machine's server on 5432, else an embedded Postgres (as `pnpm start`
+ * does); `embedded` asks for the embedded one whatever else there is. The bench starts the
+ * embedded one with pg_stat_statements loaded, so it can count the statements per grievance.
+ */
+export async function usePostgres(opts: { embedded?: boolean } = {}): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
+  if (!opts.embedded) {
+    if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, stop: async () => undefined };
+    const local = "postgres://postgres@127.0.0.1:5432/postgres";
+    if (await postgresAnswers(local)) return { adminUrl: local, stop: async () => undefined };
+    say("no Postgres on 127.0.0.1:5432: starting an embedded one (data in .data/bench-postgres)");
+  } else say("starting an embedded Postgres with pg_stat_statements (data in .data/bench-postgres)");
   const { startEmbeddedPostgres } = await import("../scripts/embedded-postgres");
-  const embedded = await startEmbeddedPostgres(path.join(root, ".data/bench-postgres"), 5489);
+  const embedded = await startEmbeddedPostgres(path.join(root, ".data/bench-postgres"), 5489, { shared_preload_libraries: "pg_stat_statements" });
   return { adminUrl: embedded.url, stop: embedded.stop };
+}
+
+/**
+ * CPU time so far of the server's processes that work for this database: its backends and the
+ * server's own background processes (WAL writer, checkpointer...), keyed by pid, in seconds.
+ * Other databases' backends on a shared server are left out.
+ */
+export async function postgresCpuSeconds(adminUrl: string, database: string): Promise<Map<number, number>> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE (datname = $1 OR backend_type <> 'client backend') AND pid <> pg_backend_pid()", [database]);
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) cpu.set(pid, await processCpuSeconds(pid));
+    return cpu;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Seconds used between two `postgresCpuSeconds` readings (a backend started between them counts from zero). */
+export function postgresCpuUsed(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, s] of after) sum += Math.max(0, s - (before.get(pid) ?? 0));
+  return sum;
+}
+
+/**
+ * Statements the server has run for this database so far (pg_stat_statements, BEGIN and COMMIT
+ * included), or undefined with the reason when the extension is not loaded: it must be in
+ * `shared_preload_libraries`, which only a restart of the server changes.
+ */
+export async function statementCounter(adminUrl: string, databaseUrl: string, database: string): Promise<{ count: () => Promise<number> } | { unavailable: string }> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const preload = (await admin.query<{ v: string }>("SELECT current_setting('shared_preload_libraries') AS v")).rows[0]!.v;
+  await admin.end();
+  if (!preload.split(",").map((x) => x.trim()).includes("pg_stat_statements")) {
+    return { unavailable: "pg_stat_statements is not in the server's shared_preload_libraries (run with --embedded-postgres)" };
+  }
+  return {
+    count: async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      try {
+        await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        const { rows } = await c.query<{ n: string | null }>("SELECT sum(calls) AS n FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)", [database]);
+        return Number(rows[0]!.n ?? 0);
+      } finally {
+        await c.end();
+      }
+    },
+  };
 }
 
 export async function createDatabase(adminUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {

@@ -17,7 +17,7 @@ const fromEmbedded = createRequire(fileURLToPath(import.meta.resolve("embedded-p
 const exitHook = fromEmbedded("async-exit-hook") as { unhookEvent: (event: string) => void };
 for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"]) exitHook.unhookEvent(event);
 
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startEmbeddedPostgres(dataDir: string, port: number, settings: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> {
   const password = "grievance-hub";
   const databaseDir = path.resolve(dataDir);
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
@@ -32,7 +32,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   mkdirSync(path.dirname(databaseDir), { recursive: true });
   const logPath = `${databaseDir}.log`;
   const log = openSync(logPath, "a");
-  const server = spawn(postgresBin, ["-D", databaseDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1"], {
+  const server = spawn(postgresBin, ["-D", databaseDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
     ...asOwner,
     detached: true,
     stdio: ["ignore", log, log],

@@ -48,7 +48,7 @@ const internalTopics = () => [env.topicPrefix + Topics.grievancesInternal, env.t
 async function quiet(): Promise<void> {
   const unfinished = async () => {
     const { rows } = await db.query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL) + (SELECT count(*) FROM triage.outbox WHERE sent_at IS NULL)
+      `SELECT (SELECT count(*) FROM intake.outbox) + (SELECT count(*) FROM triage.outbox)
             + (SELECT count(*) FROM notification.deliveries WHERE status = 'pending') AS n`,
     );
     return Number(rows[0]!.n);

@@ -377,7 +377,7 @@ describe("a token that is missing, expired, malformed or not ours is 401 on ever
   const fingerprint = async () =>
     (
       await db.query<{ v: string }>(
-        `SELECT concat_ws('/', (SELECT count(*) FROM intake.grievances), (SELECT count(*) FROM intake.outbox), (SELECT sum(version) FROM triage.cases),
+        `SELECT concat_ws('/', (SELECT count(*) FROM intake.grievances), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM intake.outbox_id_seq), (SELECT sum(version) FROM triage.cases),
            (SELECT count(*) FROM triage.case_timeline), (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM triage.teams t),
            (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM triage.caseworkers c), (SELECT md5(coalesce(string_agg(r.id, ',' ORDER BY r.id), '')) FROM notification.recipients r)) AS v`,
       )

@@ -1,5 +1,6 @@
 // Transactional outbox: `enqueueEvent` writes the encoded event in the caller's transaction;
-// `OutboxRelay` publishes unsent rows to Kafka in id order and marks them sent. Only the
+// `OutboxRelay` publishes the rows to Kafka in id order, many in one request, and deletes them
+// once Kafka has acknowledged them, so the table holds only what is not yet published. Only the
 // replica holding the advisory lock publishes, so two replicas never publish the same rows.
 import pg from "pg";
 import type { Publisher } from "./kafka";
@@ -21,12 +22,33 @@ export interface EventOptions {
   id?: string;
   time?: Date;
   traceparent?: string;
-  /** The Kafka key: partitionKeyFor(the case's division) for events about a case. */
+  /** The Kafka message key when it is not the event's subject: `partitionKeyFor(divisionCode)`. */
   key?: string;
 }
 
 /** One event for `enqueueEvents`: its type, data and options. */
 export type OutgoingEvent = { [T in EventTypeName]: { type: T; data: EventData<T>; opts?: EventOptions } }[EventTypeName];
+
+/**
+ * The outbox rows of these events (each internal event and its public counterpart) as a
+ * `SELECT`-able set, for a statement of the caller's own: `INSERT INTO <schema>.outbox (columns)
+ * SELECT * FROM <rows>`, the parameters numbered from `firstParam`. New columns go here only.
+ */
+export function outboxRows(ctx: OutboxContext, events: OutgoingEvent[], firstParam = 1): { columns: string; rows: string; params: unknown[]; eventIds: string[] } {
+  const encoded = events.map((e) => encodeEventWithPublic(e.type, e.data, { source: ctx.source, topicPrefix: ctx.topicPrefix, ...e.opts }));
+  const rows = encoded.flat();
+  const p = (i: number) => `$${firstParam + i}`;
+  // Trace context: the event's own (set when a batch applies many events), else the writer's
+  // (a request, or the event being applied); the relay publishes each row in its trace.
+  const current = currentTraceparent() ?? null;
+  const traceparents = encoded.flatMap((pair, i) => pair.map(() => events[i]!.opts?.traceparent ?? current));
+  return {
+    columns: "event_id, topic, message_key, headers, payload, traceparent",
+    rows: `unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::jsonb[], ${p(4)}::text[], ${p(5)}::text[])`,
+    params: [rows.map((e) => e.eventId), rows.map((e) => e.topic), rows.map((e) => e.key), rows.map((e) => JSON.stringify(e.headers)), rows.map((e) => e.value), traceparents],
+    eventIds: encoded.map(([internal]) => internal!.eventId),
+  };
+}
 
 export async function enqueueEvent<T extends EventTypeName>(client: PoolClient, ctx: OutboxContext, type: T, data: EventData<T>, opts: EventOptions = {}): Promise<string> {
   const [eventId] = await enqueueEvents(client, ctx, [{ type, data, opts } as OutgoingEvent]);
@@ -36,20 +58,19 @@ export async function enqueueEvent<T extends EventTypeName>(client: PoolClient, 
 /** Several events, in order, with one statement; their ids in the same order. */
 export async function enqueueEvents(client: PoolClient, ctx: OutboxContext, events: OutgoingEvent[]): Promise<string[]> {
   // The public counterpart goes out through the same outbox, so it is exactly as complete.
-  const encoded = events.map((e) => encodeEventWithPublic(e.type, e.data, { source: ctx.source, topicPrefix: ctx.topicPrefix, ...e.opts }));
-  const rows = encoded.flat();
-  // Trace context: the writer's (a request, or the event being applied), published by the relay.
-  const traceparent = currentTraceparent() ?? null;
-  await client.query(
-    `INSERT INTO ${ctx.schema}.outbox (event_id, topic, message_key, headers, payload, traceparent)
-     SELECT *, $6::text FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[])`,
-    [rows.map((e) => e.eventId), rows.map((e) => e.topic), rows.map((e) => e.key), rows.map((e) => JSON.stringify(e.headers)), rows.map((e) => e.value), traceparent],
-  );
+  const { columns, rows, params, eventIds } = outboxRows(ctx, events);
+  await client.query(`INSERT INTO ${ctx.schema}.outbox (${columns}) SELECT * FROM ${rows}`, params);
   // The relay is told after the commit, not by a NOTIFY in this transaction: Postgres holds one
   // cluster-wide lock from a notifying transaction's commit until its WAL is flushed, so every
   // notifying writer would commit one after another, each waiting for its own flush.
-  if (!(ctx.announce && afterCommit(client, ctx.announce))) await client.query(`SELECT pg_notify($1, '')`, [channelName(ctx.schema)]);
-  return encoded.map(([internal]) => internal!.eventId);
+  if (!(ctx.announce && afterCommit(client, ctx.announce))) await announceOutbox(ctx, client);
+  return eventIds;
+}
+
+/** Tells the relay of outbox rows a statement of the caller's own has committed (see `outboxRows`). */
+export async function announceOutbox(ctx: OutboxContext, db: Pool | PoolClient): Promise<void> {
+  if (ctx.announce) ctx.announce();
+  else await db.query(`SELECT pg_notify($1, '')`, [channelName(ctx.schema)]);
 }
 
 function channelName(schema: string): string {
@@ -122,7 +143,7 @@ export class OutboxRelay {
 
   async status(): Promise<OutboxStatus> {
     const { rows } = await this.opts.pool.query<{ unsent: string; oldest: Date | null }>(
-      `SELECT count(*) AS unsent, min(created_at) AS oldest FROM ${this.opts.schema}.outbox WHERE sent_at IS NULL`,
+      `SELECT count(*) AS unsent, min(created_at) AS oldest FROM ${this.opts.schema}.outbox`,
     );
     const row = rows[0]!;
     return {
@@ -183,13 +204,14 @@ export class OutboxRelay {
   }
 
   private async drain(): Promise<void> {
-    const batchSize = this.opts.batchSize ?? 500;
+    const batchSize = this.opts.batchSize ?? 2000;
     for (;;) {
       if (this.stopped || !this.leader) return;
-      const { rows } = await this.opts.pool.query<{ id: string; event_id: string; topic: string; message_key: string; headers: Record<string, string>; payload: string; traceparent: string | null }>(
-        `SELECT id, event_id, topic, message_key, headers, payload, traceparent FROM ${this.opts.schema}.outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
-        [batchSize],
-      );
+      const { rows } = await this.opts.pool.query<{ id: string; event_id: string; topic: string; message_key: string; headers: Record<string, string>; payload: string; traceparent: string | null }>({
+        name: `outbox-relay-next-${this.opts.schema}`,
+        text: `SELECT id, event_id, topic, message_key, headers, payload, traceparent FROM ${this.opts.schema}.outbox ORDER BY id LIMIT $1`,
+        values: [batchSize],
+      });
       if (rows.length === 0) return;
       const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
       const spans: ReturnType<typeof startPublishSpan>[] = [];
@@ -199,6 +221,9 @@ export class OutboxRelay {
         list.push({ key: r.message_key, value: r.payload, headers: r.headers });
         byTopic.set(r.topic, list);
       }
+      // One request for the whole batch, in id order within each partition (the producer is
+      // idempotent, so a retry neither reorders nor doubles). Only acknowledged rows are deleted:
+      // a crash between the two publishes them again with the same event ids (at least once).
       await this.opts.producer
         .sendBatch({
           acks: -1,
@@ -211,7 +236,11 @@ export class OutboxRelay {
             throw err;
           },
         );
-      await this.opts.pool.query(`UPDATE ${this.opts.schema}.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await this.opts.pool.query({
+        name: `outbox-relay-done-${this.opts.schema}`,
+        text: `DELETE FROM ${this.opts.schema}.outbox WHERE id = ANY($1::bigint[])`,
+        values: [rows.map((r) => r.id)],
+      });
       this.published += rows.length;
       this.onPublished?.(rows.map((r) => ({ topic: r.topic, type: r.headers["ce_type"] })));
       if (rows.length < batchSize) return;

@@ -1,10 +1,13 @@
 // The hotline API over real Postgres and Kafka: every answer an operator or a caller can get.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { createLogger, encodeEvent, loadConfig, type RunningService } from "@grievance-hub/kit";
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { captureLogs, createTestEnv, eventually, startTcpProxy, tokenFor, type TestEnv } from "../../../test/support";
+import { kafkaClient, readTopic } from "../../../test/faults/support";
+import { insertGrievance } from "../src/db/grievances";
 
 let env: TestEnv;
 let intake: RunningService;
@@ -54,8 +57,11 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
   });
 }
 
+/** Grievances stored, and outbox rows ever written (the relay deletes published rows; the sequence keeps counting). */
 async function stored(): Promise<{ grievances: number; outbox: number }> {
-  const { rows } = await db.query<{ g: string; o: string }>("SELECT (SELECT count(*) FROM intake.grievances) AS g, (SELECT count(*) FROM intake.outbox WHERE topic LIKE '%grievances.internal') AS o");
+  const { rows } = await db.query<{ g: string; o: string }>(
+    "SELECT (SELECT count(*) FROM intake.grievances) AS g, (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM intake.outbox_id_seq) AS o",
+  );
   return { grievances: Number(rows[0]!.g), outbox: Number(rows[0]!.o) };
 }
 
@@ -79,11 +85,13 @@ describe("POST /v1/grievances", () => {
     const { rows } = await db.query("SELECT complainant_phone, phone_hash FROM intake.grievances WHERE id = $1", [body.id]);
     expect(rows[0].complainant_phone).toBe("+8613800138000");
     expect(rows[0].phone_hash).toMatch(/^[0-9a-f]{64}$/);
-    const outbox = await db.query("SELECT topic, message_key FROM intake.outbox WHERE headers->>'ce_subject' = $1 ORDER BY id", [body.id]);
-    expect(outbox.rows).toEqual([
-      { topic: `${env.topicPrefix}grievances.internal`, message_key: "440402" },
-      { topic: `${env.topicPrefix}grievances.public`, message_key: "440402" },
-    ]);
+    // Published on both topics with the grievance as subject, keyed by its district; then gone from the outbox.
+    await eventually(async () => ((await db.query("SELECT 1 FROM intake.outbox")).rowCount === 0 ? true : undefined), 20_000, "the relay to publish");
+    const kafka = kafkaClient(env.kafkaBrokers);
+    for (const topic of ["grievances.internal", "grievances.public"]) {
+      const published = (await readTopic(kafka, env.topicPrefix + topic)).filter((m) => m.ce.subject === body.id);
+      expect(published.map((m) => [m.ce.type, m.key?.toString()])).toEqual([["grievance.received.v1", "440402"]]);
+    }
   });
 
   it("records an anonymous grievance without a complainant", async () => {
@@ -134,7 +142,7 @@ describe("Idempotency-Key", () => {
     expect(again.status).toBe(202);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(await again.json()).toEqual(await first.json());
-    expect(await stored()).toEqual({ grievances: before.grievances + 1, outbox: before.outbox + 1 });
+    expect(await stored()).toEqual({ grievances: before.grievances + 1, outbox: before.outbox + 2 });
   });
 
   it("refuses the same key with another body with 422", async () => {
@@ -151,7 +159,7 @@ describe("Idempotency-Key", () => {
     const bodies = await Promise.all(answers.map((r) => r.json() as Promise<{ id: string }>));
     expect(answers.map((r) => r.status)).toEqual(Array(10).fill(202));
     expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
-    expect(await stored()).toEqual({ grievances: before.grievances + 1, outbox: before.outbox + 1 });
+    expect(await stored()).toEqual({ grievances: before.grievances + 1, outbox: before.outbox + 2 });
   });
 
   it("keeps the answer across a restart of the service", async () => {
@@ -168,6 +176,20 @@ describe("Idempotency-Key", () => {
     const other = await tokenFor("operator", "op-2");
     const theirs = (await (await post(minimal, { "idempotency-key": "call-0005", authorization: `Bearer ${other}` })).json()) as { id: string };
     expect(theirs.id).not.toBe(mine.id);
+  });
+});
+
+describe("a tracking code drawn twice", () => {
+  it("writes nothing, not even the idempotency claim, so the command can draw again", async () => {
+    const taken = (await (await post(minimal)).json()) as { trackingCode: string };
+    const before = await stored();
+    const event = { grievanceId: randomUUID(), trackingCode: taken.trackingCode, channel: "phone", receivedAt: new Date().toISOString(), divisionCode: "440402001001",
+      language: "zh", description: "again", complainant: { anonymous: true }, location: { divisionCode: "440402001001" } } as const;
+    const claim = { scope: "user:collider", key: "k-1", requestHash: "h", answer: { id: event.grievanceId, trackingCode: event.trackingCode, status: "received" as const } };
+    expect(await insertGrievance(intake.runtime.pool, intake.runtime.outbox, event, claim)).toEqual({ recorded: false, trackingCodeTaken: true });
+    expect(await stored()).toEqual(before);
+    expect((await db.query("SELECT 1 FROM intake.idempotency_keys WHERE scope = 'user:collider'")).rowCount).toBe(0);
+    expect(await insertGrievance(intake.runtime.pool, intake.runtime.outbox, { ...event, trackingCode: "22222-22222" }, claim)).toEqual({ recorded: true });
   });
 });
 

@@ -4,7 +4,7 @@
 // scan is set far apart so it does not interfere.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
 import pg from "pg";
 import { decodeEvent, encodeEvent, loadConfig, type DecodedEvent } from "@grievance-hub/kit";
 import { Topics, type EventData, type EventTypeName, type GrievanceReceivedV1 } from "@grievance-hub/schema";
@@ -18,6 +18,7 @@ let replicas: Triage[] = [];
 let db: pg.Pool;
 let producer: Producer;
 let reader: Consumer;
+let kafkaAdmin: Admin;
 let admin: string;
 const published: { key: string; event: DecodedEvent }[] = [];
 
@@ -40,6 +41,8 @@ beforeAll(async () => {
   const kafka = new Kafka({ clientId: "triage-deadlines-test", brokers: env.kafkaBrokers.split(","), logLevel: logLevel.NOTHING });
   producer = kafka.producer();
   await producer.connect();
+  kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
   reader = kafka.consumer({ groupId: `${env.topicPrefix}reader`, maxWaitTimeInMs: 100 });
   await reader.connect();
   await reader.subscribe({ topic: env.topicPrefix + Topics.casesInternal, fromBeginning: true });
@@ -69,6 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await reader?.disconnect();
+  await kafkaAdmin?.disconnect();
   await producer?.disconnect();
   await Promise.allSettled(replicas.map((r) => r.stop()));
   await db?.end();
@@ -109,13 +113,18 @@ async function scanEverywhere(now: Date): Promise<{ breaches: number; reminders:
   return results.reduce((sum, r) => ({ breaches: sum.breaches + r.breaches, reminders: sum.reminders + r.reminders }), { breaches: 0, reminders: 0 });
 }
 
-/** What triage has committed to announce about a grievance (the outbox holds exactly what the relay publishes). */
+/**
+ * What triage has announced about a grievance: once its outbox is empty (the relay deletes what
+ * Kafka acknowledged) and the reader has every message of the topic, the events on cases.internal.
+ */
 async function announced<T extends EventTypeName>(key: keyof typeof g, type: T): Promise<EventData<T>[]> {
-  const { rows } = await db.query<{ payload: string }>(
-    "SELECT payload FROM triage.outbox WHERE headers->>'ce_subject' = $1 AND topic = $2 AND headers->>'ce_type' = $3 ORDER BY id",
-    [g[key].grievanceId, env.topicPrefix + Topics.casesInternal, type],
-  );
-  return rows.map((r) => JSON.parse(r.payload) as EventData<T>);
+  const topic = env.topicPrefix + Topics.casesInternal;
+  await eventually(async () => {
+    if ((await db.query("SELECT 1 FROM triage.outbox LIMIT 1")).rowCount !== 0) return undefined;
+    const ends = await kafkaAdmin.fetchTopicOffsets(topic);
+    return published.length === ends.reduce((n, p) => n + Number(p.high), 0) ? true : undefined;
+  }, 20_000, "triage's announcements on the topic");
+  return published.filter((m) => m.event.subject === g[key].grievanceId && m.event.type === type).map((m) => m.event.data as EventData<T>);
 }
 
 async function view(key: keyof typeof g): Promise<Record<string, unknown>> {

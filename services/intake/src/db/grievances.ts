@@ -1,23 +1,76 @@
-import type { Pool, PoolClient } from "@grievance-hub/kit";
-import type { GrievanceDetail, GrievanceReceivedV1, TrackingStatus } from "@grievance-hub/schema";
+import { outboxRows, type OutboxContext, type Pool } from "@grievance-hub/kit";
+import { partitionKeyFor, type CreateGrievanceResponse, type GrievanceDetail, type GrievanceReceivedV1, type TrackingStatus } from "@grievance-hub/schema";
 
-/** Inserts the grievance; false when the tracking code is taken (the caller draws another). */
-export async function insertGrievance(client: PoolClient, g: GrievanceReceivedV1): Promise<boolean> {
+/** The first answer stored with an idempotency key: who claimed it, for which body, what they were told. */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+  requestHash: string;
+  answer: CreateGrievanceResponse;
+}
+
+export type InsertOutcome =
+  | { recorded: true }
+  | { recorded: false; earlier: { requestHash: string; response: CreateGrievanceResponse } | undefined }
+  | { recorded: false; trackingCodeTaken: true };
+
+/**
+ * In one statement (one round trip, prepared): the idempotency claim when there is a key, the
+ * grievance row, and grievance.received with its public counterpart in the outbox, keyed by the
+ * district. When the key was claimed before, nothing is written and the earlier claim is
+ * returned, or `earlier: undefined` when it was claimed by a transaction that committed while
+ * this statement waited for it (its snapshot cannot see that row: read it with `findClaim`).
+ */
+export async function insertGrievance(pool: Pool, outbox: OutboxContext, g: GrievanceReceivedV1, claim: IdempotencyClaim | undefined): Promise<InsertOutcome> {
   const c = g.complainant.anonymous ? null : g.complainant;
-  const res = await client.query(
-    `INSERT INTO grievances (id, tracking_code, channel, received_at, division_code, language, description, anonymous,
-       complainant_name, complainant_phone, phone_hash, consent_to_contact, address, latitude, longitude, hints,
-       external_reference, status, status_changed_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,'received',$4)
-     ON CONFLICT (tracking_code) DO NOTHING`,
-    [
-      g.grievanceId, g.trackingCode, g.channel, g.receivedAt, g.divisionCode, g.language, g.description, c === null,
-      c?.name ?? null, c?.phone ?? null, c?.phoneHash ?? null, c?.consentToContact ?? false,
-      g.location.address ?? null, g.location.coordinates?.lat ?? null, g.location.coordinates?.lon ?? null,
-      g.hints ? JSON.stringify(g.hints) : null, g.externalReference ?? null,
-    ],
-  );
-  return res.rowCount === 1;
+  const events = outboxRows(outbox, [{ type: "grievance.received.v1", data: g, opts: { key: partitionKeyFor(g.divisionCode) } }], 22);
+  const values = [
+    claim?.scope ?? null, claim?.key ?? null, claim?.requestHash ?? null, claim ? JSON.stringify(claim.answer) : null,
+    g.grievanceId, g.trackingCode, g.channel, g.receivedAt, g.divisionCode, g.language, g.description, c === null,
+    c?.name ?? null, c?.phone ?? null, c?.phoneHash ?? null, c?.consentToContact ?? false,
+    g.location.address ?? null, g.location.coordinates?.lat ?? null, g.location.coordinates?.lon ?? null,
+    g.hints ? JSON.stringify(g.hints) : null, g.externalReference ?? null,
+    ...events.params,
+  ];
+  try {
+    const { rows } = await pool.query<{ recorded: boolean; earlier_hash: string | null; earlier_response: CreateGrievanceResponse | null }>({
+      name: "intake-record-grievance",
+      text: `WITH claim AS (
+          INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response)
+          SELECT $1::text, $2::text, $3::text, 202, $4::jsonb WHERE $1::text IS NOT NULL
+          ON CONFLICT (scope, key) DO NOTHING
+          RETURNING 1
+        ), earlier AS (
+          SELECT request_hash, response FROM idempotency_keys WHERE $1::text IS NOT NULL AND scope = $1::text AND key = $2::text
+        ), grievance AS (
+          INSERT INTO grievances (id, tracking_code, channel, received_at, division_code, language, description, anonymous,
+            complainant_name, complainant_phone, phone_hash, consent_to_contact, address, latitude, longitude, hints,
+            external_reference, status, status_changed_at)
+          SELECT $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'received', $8
+          WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM claim)
+          RETURNING 1
+        ), events AS (
+          INSERT INTO ${outbox.schema}.outbox (${events.columns}) SELECT * FROM ${events.rows} WHERE EXISTS (SELECT 1 FROM grievance)
+        )
+        SELECT EXISTS (SELECT 1 FROM grievance) AS recorded, (SELECT request_hash FROM earlier) AS earlier_hash, (SELECT response FROM earlier) AS earlier_response`,
+      values,
+    });
+    const row = rows[0]!;
+    if (row.recorded) return { recorded: true };
+    return { recorded: false, earlier: row.earlier_hash === null ? undefined : { requestHash: row.earlier_hash, response: row.earlier_response! } };
+  } catch (err) {
+    // The statement is its own transaction: a taken code rolled all of it back, the claim included.
+    if ((err as { code?: string; constraint?: string }).code === "23505" && (err as { constraint?: string }).constraint === "grievances_tracking_code_key") {
+      return { recorded: false, trackingCodeTaken: true };
+    }
+    throw err;
+  }
+}
+
+/** The stored claim of an idempotency key (after `insertGrievance` waited for a concurrent request). */
+export async function findClaim(pool: Pool, scope: string, key: string): Promise<{ requestHash: string; response: CreateGrievanceResponse }> {
+  const { rows } = await pool.query<{ request_hash: string; response: CreateGrievanceResponse }>("SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2", [scope, key]);
+  return { requestHash: rows[0]!.request_hash, response: rows[0]!.response };
 }
 
 interface GrievanceRow {
