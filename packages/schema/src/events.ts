@@ -2,7 +2,7 @@
 // Services produce and consume only through `eventTypes`; the CloudEvents envelope
 // is applied by the runtime kit.
 import { z } from "zod";
-import { Category, Channel, DivisionCode, Language, ResolutionOutcome, Urgency } from "./domain";
+import { Category, Channel, DivisionCode, Language, PartyRole, ReceivingBodyKind, ResolutionLevel, ResolutionOutcome, Satisfaction, SessionDanger, SessionResult, Urgency } from "./domain";
 import { Topics, type TopicName } from "./topics";
 
 const Id = z.uuid();
@@ -106,13 +106,91 @@ export const CaseQueuedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef.
 export const CaseAcceptedV1 = CaseFact.extend({ caseworkerId: z.string().min(1) });
 export const CaseNoteAddedV1 = CaseFact.extend({ text: z.string().min(1).max(10_000) });
 export const CaseMediationScheduledV1 = CaseFact.extend({ at: Timestamp, place: z.string().nullable() });
-export const CaseResolvedV1 = CaseFact.extend({ ...CaseFacts.shape, outcome: ResolutionOutcome, summary: z.string() });
+export const CaseResolvedV1 = CaseFact.extend({ ...CaseFacts.shape, outcome: ResolutionOutcome, summary: z.string(), level: ResolutionLevel.optional() });
 export const CaseEscalatedV1 = CaseFact.extend({ ...CaseFacts.shape, fromTeam: TeamRef, toTeam: TeamRef, reason: z.string() });
 export const CaseReassignedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, fromCaseworkerId: z.string(), toCaseworkerId: z.string(), ...Due, reason: z.string() });
 export const CaseReopenedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, caseworkerId: z.string(), ...Due, reason: z.string() });
-export const CaseClosedV1 = CaseFact;
-export const CaseDeadlineBreachedV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: z.enum(["acknowledge", "resolve"]), dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable() });
-export const CaseDeadlineApproachingV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: z.enum(["acknowledge", "resolve"]), dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable() });
+/** closure and reason are absent on cases closed before they were recorded. */
+export const CaseClosedV1 = CaseFact.extend({ closure: z.enum(["closed", "declined", "withdrawn"]).optional(), reason: z.string().optional() });
+/** Ids triage gives within a case: party-1, session-2, agreement-1, agreement-1.2 (its second obligation), referral-1. */
+const LocalId = z.string().regex(/^[a-z]+-\d{1,6}(\.\d{1,6})?$/);
+/** follow_up, referral_acknowledgement and obligation name what they are about in `ref` (the obligation or referral id). */
+const DeadlineName = z.enum(["acknowledge", "resolve", "follow_up", "referral_acknowledgement", "obligation"]);
+export const CaseDeadlineBreachedV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: DeadlineName, dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable(), ref: z.string().optional() });
+export const CaseDeadlineApproachingV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: DeadlineName, dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable() });
+
+// ---- mediation: parties, mediators, sessions, agreements, follow-ups, referrals -------------
+
+const CalendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** E.164 */
+const Phone = z.string().regex(/^\+[1-9]\d{6,14}$/);
+const ReceivingBody = z.object({ kind: ReceivingBodyKind, name: z.string().min(1).max(200) });
+
+/** A party's contact data is personal: internal topic only. */
+export const CasePartyAddedV1 = CaseFact.extend({
+  partyId: LocalId,
+  role: PartyRole,
+  kind: z.enum(["person", "organisation"]),
+  name: z.string().min(1).max(200),
+  phone: Phone.nullable(),
+  language: Language.nullable(),
+  consentToContact: z.boolean(),
+});
+export const CaseMediatorAssignedV1 = CaseFact.extend({ ...CaseFacts.shape, mediatorId: LocalId, reason: z.string() });
+export const CaseSessionScheduledV1 = CaseFact.extend({
+  ...CaseFacts.shape,
+  sessionId: LocalId,
+  mediatorId: LocalId,
+  at: Timestamp,
+  durationMinutes: z.number().int().min(15).max(480),
+  place: z.string(),
+  invitedPartyIds: z.array(LocalId),
+});
+export const CaseSessionRescheduledV1 = CaseFact.extend({ sessionId: LocalId, at: Timestamp, place: z.string() });
+export const CaseSessionCancelledV1 = CaseFact.extend({ sessionId: LocalId, reason: z.string() });
+export const CaseSessionHeldV1 = CaseFact.extend({
+  sessionId: LocalId,
+  complainantAttended: z.boolean(),
+  attendedPartyIds: z.array(LocalId),
+  result: SessionResult,
+  danger: SessionDanger,
+  note: z.string().nullable(),
+});
+/** The case's urgency went up (danger at a session, a broken obligation); its deadlines tightened to the new urgency's. */
+export const CaseUrgencyRaisedV1 = CaseFact.extend({
+  ...CaseFacts.shape,
+  fromUrgency: Urgency,
+  reason: z.string(),
+  team: TeamRef.nullable(),
+  caseworkerId: z.string().nullable(),
+  acknowledgeBy: Timestamp,
+  resolveBy: Timestamp,
+  alertSupervisor: z.boolean(),
+});
+export const Obligation = z.object({ obligationId: LocalId, owedBy: LocalId, what: z.string().min(1).max(2000), dueBy: CalendarDate });
+export const CaseAgreementRecordedV1 = CaseFact.extend({
+  agreementId: LocalId,
+  sessionId: LocalId,
+  terms: z.string().min(1).max(10_000),
+  signedOn: CalendarDate,
+  obligations: z.array(Obligation),
+  judicialConfirmation: z.boolean(),
+});
+export const CaseObligationMarkedV1 = CaseFact.extend({ agreementId: LocalId, obligationId: LocalId, status: z.enum(["fulfilled", "broken"]), note: z.string().nullable() });
+export const CaseFollowUpScheduledV1 = CaseFact.extend({ dueAt: Timestamp });
+export const CaseFollowUpRecordedV1 = CaseFact.extend({ reached: z.boolean(), satisfaction: Satisfaction.nullable(), note: z.string().nullable() });
+export const CaseReferredV1 = CaseFact.extend({
+  ...CaseFacts.shape,
+  referralId: LocalId,
+  to: ReceivingBody,
+  /** handover: the case waits for the body; judicial_confirmation: an agreement goes to the court to be confirmed */
+  purpose: z.enum(["handover", "judicial_confirmation"]),
+  reason: z.string(),
+  acknowledgeBy: Timestamp,
+});
+export const CaseReferralAcknowledgedV1 = CaseFact.extend({ referralId: LocalId, reference: z.string().nullable() });
+export const CaseDeclinedV1 = CaseFact.extend({ ...CaseFacts.shape, reason: z.string(), goTo: ReceivingBody.nullable() });
+export const CaseWithdrawnV1 = CaseFact.extend({ ...CaseFacts.shape, reason: z.string() });
 
 export interface EventType<S extends z.ZodType = z.ZodType> {
   type: string;
@@ -154,6 +232,21 @@ export const eventTypes = {
     "case.closed.v1": CaseClosedV1,
     "case.deadline_breached.v1": CaseDeadlineBreachedV1,
     "case.deadline_approaching.v1": CaseDeadlineApproachingV1,
+    "case.party_added.v1": CasePartyAddedV1,
+    "case.mediator_assigned.v1": CaseMediatorAssignedV1,
+    "case.session_scheduled.v1": CaseSessionScheduledV1,
+    "case.session_rescheduled.v1": CaseSessionRescheduledV1,
+    "case.session_cancelled.v1": CaseSessionCancelledV1,
+    "case.session_held.v1": CaseSessionHeldV1,
+    "case.urgency_raised.v1": CaseUrgencyRaisedV1,
+    "case.agreement_recorded.v1": CaseAgreementRecordedV1,
+    "case.obligation_marked.v1": CaseObligationMarkedV1,
+    "case.follow_up_scheduled.v1": CaseFollowUpScheduledV1,
+    "case.follow_up_recorded.v1": CaseFollowUpRecordedV1,
+    "case.referred.v1": CaseReferredV1,
+    "case.referral_acknowledged.v1": CaseReferralAcknowledgedV1,
+    "case.declined.v1": CaseDeclinedV1,
+    "case.withdrawn.v1": CaseWithdrawnV1,
   }),
 } as const;
 

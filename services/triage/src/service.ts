@@ -7,6 +7,7 @@ import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
 import { onGrievanceReceived } from "./consumers/grievance-received";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
+import { mediationRoutes } from "./http/mediation";
 import { DeadlineScheduler } from "./scheduler/deadline-scheduler";
 
 /** The triage service with its ruleset loaded (a bad ruleset stops start-up with the file and field). */
@@ -20,6 +21,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
       await registerApiDocs(app, { title: "Grievance Hub triage", version: "1.0.0", description: "Caseworker and supervisor tasks, case actions, teams and caseworkers." });
       caseRoutes(app, rt, config.DEADLINE_POLICY);
       adminRoutes(app, rt);
+      mediationRoutes(app, rt);
     },
     consumers: (rt) => [
       new EventConsumer({
