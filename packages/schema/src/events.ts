@@ -136,11 +136,13 @@ export const CasePartyAddedV1 = CaseFact.extend({
   language: Language.nullable(),
   consentToContact: z.boolean(),
 });
-export const CaseMediatorAssignedV1 = CaseFact.extend({ ...CaseFacts.shape, mediatorId: LocalId, reason: z.string() });
+/** A mediator's id is the directory's (as a caseworker's is): staff ids never leave on the public topic. */
+const MediatorId = z.string().min(1).max(100);
+export const CaseMediatorAssignedV1 = CaseFact.extend({ ...CaseFacts.shape, mediatorId: MediatorId, reason: z.string() });
 export const CaseSessionScheduledV1 = CaseFact.extend({
   ...CaseFacts.shape,
   sessionId: LocalId,
-  mediatorId: LocalId,
+  mediatorId: MediatorId,
   at: Timestamp,
   durationMinutes: z.number().int().min(15).max(480),
   place: z.string(),
