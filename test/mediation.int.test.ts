@@ -12,6 +12,7 @@ import { createTestEnv, eventually, tokenFor, type TestEnv } from "./support";
 
 let env: TestEnv;
 let services: RunningService[] = [];
+let scheduler: Awaited<ReturnType<typeof startTriage>>["scheduler"];
 let db: pg.Pool;
 let triageUrl: string;
 let cw: string;
@@ -54,7 +55,9 @@ async function fileGrievance(body: Record<string, unknown>): Promise<string> {
 
 beforeAll(async () => {
   env = await createTestEnv();
-  services = [await startIntake(loadConfig(IntakeConfig, env.env), env.logger), await startTriage(loadConfig(TriageConfig, env.env), env.logger)];
+  const triage = await startTriage(loadConfig(TriageConfig, env.env), env.logger);
+  scheduler = triage.scheduler;
+  services = [await startIntake(loadConfig(IntakeConfig, env.env), env.logger), triage];
   triageUrl = services[1]!.url;
   db = new pg.Pool({ connectionString: env.databaseUrl });
   const admin = await tokenFor("admin");
@@ -229,5 +232,31 @@ describe("personal data of parties", () => {
     expect([...types]).toEqual(expect.arrayContaining(["case.party_added.v1", "case.session_held.v1", "case.agreement_recorded.v1", "case.obligation_marked.v1", "case.urgency_raised.v1", "case.referred.v1"]));
     const all = values.join("\n");
     for (const personal of ["Wang Fang", "+8613900139000", "王芳", "drilling", "500", "Xiangzhou labour", "XZLA"]) expect(all).not.toContain(personal);
+  });
+});
+
+describe("mediation deadlines", () => {
+  it("records an unacknowledged referral and an obligation past its day once, however many scans run at once", async () => {
+    const caseId = await fileGrievance({
+      channel: "phone",
+      anonymous: true,
+      language: "zh",
+      location: { divisionCode: "440402001003" },
+      description: "工厂欠薪两个月，工人们都没拿到钱。",
+      hints: { category: "labour" },
+    });
+    await act(caseId, "accept", {});
+    await act(caseId, "refer", { to: { kind: "labour_arbitration", name: "arbitration committee" }, reason: "wages" });
+    const later = inDays(8);
+    // Two replicas' scans, twice each, at the same moment.
+    const scans = await Promise.all([scheduler.tick(later), scheduler.tick(later), scheduler.tick(later), scheduler.tick(later)]);
+    const { rows } = await db.query<{ payload: string }>("SELECT payload FROM triage.outbox WHERE topic = $1 AND headers->>'ce_type' = 'case.deadline_breached.v1' ORDER BY id", [env.topicPrefix + Topics.casesInternal]);
+    const breaches = rows.map((r) => JSON.parse(r.payload) as { caseId: string; deadline: string; ref?: string });
+    expect(breaches.map(({ caseId: c, deadline, ref }) => ({ caseId: c, deadline, ref })).sort((a, b) => a.deadline.localeCompare(b.deadline))).toEqual([
+      { caseId: expect.any(String), deadline: "obligation", ref: "agreement-1.2" },
+      { caseId, deadline: "referral_acknowledgement", ref: "referral-1" },
+    ]);
+    expect(scans.reduce((n, t) => n + t.mediation, 0)).toBe(2);
+    expect((await scheduler.tick(later)).mediation).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import { dueForBreach, nearDeadline, type DeadlinePolicy } from "../domain/deadl
 import { loadCase } from "../db/cases";
 import { execute } from "../commands/execute";
 import { escalationCommands } from "../commands/escalation";
+import { actOnMediationDeadlines } from "./mediation-deadlines";
 
 const DEADLINE_STATUSES = ["triaged", "queued", "assigned", "accepted", "in_mediation"];
 const system: DecisionContext["actor"] = { id: "deadline-scheduler", role: "system" };
@@ -44,9 +45,9 @@ export class DeadlineScheduler {
     await this.running;
   }
 
-  /** One scan; returns how many breaches and reminders it acted on. */
-  async tick(now = new Date()): Promise<{ breaches: number; reminders: number }> {
-    return { breaches: await this.actOnBreaches(now), reminders: await this.remind(now) };
+  /** One scan; returns how many breaches and reminders it acted on (mediation's follow-ups, referrals and obligations apart). */
+  async tick(now = new Date()): Promise<{ breaches: number; reminders: number; mediation: number }> {
+    return { breaches: await this.actOnBreaches(now), reminders: await this.remind(now), mediation: await actOnMediationDeadlines(this.rt, now, this.opts.batchSize ?? 100) };
   }
 
   private async actOnBreaches(now: Date): Promise<number> {
