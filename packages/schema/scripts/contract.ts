@@ -34,6 +34,7 @@ const meaning = {
   "case.mediator_assigned.v1": "A people's mediator was given the case.",
   "case.session_scheduled.v1": "A mediation session was scheduled with the case's mediator.",
   "case.session_rescheduled.v1": "A mediation session was moved.",
+  "case.session_reminder_due.v1": "A mediation session is a day away: the mediator and the invited parties who consented are reminded.",
   "case.session_cancelled.v1": "A mediation session was cancelled.",
   "case.session_held.v1": "A mediation session took place: who came, its result, any danger seen.",
   "case.urgency_raised.v1": "The case became more urgent (danger at a session, a broken obligation); its deadlines tightened.",

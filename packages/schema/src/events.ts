@@ -148,6 +148,18 @@ export const CaseSessionScheduledV1 = CaseFact.extend({
   place: z.string(),
   invitedPartyIds: z.array(LocalId),
 });
+/**
+ * A session is a day away: the mediator and the invited parties are reminded. The parties'
+ * contact is what notification keeps from case.party_added.v1; this names only who is invited.
+ */
+export const CaseSessionReminderDueV1 = CaseFact.extend({
+  ...CaseFacts.shape,
+  sessionId: LocalId,
+  mediatorId: MediatorId,
+  at: Timestamp,
+  place: z.string(),
+  invitedPartyIds: z.array(LocalId),
+});
 export const CaseSessionRescheduledV1 = CaseFact.extend({ sessionId: LocalId, at: Timestamp, place: z.string() });
 export const CaseSessionCancelledV1 = CaseFact.extend({ sessionId: LocalId, reason: z.string() });
 export const CaseSessionHeldV1 = CaseFact.extend({
@@ -238,6 +250,7 @@ export const eventTypes = {
     "case.mediator_assigned.v1": CaseMediatorAssignedV1,
     "case.session_scheduled.v1": CaseSessionScheduledV1,
     "case.session_rescheduled.v1": CaseSessionRescheduledV1,
+    "case.session_reminder_due.v1": CaseSessionReminderDueV1,
     "case.session_cancelled.v1": CaseSessionCancelledV1,
     "case.session_held.v1": CaseSessionHeldV1,
     "case.urgency_raised.v1": CaseUrgencyRaisedV1,

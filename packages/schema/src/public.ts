@@ -10,7 +10,7 @@ import {
   GrievanceLinkedV1, GrievanceReceivedV1, GrievanceTriagedV1, type EventData, type EventTypeName,
   CaseAgreementRecordedV1, CaseDeclinedV1, CaseFollowUpRecordedV1, CaseFollowUpScheduledV1, CaseMediatorAssignedV1, CaseObligationMarkedV1,
   CasePartyAddedV1, CaseReferralAcknowledgedV1, CaseReferredV1, CaseSessionCancelledV1, CaseSessionHeldV1, CaseSessionRescheduledV1,
-  CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1,
+  CaseSessionReminderDueV1, CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1,
 } from "./events";
 
 const PublicActor = z.object({ role: z.enum(["caseworker", "supervisor", "admin", "system"]) });
@@ -53,6 +53,7 @@ export const publicSchemas = {
   "case.mediator_assigned.v1": withoutPersonal(CaseMediatorAssignedV1, ["trackingCode", "mediatorId", "reason"]),
   "case.session_scheduled.v1": withoutPersonal(CaseSessionScheduledV1, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
   "case.session_rescheduled.v1": withoutPersonal(CaseSessionRescheduledV1, ["place"]),
+  "case.session_reminder_due.v1": withoutPersonal(CaseSessionReminderDueV1, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
   "case.session_cancelled.v1": withoutPersonal(CaseSessionCancelledV1, ["reason"]),
   "case.session_held.v1": withoutPersonal(CaseSessionHeldV1, ["complainantAttended", "attendedPartyIds", "note"]),
   "case.urgency_raised.v1": withoutPersonal(CaseUrgencyRaisedV1, ["trackingCode", "caseworkerId", "reason"]),

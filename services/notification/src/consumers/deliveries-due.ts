@@ -1,10 +1,10 @@
 // Events -> the deliveries they make due. grievance.received.v1 also leaves the complainant's
 // contact (only what a message to them needs) for the outcome message later.
 import { PoisonMessageError, type EventHandler, type Pool } from "@grievance-hub/kit";
-import type { EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
+import type { EventData, EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TemplateError, type Templates } from "../templates/render";
-import { contactOf, whoIsTold, type Links } from "../domain/who-is-told";
-import { noteCaseTeam, recordDeliveries, saveComplainant, type EnabledChannels } from "../db/deliveries";
+import { contactOf, partyContactOf, whoIsTold, type Links } from "../domain/who-is-told";
+import { noteCaseTeam, recordDeliveries, saveComplainant, saveParty, type EnabledChannels } from "../db/deliveries";
 
 export const notifiedEventTypes = [
   "grievance.received.v1",
@@ -15,6 +15,9 @@ export const notifiedEventTypes = [
   "case.deadline_approaching.v1",
   "case.deadline_breached.v1",
   "case.resolved.v1",
+  "case.party_added.v1",
+  "case.urgency_raised.v1",
+  "case.session_reminder_due.v1",
 ] as const satisfies readonly EventTypeName[];
 
 export interface DeliveriesDueDeps {
@@ -29,6 +32,7 @@ export function onEventMakingDeliveriesDue(deps: DeliveriesDueDeps): EventHandle
   const { templates, links, enabled, pool } = deps;
   return async (client, event, position) => {
     if (event.type === "grievance.received.v1") await saveComplainant(client, contactOf(event.data as GrievanceReceivedV1));
+    else if (event.type === "case.party_added.v1") await saveParty(client, partyContactOf(event.data as EventData<"case.party_added.v1">));
     else await noteCaseTeam(client, (event.data as { grievanceId: string }).grievanceId, event.data);
     const messages = whoIsTold(event, links);
     try {

@@ -7,7 +7,7 @@ import { encodeEvent, notifyOnCommit, type DecodedEvent, type MessagePosition, t
 import type { Language } from "@grievance-hub/schema";
 import type { Templates } from "../templates/render";
 import type { ChannelName } from "../domain/destination";
-import { mayBeTold, type ComplainantContact, type Message } from "../domain/who-is-told";
+import { mayBeTold, type ComplainantContact, type Message, type PartyContact } from "../domain/who-is-told";
 
 /** NOTIFY channels: new pending deliveries (wakes the worker), new feed rows (wakes SSE clients). */
 export const DELIVERIES_CHANNEL = "notification_deliveries";
@@ -33,6 +33,24 @@ export async function saveComplainant(client: PoolClient, c: ComplainantContact)
      ON CONFLICT (grievance_id) DO NOTHING`,
     [c.grievanceId, c.trackingCode, c.anonymous, c.consent, c.language, c.phone],
   );
+}
+
+export async function saveParty(client: PoolClient, p: PartyContact): Promise<void> {
+  await client.query(
+    `INSERT INTO parties (grievance_id, party_id, consent, language, phone) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (grievance_id, party_id) DO NOTHING`,
+    [p.grievanceId, p.partyId, p.consent, p.language, p.phone],
+  );
+}
+
+/** A party by recipient id (`<grievanceId>:<partyId>`). */
+export async function findParty(client: Pick<PoolClient, "query">, recipientId: string): Promise<PartyContact | undefined> {
+  const [grievanceId, partyId] = recipientId.split(":");
+  const { rows } = await client.query<{ consent: boolean; language: Language; phone: string | null }>(
+    "SELECT consent, language, phone FROM parties WHERE grievance_id = $1::uuid AND party_id = $2",
+    [grievanceId, partyId],
+  );
+  const r = rows[0];
+  return r && { grievanceId: grievanceId!, partyId: partyId!, consent: r.consent, language: r.language, phone: r.phone };
 }
 
 /** The team an event says now handles the case, if it says: `team`, or `toTeam` on an escalation. */
@@ -76,6 +94,12 @@ async function planChannels(client: PoolClient, message: Message, enabled: Enabl
     // Unknown yet (the grievance topic lags behind the cases topic): queued, and the worker
     // sends it, or not, once the contact arrives.
     return { message, channels: enabled.sms ? ["sms"] : [], language: contact?.language ?? null };
+  }
+  if (recipient.kind === "party") {
+    // The party was added (case.party_added.v1) before any session could invite them: same topic, same key, in order.
+    const party = await findParty(client, recipient.id);
+    if (!party?.consent || !party.phone) return undefined;
+    return { message, channels: enabled.sms ? ["sms"] : [], language: party.language };
   }
   const { rows } = await client.query<{ language: Language; webhook_url: string | null; email: string | null; sms_phone: string | null; feed: boolean }>(
     "SELECT language, webhook_url, email, sms_phone, feed FROM recipients WHERE kind = $1 AND id = $2",

@@ -9,7 +9,7 @@ import { dueForBreach, nearDeadline, type DeadlinePolicy } from "../domain/deadl
 import { loadCase } from "../db/cases";
 import { execute } from "../commands/execute";
 import { escalationCommands } from "../commands/escalation";
-import { actOnMediationDeadlines } from "./mediation-deadlines";
+import { actOnMediationDeadlines, remindOfSessions } from "./mediation-deadlines";
 
 const DEADLINE_STATUSES = ["triaged", "queued", "assigned", "accepted", "in_mediation"];
 const system: DecisionContext["actor"] = { id: "deadline-scheduler", role: "system" };
@@ -45,9 +45,10 @@ export class DeadlineScheduler {
     await this.running;
   }
 
-  /** One scan; returns how many breaches and reminders it acted on (mediation's follow-ups, referrals and obligations apart). */
-  async tick(now = new Date()): Promise<{ breaches: number; reminders: number; mediation: number }> {
-    return { breaches: await this.actOnBreaches(now), reminders: await this.remind(now), mediation: await actOnMediationDeadlines(this.rt, now, this.opts.batchSize ?? 100) };
+  /** One scan; returns how many breaches and reminders it acted on (mediation's follow-ups, referrals, obligations and session reminders apart). */
+  async tick(now = new Date()): Promise<{ breaches: number; reminders: number; mediation: number; sessionReminders: number }> {
+    const batch = this.opts.batchSize ?? 100;
+    return { breaches: await this.actOnBreaches(now), reminders: await this.remind(now), mediation: await actOnMediationDeadlines(this.rt, now, batch), sessionReminders: await remindOfSessions(this.rt, now, batch) };
   }
 
   private async actOnBreaches(now: Date): Promise<number> {

@@ -1,10 +1,10 @@
-// Mediation's deadlines: a follow-up visit not made, a referral the receiving body has not
+// Mediation's deadlines, and the reminder a day before each session. Deadlines: a follow-up visit not made, a referral the receiving body has not
 // acknowledged, an obligation of an agreement past its day. Each missed one is recorded once as
 // case.deadline_breached.v1 (the caseworker and the team's supervisor are told, as for the
 // other deadlines). Same claim as the deadline scheduler: rows FOR UPDATE SKIP LOCKED and the
 // breach recorded in that transaction, so with several replicas each is recorded once, and
 // everything lives in Postgres, so a restart loses nothing.
-import { withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
+import { enqueueEvent, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
 import { disputeOf, type CaseCommand, type DecisionContext } from "../domain/case-lifecycle";
 import { mediationDeadlines } from "../domain/mediation/dispute";
 import { loadCase } from "../db/cases";
@@ -41,5 +41,39 @@ export async function actOnMediationDeadlines(rt: ServiceRuntime, now: Date, bat
       acted += missed.length;
     }
     return acted;
+  });
+}
+
+const REMINDER_LEAD_MS = 24 * 60 * 60_000;
+
+/** Sessions starting within a day that have not been reminded of: one case.session_reminder_due.v1 each. */
+export async function remindOfSessions(rt: ServiceRuntime, now: Date, batchSize: number): Promise<number> {
+  const horizon = new Date(now.getTime() + REMINDER_LEAD_MS);
+  return withTransaction(rt.pool, async (client) => {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM cases
+       WHERE status = 'in_mediation' AND state ? 'dispute'
+         AND EXISTS (SELECT 1 FROM jsonb_array_elements(state #> '{dispute,sessions}') s
+           WHERE s ->> 'status' = 'scheduled' AND s ->> 'at' BETWEEN $1 AND $2
+             AND NOT EXISTS (SELECT 1 FROM session_reminders r WHERE r.case_id = cases.id AND r.session_id = s ->> 'sessionId' AND r.at = (s ->> 'at')::timestamptz))
+       LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [now.toISOString(), horizon.toISOString(), batchSize],
+    );
+    let sent = 0;
+    for (const { id } of rows) {
+      const state = (await loadCase(client, id))!;
+      for (const session of disputeOf(state).sessions) {
+        if (session.status !== "scheduled" || session.at < now || session.at > horizon) continue;
+        const fresh = await client.query("INSERT INTO session_reminders (case_id, session_id, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [id, session.sessionId, session.at]);
+        if (fresh.rowCount === 0 || !state.classification) continue;
+        await enqueueEvent(client, rt.outbox, "case.session_reminder_due.v1", {
+          caseId: state.caseId, grievanceId: state.grievanceId, occurredAt: now.toISOString(), actor: system,
+          trackingCode: state.trackingCode, divisionCode: state.divisionCode, category: state.classification.category, urgency: state.classification.urgency,
+          sessionId: session.sessionId, mediatorId: session.mediatorId, at: session.at.toISOString(), place: session.place, invitedPartyIds: session.invitedPartyIds,
+        });
+        sent++;
+      }
+    }
+    return sent;
   });
 }
