@@ -260,3 +260,16 @@ describe("mediation deadlines", () => {
     expect((await scheduler.tick(later)).mediation).toBe(0);
   });
 });
+
+describe("the daily statistics event", () => {
+  it("goes out once a day per team area, however many scans run at once, on the public topic too", async () => {
+    const tomorrow = inDays(1);
+    const day = tomorrow.toISOString().slice(0, 10);
+    const scans = await Promise.all([scheduler.tick(tomorrow), scheduler.tick(tomorrow), scheduler.tick(tomorrow), scheduler.tick(tomorrow)]);
+    expect(scans.reduce((n, t) => n + t.statistics, 0)).toBe(1);
+    const { rows } = await db.query<{ topic: string; payload: string }>("SELECT topic, payload FROM triage.outbox WHERE headers->>'ce_type' = 'statistics.published.v1' ORDER BY id");
+    const published = rows.map((r) => ({ topic: r.topic, data: JSON.parse(r.payload) as Record<string, unknown> })).filter((r) => r.data.day === day);
+    expect(published.map((p) => p.topic).sort()).toEqual([env.topicPrefix + Topics.casesInternal, env.topicPrefix + Topics.casesPublic]);
+    expect(published[0]!.data).toMatchObject({ divisionPrefix: "440402001", month: new Date().toISOString().slice(0, 7), received: 3, resolvedAtCommunityLevel: 1, agreementsHoldingAtFollowUp: 1 });
+  });
+});

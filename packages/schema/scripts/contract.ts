@@ -46,6 +46,7 @@ const meaning = {
   "case.referral_acknowledged.v1": "The receiving body acknowledged a referral.",
   "case.declined.v1": "The grievance is outside the hotline's remit and was not accepted, with where to go instead.",
   "case.withdrawn.v1": "The complainant withdrew the grievance.",
+  "statistics.published.v1": "A team area's figures for the month so far (received, resolved at community level, mediation success, agreements holding, satisfaction, repeats, median days to resolution), once a day.",
 } satisfies Record<EventTypeName, string>;
 
 /** The service that writes each internal topic; a public topic is written by the same service, through the same outbox. */

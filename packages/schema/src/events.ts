@@ -206,6 +206,26 @@ export const CaseReferralAcknowledgedV1 = CaseFact.extend({ referralId: LocalId,
 export const CaseDeclinedV1 = CaseFact.extend({ ...CaseFacts.shape, reason: z.string(), goTo: ReceivingBody.nullable() });
 export const CaseWithdrawnV1 = CaseFact.extend({ ...CaseFacts.shape, reason: z.string() });
 
+/** One division's figures for one month, by the month its grievances were received: counts and shares, nothing about anyone. */
+export const DivisionStatistics = z.object({
+  divisionPrefix: z.string().regex(/^\d{0,12}$/),
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+  received: z.number().int().min(0),
+  resolved: z.number().int().min(0),
+  resolvedAtCommunityLevel: z.number().int().min(0),
+  /** share of mediated cases (a session held) that reached an agreement */
+  mediationSuccessRate: z.number().min(0).max(1).nullable(),
+  /** share of agreements followed up whose obligations none was broken */
+  agreementsHoldingAtFollowUp: z.number().min(0).max(1).nullable(),
+  /** share of follow-ups where the complainant was reached and satisfied */
+  satisfaction: z.number().min(0).max(1).nullable(),
+  /** share of cases another grievance of the same caller joined */
+  repeatRate: z.number().min(0).max(1).nullable(),
+  medianDaysToResolution: z.number().min(0).nullable(),
+});
+/** Published once a day (UTC) per team area, for the month so far. */
+export const StatisticsPublishedV1 = DivisionStatistics.extend({ day: CalendarDate, publishedAt: Timestamp });
+
 export interface EventType<S extends z.ZodType = z.ZodType> {
   type: string;
   topic: TopicName;
@@ -230,6 +250,12 @@ export const eventTypes = {
     topic: Topics.casesInternal,
     data: CaseOpenedV1,
     subjectOf: (d) => d.grievanceId,
+  }),
+  "statistics.published.v1": eventType({
+    type: "statistics.published.v1",
+    topic: Topics.casesInternal,
+    data: StatisticsPublishedV1,
+    subjectOf: (d) => `statistics:${d.divisionPrefix}`,
   }),
   ...caseEventTypes({
     "grievance.triaged.v1": GrievanceTriagedV1,

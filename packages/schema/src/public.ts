@@ -10,7 +10,7 @@ import {
   GrievanceLinkedV1, GrievanceReceivedV1, GrievanceTriagedV1, type EventData, type EventTypeName,
   CaseAgreementRecordedV1, CaseDeclinedV1, CaseFollowUpRecordedV1, CaseFollowUpScheduledV1, CaseMediatorAssignedV1, CaseObligationMarkedV1,
   CasePartyAddedV1, CaseReferralAcknowledgedV1, CaseReferredV1, CaseSessionCancelledV1, CaseSessionHeldV1, CaseSessionRescheduledV1,
-  CaseSessionReminderDueV1, CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1,
+  CaseSessionReminderDueV1, CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1, StatisticsPublishedV1,
 } from "./events";
 
 const PublicActor = z.object({ role: z.enum(["caseworker", "supervisor", "admin", "system"]) });
@@ -69,6 +69,7 @@ export const publicSchemas = {
   "case.referral_acknowledged.v1": withoutPersonal(CaseReferralAcknowledgedV1, ["reference"]),
   "case.declined.v1": withoutPersonal(CaseDeclinedV1, ["trackingCode", "reason", "goTo"]).extend({ goTo: CaseDeclinedV1.shape.goTo.unwrap().pick({ kind: true }).nullable() }),
   "case.withdrawn.v1": withoutPersonal(CaseWithdrawnV1, ["trackingCode", "reason"]),
+  "statistics.published.v1": StatisticsPublishedV1,
 } satisfies Record<EventTypeName, z.ZodObject>;
 
 export const publicTopicOf: Record<TopicName, TopicName | undefined> = {

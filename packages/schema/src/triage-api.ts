@@ -1,7 +1,7 @@
 // Bodies of the triage API (caseworkers, supervisors, admins).
 import { z } from "zod";
 import { Category, DivisionCode, Language, PartyRole, ReceivingBodyKind, ResolutionLevel, ResolutionOutcome, Satisfaction, SessionDanger, SessionResult, Urgency } from "./domain";
-import { RiskSignal } from "./events";
+import { DivisionStatistics, RiskSignal } from "./events";
 
 export const TeamLevelName = z.enum(["community", "street", "district"]);
 export const CaseStatusName = z.enum(["received", "triaged", "queued", "assigned", "accepted", "in_mediation", "referred", "resolved", "closed"]);
@@ -41,23 +41,8 @@ export const DisputeView = z.object({
   resolutionLevel: ResolutionLevel.nullable(),
 });
 
-/** One division's figures for one month, by the month the grievances were received. */
-export const DivisionMonthStatistics = z.object({
-  divisionPrefix: z.string(),
-  month: z.string().regex(/^\d{4}-\d{2}$/),
-  received: z.number().int(),
-  resolved: z.number().int(),
-  resolvedAtCommunityLevel: z.number().int(),
-  /** share of mediated cases (a session held) that reached an agreement */
-  mediationSuccessRate: z.number().nullable(),
-  /** share of agreements followed up whose obligations none was broken */
-  agreementsHoldingAtFollowUp: z.number().nullable(),
-  /** share of follow-ups where the complainant was reached and satisfied */
-  satisfaction: z.number().nullable(),
-  /** share of cases another grievance of the same caller joined */
-  repeatRate: z.number().nullable(),
-  medianDaysToResolution: z.number().nullable(),
-});
+/** One division's figures for one month (the same as statistics.published.v1 carries). */
+export const DivisionMonthStatistics = DivisionStatistics;
 
 export const TeamBody = z.object({
   name: z.string().trim().min(1).max(200),

@@ -1,4 +1,4 @@
-// Mediation's deadlines, and the reminder a day before each session. Deadlines: a follow-up visit not made, a referral the receiving body has not
+// Mediation's deadlines, the reminder a day before each session, and the daily statistics event. Deadlines: a follow-up visit not made, a referral the receiving body has not
 // acknowledged, an obligation of an agreement past its day. Each missed one is recorded once as
 // case.deadline_breached.v1 (the caseworker and the team's supervisor are told, as for the
 // other deadlines). Same claim as the deadline scheduler: rows FOR UPDATE SKIP LOCKED and the
@@ -9,6 +9,7 @@ import { disputeOf, type CaseCommand, type DecisionContext } from "../domain/cas
 import { mediationDeadlines } from "../domain/mediation/dispute";
 import { loadCase } from "../db/cases";
 import { execute } from "../commands/execute";
+import { divisionStatistics } from "../db/mediation";
 
 const system: DecisionContext["actor"] = { id: "deadline-scheduler", role: "system" };
 
@@ -75,5 +76,29 @@ export async function remindOfSessions(rt: ServiceRuntime, now: Date, batchSize:
       }
     }
     return sent;
+  });
+}
+
+/**
+ * Once a day (UTC): statistics.published.v1 for each team's area, with the figures of the month
+ * the previous day belongs to. The day's row is the claim: with several replicas the first to
+ * insert it publishes, the others find it there (the insert waits for the first to commit).
+ */
+export async function publishDailyStatistics(rt: ServiceRuntime, now: Date): Promise<number> {
+  const day = now.toISOString().slice(0, 10);
+  const month = new Date(now.getTime() - REMINDER_LEAD_MS).toISOString().slice(0, 7);
+  return withTransaction(rt.pool, async (client) => {
+    const claimed = await client.query("INSERT INTO statistics_published (day) VALUES ($1) ON CONFLICT DO NOTHING", [day]);
+    if (claimed.rowCount === 0) return 0;
+    const { rows } = await client.query<{ division_prefix: string }>("SELECT DISTINCT division_prefix FROM teams ORDER BY division_prefix");
+    for (const { division_prefix: prefix } of rows) {
+      const [figures] = await divisionStatistics(client, prefix, month, month);
+      await enqueueEvent(client, rt.outbox, "statistics.published.v1", {
+        ...(figures ?? { divisionPrefix: prefix, month, received: 0, resolved: 0, resolvedAtCommunityLevel: 0, mediationSuccessRate: null, agreementsHoldingAtFollowUp: null, satisfaction: null, repeatRate: null, medianDaysToResolution: null }),
+        day,
+        publishedAt: now.toISOString(),
+      });
+    }
+    return rows.length;
   });
 }
