@@ -88,9 +88,11 @@ export async function publishDailyStatistics(rt: ServiceRuntime, now: Date): Pro
   const day = now.toISOString().slice(0, 10);
   const month = new Date(now.getTime() - REMINDER_LEAD_MS).toISOString().slice(0, 7);
   return withTransaction(rt.pool, async (client) => {
+    // Without teams there is nothing to publish, and the day stays unclaimed (a claim must leave an event, or replay could not restore it).
+    const { rows } = await client.query<{ division_prefix: string }>("SELECT DISTINCT division_prefix FROM teams ORDER BY division_prefix");
+    if (rows.length === 0) return 0;
     const claimed = await client.query("INSERT INTO statistics_published (day) VALUES ($1) ON CONFLICT DO NOTHING", [day]);
     if (claimed.rowCount === 0) return 0;
-    const { rows } = await client.query<{ division_prefix: string }>("SELECT DISTINCT division_prefix FROM teams ORDER BY division_prefix");
     for (const { division_prefix: prefix } of rows) {
       const [figures] = await divisionStatistics(client, prefix, month, month);
       await enqueueEvent(client, rt.outbox, "statistics.published.v1", {
