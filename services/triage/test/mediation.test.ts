@@ -163,6 +163,12 @@ describe("mediation: agreements and obligations", () => {
     expect(state.dispute).toMatchObject({ mediatorId: "med-li", followUp: null });
   });
 
+  it("gives a case that comes back long after resolution due dates counted from now, not its old ones", () => {
+    const late = 40 * DAY;
+    const { state } = apply(resolved, { type: "markObligation", agreementId: "agreement-1", obligationId: "agreement-1.2", status: "broken", dueDatesFrom: dueFrom(late) }, zhang, late);
+    expect(state.dueDates!.resolveBy.getTime()).toBe(dueFrom(late).P2.resolveBy.getTime());
+  });
+
   it("marks a fulfilled obligation without reopening, and refuses to mark it again", () => {
     const { state, events } = apply(resolved, { type: "markObligation", agreementId: "agreement-1", obligationId: "agreement-1.2", status: "fulfilled", dueDatesFrom: dueFrom(9 * DAY) }, zhang, 9 * DAY);
     expect(events.map((e) => e.type)).toEqual(["case.obligation_marked"]);

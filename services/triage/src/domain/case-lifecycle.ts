@@ -442,7 +442,10 @@ type MediationCommandOf = Extract<CaseCommand, { type: MediationCommandType }>;
 /** The mediation decision, and what it means for the case as a whole (closing, reopening, resolving on referral). */
 function decideDispute(command: MediationCommandOf, state: OpenedCase, meta: EventMeta, now: Date): Decision {
   const dispute = disputeOf(state);
-  const decision = decideMediation(command, { status: state.status, urgency: state.classification?.urgency ?? null, team: state.team, caseworkerId: state.caseworkerId, dueDates: state.dueDates, dispute }, meta, now);
+  // A resolved case that comes back starts a new wait: its old due dates (likely past) must not be what a raise tightens to.
+  const comesBack = (state.status === "resolved" || state.status === "closed") && command.type === "markObligation" && command.status === "broken";
+  const context = { status: state.status, urgency: state.classification?.urgency ?? null, team: state.team, caseworkerId: state.caseworkerId, dueDates: comesBack ? null : state.dueDates, dispute };
+  const decision = decideMediation(command, context, meta, now);
   if (!decision.ok) return { ok: false, refusal: decision.refusal };
   const [first, ...rest] = decision.events as CaseEvent[];
   const events: CaseEvent[] = [first!];
