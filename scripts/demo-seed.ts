@@ -18,6 +18,12 @@ export const demoCaseworkers = [
   { id: "cw-huang", teamId: "xz-labour", name: "Huang Min", categories: ["labour"], languages: ["zh", "en"], capacity: 15 },
 ];
 
+/** People's mediators of the community and the street, for the mediation walk in README. */
+export const demoMediators = [
+  { id: "med-li", name: "Li Hua", level: "community", divisionPrefix: "440402001001", specialties: ["family", "neighbour"], languages: ["zh"], capacity: 10 },
+  { id: "med-sun", name: "Sun Mei", level: "street", divisionPrefix: "440402001", specialties: ["family", "neighbour", "labour", "land_housing"], languages: ["zh", "en"], capacity: 15 },
+];
+
 export async function seedDemo(triageUrl: string): Promise<void> {
   const token = await signDevelopmentToken({ sub: "demo-seed", role: "admin" }, loadConfig(AuthConfig));
   const put = async (path: string, body: object) => {
@@ -26,4 +32,5 @@ export async function seedDemo(triageUrl: string): Promise<void> {
   };
   for (const { id, ...team } of demoTeams) await put(`/v1/admin/teams/${id}`, team);
   for (const { id, ...cw } of demoCaseworkers) await put(`/v1/admin/caseworkers/${id}`, cw);
+  for (const { id, ...m } of demoMediators) await put(`/v1/admin/mediators/${id}`, m);
 }

@@ -22,10 +22,13 @@ const tables = {
   case_timeline: "SELECT * FROM triage.case_timeline ORDER BY event_id",
   case_links: "SELECT * FROM triage.case_links ORDER BY case_id, grievance_id, kind",
   deadline_reminders: "SELECT * FROM triage.deadline_reminders ORDER BY case_id, deadline, due_at",
+  session_reminders: "SELECT * FROM triage.session_reminders ORDER BY case_id, session_id, at",
+  statistics_published: "SELECT * FROM triage.statistics_published ORDER BY day",
   intake_timeline: "SELECT * FROM intake.timeline ORDER BY event_id",
   intake_status: "SELECT id, status, status_changed_at, handling_level FROM intake.grievances ORDER BY id",
   complainants: "SELECT * FROM notification.complainants ORDER BY grievance_id",
   case_teams: "SELECT * FROM notification.case_teams ORDER BY grievance_id",
+  parties: "SELECT * FROM notification.parties ORDER BY grievance_id, party_id",
 };
 
 /** Waits until a stopped service's consumer group has no members left, so a rebuild may run. */
@@ -81,6 +84,7 @@ describe("rebuilding the projections from the topics", () => {
     await put("/v1/admin/teams/community", { name: "Community", level: "community", divisionPrefix: "440402001001", categories: all });
     await put("/v1/admin/caseworkers/cw-a", { teamId: "community", name: "A", categories: all, languages: ["zh", "en"], capacity: 3 });
     await put("/v1/admin/caseworkers/cw-b", { teamId: "street", name: "B", categories: all, languages: ["zh", "en"], capacity: 50 });
+    await put("/v1/admin/mediators/med-a", { name: "M", level: "community", divisionPrefix: "440402001001", specialties: all, languages: ["zh"], capacity: 10 });
 
     const operator = `Bearer ${await tokenFor("operator")}`;
     const ids: string[] = [];
@@ -107,8 +111,34 @@ describe("rebuilding the projections from the topics", () => {
       const act = (action: string, body: object = {}) => fetch(`${triage.url}/v1/cases/${id}/${action}`, { method: "POST", headers: { "content-type": "application/json", authorization: cw }, body: JSON.stringify(body) });
       expect((await act("accept")).status).toBe(200);
       expect((await act("notes", { text: `Called both parties (${i})` })).status).toBe(200);
-      if (i === 0) expect((await act("resolve", { outcome: "mediated_agreement", summary: "Agreed quiet hours." })).status).toBe(200);
+      if (i === 0) {
+        // Handed to legal aid, which acknowledges it: resolved by referral.
+        expect((await act("refer", { to: { kind: "legal_aid", name: "legal aid centre" }, reason: "needs a lawyer" })).status).toBe(200);
+        expect((await act("acknowledge-referral", { referralId: "referral-1" })).status).toBe(200);
+      }
+      if (i === 1) {
+        // Mediation: a party, a mediator, a session with an agreement, a broken obligation that reopens it, and a session to come.
+        const hoursFromNow = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
+        const day = new Date().toISOString().slice(0, 10);
+        for (const [action, body] of [
+          ["parties", { role: "respondent", kind: "person", name: "Wang Fang", phone: "+8613900139000", consentToContact: true }],
+          ["mediator", {}],
+          ["sessions", { at: hoursFromNow(1), place: "community office", invitedPartyIds: ["party-1"] }],
+          ["record-session", { sessionId: "session-1", complainantAttended: true, attendedPartyIds: ["party-1"], result: "agreement" }],
+          ["agreement", { sessionId: "session-1", terms: "Quiet after 22:00.", signedOn: day, obligations: [{ owedBy: "party-1", what: "quiet", dueBy: day }] }],
+          ["resolve", { outcome: "mediated_agreement", summary: "Agreement." }],
+          ["follow-up", { reached: true, satisfaction: "partly" }],
+          ["obligation", { agreementId: "agreement-1", obligationId: "agreement-1.1", status: "broken" }],
+          ["accept", {}],
+          ["sessions", { at: hoursFromNow(20), place: "community office", invitedPartyIds: ["party-1"] }],
+        ] as const) {
+          const res = await act(action, body);
+          expect(res.status, `${action}: ${await res.text()}`).toBe(200);
+        }
+      }
     }
+    // An hour later: the session is less than a day away and its reminder goes out.
+    expect((await triage.scheduler.tick(new Date(Date.now() + 3600_000))).sessionReminders).toBe(1);
     // A day later: the deadlines of what nobody acknowledged have passed.
     await triage.scheduler.tick(new Date(Date.now() + 26 * 3600_000));
 
@@ -116,6 +146,8 @@ describe("rebuilding the projections from the topics", () => {
     expect(live.cases!.length).toBeGreaterThan(3);
     expect(live.case_links!.length).toBeGreaterThan(0);
     expect((live.case_timeline as { type: string }[]).map((t) => t.type)).toEqual(expect.arrayContaining(["case.opened", "grievance.triaged", "case.assigned", "case.accepted", "case.note_added", "case.resolved", "case.deadline_breached"]));
+    expect((live.case_timeline as { type: string }[]).map((t) => t.type)).toEqual(expect.arrayContaining(["case.party_added", "case.session_held", "case.urgency_raised", "case.agreement_recorded", "case.obligation_marked", "case.follow_up_recorded", "case.reopened", "case.referred", "case.referral_acknowledged"]));
+    expect(live.session_reminders!.length).toBe(1);
     await eventually(async () => ((await db.query("SELECT count(*)::int AS n FROM triage.outbox")).rows[0].n === 0 ? true : undefined), 20_000, "triage's events to be published");
 
     const kafka = createKafka({ clientId: "rebuild-test", brokers: env.kafkaBrokers.split(","), logger: env.logger });

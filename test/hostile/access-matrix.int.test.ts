@@ -143,6 +143,19 @@ const actionBodies: Record<string, unknown> = {
   assign: { caseworkerId: "cw-a2", reason: "workload" },
   reopen: { reason: "came back" },
   close: {},
+  parties: { role: "respondent", kind: "person", name: "Wang Fang", phone: "+8613900139000", consentToContact: true },
+  mediator: {},
+  sessions: { at: "2031-01-01T09:00:00Z", place: "community office", invitedPartyIds: [] },
+  "reschedule-session": { sessionId: "session-1", at: "2031-01-02T09:00:00Z" },
+  "cancel-session": { sessionId: "session-1", reason: "respondent ill" },
+  "record-session": { sessionId: "session-1", complainantAttended: true, attendedPartyIds: [], result: "adjourned" },
+  agreement: { sessionId: "session-1", terms: "quiet after 22:00", signedOn: "2030-12-31", obligations: [{ owedBy: "party-1", what: "quiet", dueBy: "2031-01-31" }] },
+  obligation: { agreementId: "agreement-1", obligationId: "agreement-1.1", status: "fulfilled" },
+  "follow-up": { reached: true, satisfaction: "satisfied" },
+  refer: { to: { kind: "legal_aid", name: "legal aid centre" }, reason: "needs a lawyer" },
+  "acknowledge-referral": { referralId: "referral-1" },
+  decline: { reason: "not a dispute the hotline handles", goTo: { kind: "police", name: "police station" } },
+  withdraw: { reason: "settled privately" },
 };
 
 const staffOnly = (allowed: Cell): Record<Who, Cell> => ({
@@ -258,6 +271,34 @@ const matrix: MatrixRoute[] = [
       return json(triage, "PUT", `/v1/admin/caseworkers/${id}`, t, { teamId: place[owner].team, name: `Worker ${id}`, categories, languages: ["zh", "en"], capacity: 100 });
     },
     expect: adminOnly(200),
+  },
+  {
+    route: "GET /v1/admin/mediators",
+    owned: false,
+    request: (t) => json(triage, "GET", "/v1/admin/mediators", t),
+    expect: { operator: 403, caseworker: 403, "caseworker (team-mate)": 403, supervisor: 200, "supervisor without team or division": 200, admin: 200, "no token": 401 },
+  },
+  {
+    route: "PUT /v1/admin/mediators/:id",
+    owned: true,
+    request: (t, owner) => json(triage, "PUT", `/v1/admin/mediators/med-${place[owner].team}`, t, { name: "Li Hua", level: "community", divisionPrefix: place[owner].prefix, specialties: ["neighbour"], languages: ["zh"], capacity: 10 }),
+    expect: adminOnly(200),
+  },
+  {
+    route: "GET /v1/statistics?division=",
+    owned: true,
+    request: (t, owner) => json(triage, "GET", `/v1/statistics?division=${place[owner].prefix}`, t),
+    expect: {
+      operator: 403,
+      caseworker: 403,
+      "caseworker (team-mate)": 403,
+      // A supervisor sees their own team's area; another's is refused, naming the division.
+      supervisor: scoped(200, 403),
+      // Without a team a supervisor's scope is nothing: an empty answer.
+      "supervisor without team or division": 200,
+      admin: 200,
+      "no token": 401,
+    },
   },
   {
     route: "PUT /v1/recipients/:kind/:id",

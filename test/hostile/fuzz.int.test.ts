@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { loadConfig, type RunningService } from "@grievance-hub/kit";
-import { CaseActionBodies, CaseStatusName, CaseworkerBody, CreateGrievanceRequest, Language, TeamBody, Topics, Urgency } from "@grievance-hub/schema";
+import { CaseActionBodies, CaseStatusName, CaseworkerBody, CreateGrievanceRequest, Language, MediatorBody, TeamBody, Topics, Urgency } from "@grievance-hub/schema";
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
 import { NotificationConfig, startNotification } from "@grievance-hub/notification";
@@ -260,6 +260,9 @@ const actionPath = (action: string) =>
 const idPath = (prefix: string, valid: fc.Arbitrary<string>) =>
   fc.oneof({ weight: 3, arbitrary: valid.map((id) => `${prefix}/${encodeURIComponent(id)}`) }, { weight: 1, arbitrary: hostileSegment.map((s) => `${prefix}/${s}`) });
 const categories = fc.subarray(["family", "neighbour", "labour", "land_housing", "consumer", "public_services", "legal", "other"], { minLength: 1 });
+const futureOrPast = fc.date({ min: new Date("2020-01-01"), max: new Date("2035-01-01"), noInvalidDate: true }).map((d) => d.toISOString());
+const dayArb = fc.date({ min: new Date("2020-01-01"), max: new Date("2035-01-01"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+const sessionIdArb = fc.constantFrom("session-1", "session-2", "x");
 const lastSegment = (path: string) => {
   try {
     return decodeURIComponent(path.slice(path.lastIndexOf("/") + 1));
@@ -324,7 +327,20 @@ const bodyRoutes = (): BodyRoute[] => [
       reassign: fc.record({ toCaseworkerId: fc.constantFrom(CASEWORKER, "cw-fuzz-2", "cw-nobody"), reason: text(100) }),
       assign: fc.record({ caseworkerId: fc.constantFrom(CASEWORKER, "cw-fuzz-2", "cw-nobody"), reason: text(100) }),
       reopen: fc.record({ reason: text(100) }),
-      close: fc.constant({}),
+      close: fc.record({ reason: text(100) }, { requiredKeys: [] }),
+      parties: fc.record({ role: fc.constantFrom("respondent", "landlord", "employer"), kind: fc.constantFrom("person", "organisation"), name: text(60), phone: fc.constantFrom("+8613900139000", "13900139000", "+1"), consentToContact: fc.boolean() }, { requiredKeys: ["role", "kind", "name"] }),
+      mediator: fc.record({ mediatorId: fc.constantFrom("med-fuzz", "med-nobody", "") }, { requiredKeys: [] }),
+      sessions: fc.record({ at: futureOrPast, durationMinutes: fc.integer({ min: 0, max: 600 }), place: text(80), invitedPartyIds: fc.array(fc.constantFrom("party-1", "party-2", "x"), { maxLength: 3 }) }, { requiredKeys: ["at", "place"] }),
+      "reschedule-session": fc.record({ sessionId: sessionIdArb, at: futureOrPast, place: text(80) }, { requiredKeys: ["sessionId", "at"] }),
+      "cancel-session": fc.record({ sessionId: sessionIdArb, reason: text(100) }),
+      "record-session": fc.record({ sessionId: sessionIdArb, complainantAttended: fc.boolean(), attendedPartyIds: fc.array(fc.constantFrom("party-1", "x"), { maxLength: 2 }), result: fc.constantFrom("agreement", "partial_agreement", "no_agreement", "adjourned", "party_absent", "won"), danger: fc.constantFrom("none", "threat", "violence"), note: text(100) }, { requiredKeys: ["sessionId", "complainantAttended", "attendedPartyIds", "result"] }),
+      agreement: fc.record({ sessionId: sessionIdArb, terms: text(200), signedOn: dayArb, obligations: fc.array(fc.record({ owedBy: fc.constantFrom("party-1", "complainant", "x"), what: text(60), dueBy: dayArb }), { maxLength: 3 }) }),
+      obligation: fc.record({ agreementId: fc.constantFrom("agreement-1", "agreement-2"), obligationId: fc.constantFrom("agreement-1.1", "agreement-1.2", "x"), status: fc.constantFrom("fulfilled", "broken"), note: text(60) }, { requiredKeys: ["agreementId", "obligationId", "status"] }),
+      "follow-up": fc.record({ reached: fc.boolean(), satisfaction: fc.constantFrom("satisfied", "partly", "not_satisfied"), note: text(100) }, { requiredKeys: ["reached"] }),
+      refer: fc.record({ to: fc.record({ kind: fc.constantFrom("court", "legal_aid", "police", "labour_arbitration", "womens_federation", "social_services", "other_department", "church"), name: text(60) }), reason: text(100) }),
+      "acknowledge-referral": fc.record({ referralId: fc.constantFrom("referral-1", "referral-2", "x"), reference: text(40) }, { requiredKeys: ["referralId"] }),
+      decline: fc.record({ reason: text(100), goTo: fc.record({ kind: fc.constantFrom("court", "police"), name: text(60) }) }, { requiredKeys: ["reason"] }),
+      withdraw: fc.record({ reason: text(100) }),
     } as Record<string, fc.Arbitrary<unknown>>)[action] ?? hostileJson,
     acceptable: (b, path) => CaseActionBodies[action].safeParse(b).success && caseIds.some((id) => path.includes(id)),
     writes: writes.triage,
@@ -352,6 +368,17 @@ const bodyRoutes = (): BodyRoute[] => [
     acceptable: (b, path) => CaseworkerBody.safeParse(b).success && /^[a-zA-Z0-9._-]{1,100}$/.test(lastSegment(path)),
     writes: writes.triage,
     numRuns: 150,
+  },
+  {
+    name: "PUT /v1/admin/mediators/:id",
+    service: () => triage,
+    method: "PUT",
+    path: idPath("/v1/admin/mediators", fc.constantFrom("med-fuzz", "med-extra")),
+    token: fc.constant(null).map(() => tokens.admin),
+    valid: fc.record({ name: text(100), level: fc.constantFrom("community", "street", "district"), divisionPrefix: fc.stringMatching(/^\d{2,12}$/), specialties: categories, languages: fc.subarray(["zh", "en"], { minLength: 1 }), capacity: fc.integer({ min: 0, max: 1000 }), active: fc.boolean() }),
+    acceptable: (b, path) => MediatorBody.safeParse(b).success && /^[a-zA-Z0-9._-]{1,100}$/.test(lastSegment(path)),
+    writes: writes.triage,
+    numRuns: 100,
   },
   {
     name: "PUT /v1/recipients/:kind/:id",
@@ -490,6 +517,17 @@ const readRoutes = (): ReadRoute[] => [
     token: oneOf(["supervisor", "admin"]).map((r) => tokens[r as keyof typeof tokens]),
     acceptable: queryAcceptable((q) => single(q.teamId)),
     numRuns: 100,
+  },
+  {
+    name: "GET /v1/statistics",
+    service: () => triage,
+    path: withQuery("/v1/statistics"),
+    token: oneOf(["supervisor", "admin"]).map((r) => tokens[r as keyof typeof tokens]),
+    acceptable: queryAcceptable((q) => {
+      const month = (v: unknown) => v === undefined || (typeof v === "string" && /^\d{4}-(0[1-9]|1[0-2])$/.test(v));
+      return Object.keys(q).every((k) => ["division", "from", "to"].includes(k)) && (q.division === undefined || (typeof q.division === "string" && /^\d{2,12}$/.test(q.division))) && month(q.from) && month(q.to) && !(typeof q.from === "string" && typeof q.to === "string" && q.to < q.from);
+    }),
+    numRuns: 80,
   },
   { name: "GET /v1/recipients", service: () => notification, path: withQuery("/v1/recipients"), token: fc.constant(null).map(() => tokens.admin), acceptable: () => true, numRuns: 80 },
   {

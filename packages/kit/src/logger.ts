@@ -3,7 +3,8 @@ import { pino, type Logger, type LoggerOptions } from "pino";
 
 export type { Logger };
 
-const personalFields = ["name", "phone", "address", "description", "text", "email", "coordinates", "complainant", "note"];
+// terms, what (an obligation) and place (a mediation session) are mediation's: what the parties agreed to and where they meet.
+const personalFields = ["name", "phone", "address", "description", "text", "email", "coordinates", "complainant", "note", "terms", "what", "place"];
 
 /** Redaction paths for personal data, at the top level and up to two levels deep. */
 export const redactPaths = [

@@ -38,6 +38,29 @@ export const ResolutionOutcome = z.enum([
 ]);
 export type ResolutionOutcome = z.infer<typeof ResolutionOutcome>;
 
+/** Where a resolution was reached: the team's level, or handed to another body. */
+export const ResolutionLevel = z.enum(["community", "street", "district", "referred"]);
+export type ResolutionLevel = z.infer<typeof ResolutionLevel>;
+
+/** The other side(s) of a dispute, by their part in it. */
+export const PartyRole = z.enum(["respondent", "family_member", "employer", "landlord", "property_manager", "other"]);
+export type PartyRole = z.infer<typeof PartyRole>;
+
+/** What a mediation session came to. */
+export const SessionResult = z.enum(["agreement", "partial_agreement", "no_agreement", "adjourned", "party_absent"]);
+export type SessionResult = z.infer<typeof SessionResult>;
+
+/** Danger seen at a session: any but none raises the case to P1. */
+export const SessionDanger = z.enum(["none", "threat", "violence"]);
+export type SessionDanger = z.infer<typeof SessionDanger>;
+
+export const Satisfaction = z.enum(["satisfied", "partly", "not_satisfied"]);
+export type Satisfaction = z.infer<typeof Satisfaction>;
+
+/** The kinds of body a case can be handed to. */
+export const ReceivingBodyKind = z.enum(["court", "legal_aid", "police", "labour_arbitration", "womens_federation", "social_services", "other_department"]);
+export type ReceivingBodyKind = z.infer<typeof ReceivingBodyKind>;
+
 /** Returns the more urgent of two urgencies. */
 export function moreUrgent(a: Urgency, b: Urgency): Urgency {
   return a <= b ? a : b;

@@ -2,7 +2,7 @@
 // Services produce and consume only through `eventTypes`; the CloudEvents envelope
 // is applied by the runtime kit.
 import { z } from "zod";
-import { Category, Channel, DivisionCode, Language, ResolutionOutcome, Urgency } from "./domain";
+import { Category, Channel, DivisionCode, Language, PartyRole, ReceivingBodyKind, ResolutionLevel, ResolutionOutcome, Satisfaction, SessionDanger, SessionResult, Urgency } from "./domain";
 import { Topics, type TopicName } from "./topics";
 import { partitionKeyFor } from "./keys";
 
@@ -107,13 +107,125 @@ export const CaseQueuedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef.
 export const CaseAcceptedV1 = CaseFact.extend({ caseworkerId: z.string().min(1) });
 export const CaseNoteAddedV1 = CaseFact.extend({ text: z.string().min(1).max(10_000) });
 export const CaseMediationScheduledV1 = CaseFact.extend({ at: Timestamp, place: z.string().nullable() });
-export const CaseResolvedV1 = CaseFact.extend({ ...CaseFacts.shape, outcome: ResolutionOutcome, summary: z.string() });
+export const CaseResolvedV1 = CaseFact.extend({ ...CaseFacts.shape, outcome: ResolutionOutcome, summary: z.string(), level: ResolutionLevel.optional() });
 export const CaseEscalatedV1 = CaseFact.extend({ ...CaseFacts.shape, fromTeam: TeamRef, toTeam: TeamRef, reason: z.string() });
 export const CaseReassignedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, fromCaseworkerId: z.string(), toCaseworkerId: z.string(), ...Due, reason: z.string() });
 export const CaseReopenedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, caseworkerId: z.string(), ...Due, reason: z.string() });
-export const CaseClosedV1 = CaseFact;
-export const CaseDeadlineBreachedV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: z.enum(["acknowledge", "resolve"]), dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable() });
-export const CaseDeadlineApproachingV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: z.enum(["acknowledge", "resolve"]), dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable() });
+/** closure and reason are absent on cases closed before they were recorded. */
+export const CaseClosedV1 = CaseFact.extend({ closure: z.enum(["closed", "declined", "withdrawn"]).optional(), reason: z.string().optional() });
+/** Ids triage gives within a case: party-1, session-2, agreement-1, agreement-1.2 (its second obligation), referral-1. */
+const LocalId = z.string().regex(/^[a-z]+-\d{1,6}(\.\d{1,6})?$/);
+/** follow_up, referral_acknowledgement and obligation name what they are about in `ref` (the obligation or referral id). */
+const DeadlineName = z.enum(["acknowledge", "resolve", "follow_up", "referral_acknowledgement", "obligation"]);
+export const CaseDeadlineBreachedV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: DeadlineName, dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable(), ref: z.string().optional() });
+export const CaseDeadlineApproachingV1 = CaseFact.extend({ ...CaseFacts.shape, deadline: DeadlineName, dueAt: Timestamp, team: TeamRef.nullable(), caseworkerId: z.string().nullable() });
+
+// ---- mediation: parties, mediators, sessions, agreements, follow-ups, referrals -------------
+
+const CalendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** E.164 */
+const Phone = z.string().regex(/^\+[1-9]\d{6,14}$/);
+const ReceivingBody = z.object({ kind: ReceivingBodyKind, name: z.string().min(1).max(200) });
+
+/** A party's contact data is personal: internal topic only. */
+export const CasePartyAddedV1 = CaseFact.extend({
+  partyId: LocalId,
+  role: PartyRole,
+  kind: z.enum(["person", "organisation"]),
+  name: z.string().min(1).max(200),
+  phone: Phone.nullable(),
+  language: Language.nullable(),
+  consentToContact: z.boolean(),
+});
+/** A mediator's id is the directory's (as a caseworker's is): staff ids never leave on the public topic. */
+const MediatorId = z.string().min(1).max(100);
+export const CaseMediatorAssignedV1 = CaseFact.extend({ ...CaseFacts.shape, mediatorId: MediatorId, reason: z.string() });
+export const CaseSessionScheduledV1 = CaseFact.extend({
+  ...CaseFacts.shape,
+  sessionId: LocalId,
+  mediatorId: MediatorId,
+  at: Timestamp,
+  durationMinutes: z.number().int().min(15).max(480),
+  place: z.string(),
+  invitedPartyIds: z.array(LocalId),
+});
+/**
+ * A session is a day away: the mediator and the invited parties are reminded. The parties'
+ * contact is what notification keeps from case.party_added.v1; this names only who is invited.
+ */
+export const CaseSessionReminderDueV1 = CaseFact.extend({
+  ...CaseFacts.shape,
+  sessionId: LocalId,
+  mediatorId: MediatorId,
+  at: Timestamp,
+  place: z.string(),
+  invitedPartyIds: z.array(LocalId),
+});
+export const CaseSessionRescheduledV1 = CaseFact.extend({ sessionId: LocalId, at: Timestamp, place: z.string() });
+export const CaseSessionCancelledV1 = CaseFact.extend({ sessionId: LocalId, reason: z.string() });
+export const CaseSessionHeldV1 = CaseFact.extend({
+  sessionId: LocalId,
+  complainantAttended: z.boolean(),
+  attendedPartyIds: z.array(LocalId),
+  result: SessionResult,
+  danger: SessionDanger,
+  note: z.string().nullable(),
+});
+/** The case's urgency went up (danger at a session, a broken obligation); its deadlines tightened to the new urgency's. */
+export const CaseUrgencyRaisedV1 = CaseFact.extend({
+  ...CaseFacts.shape,
+  fromUrgency: Urgency,
+  reason: z.string(),
+  team: TeamRef.nullable(),
+  caseworkerId: z.string().nullable(),
+  acknowledgeBy: Timestamp,
+  resolveBy: Timestamp,
+  alertSupervisor: z.boolean(),
+});
+export const Obligation = z.object({ obligationId: LocalId, owedBy: LocalId, what: z.string().min(1).max(2000), dueBy: CalendarDate });
+export const CaseAgreementRecordedV1 = CaseFact.extend({
+  agreementId: LocalId,
+  sessionId: LocalId,
+  terms: z.string().min(1).max(10_000),
+  signedOn: CalendarDate,
+  obligations: z.array(Obligation),
+  judicialConfirmation: z.boolean(),
+});
+export const CaseObligationMarkedV1 = CaseFact.extend({ agreementId: LocalId, obligationId: LocalId, status: z.enum(["fulfilled", "broken"]), note: z.string().nullable() });
+export const CaseFollowUpScheduledV1 = CaseFact.extend({ dueAt: Timestamp });
+export const CaseFollowUpRecordedV1 = CaseFact.extend({ reached: z.boolean(), satisfaction: Satisfaction.nullable(), note: z.string().nullable() });
+export const CaseReferredV1 = CaseFact.extend({
+  ...CaseFacts.shape,
+  referralId: LocalId,
+  to: ReceivingBody,
+  /** handover: the case waits for the body; judicial_confirmation: an agreement goes to the court to be confirmed */
+  purpose: z.enum(["handover", "judicial_confirmation"]),
+  reason: z.string(),
+  acknowledgeBy: Timestamp,
+});
+export const CaseReferralAcknowledgedV1 = CaseFact.extend({ referralId: LocalId, reference: z.string().nullable() });
+export const CaseDeclinedV1 = CaseFact.extend({ ...CaseFacts.shape, reason: z.string(), goTo: ReceivingBody.nullable() });
+export const CaseWithdrawnV1 = CaseFact.extend({ ...CaseFacts.shape, reason: z.string() });
+
+/** One division's figures for one month, by the month its grievances were received: counts and shares, nothing about anyone. */
+export const DivisionStatistics = z.object({
+  divisionPrefix: z.string().regex(/^\d{0,12}$/),
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+  received: z.number().int().min(0),
+  resolved: z.number().int().min(0),
+  resolvedAtCommunityLevel: z.number().int().min(0),
+  /** share of mediated cases (a session held) that reached an agreement */
+  mediationSuccessRate: z.number().min(0).max(1).nullable(),
+  /** share of agreements followed up whose obligations none was broken */
+  agreementsHoldingAtFollowUp: z.number().min(0).max(1).nullable(),
+  /** share of follow-ups where the complainant was reached and satisfied */
+  satisfaction: z.number().min(0).max(1).nullable(),
+  /** share of cases another grievance of the same caller joined */
+  repeatRate: z.number().min(0).max(1).nullable(),
+  medianDaysToResolution: z.number().min(0).nullable(),
+});
+/** Published once a day (UTC) per team area, for the month so far. */
+export const StatisticsPublishedV1 = DivisionStatistics.extend({ day: CalendarDate, publishedAt: Timestamp });
 
 export interface EventType<S extends z.ZodType = z.ZodType> {
   type: string;
@@ -143,6 +255,12 @@ export const eventTypes = {
     data: CaseOpenedV1,
     subjectOf: (d) => d.grievanceId,
   }),
+  "statistics.published.v1": eventType({
+    type: "statistics.published.v1",
+    topic: Topics.casesInternal,
+    data: StatisticsPublishedV1,
+    subjectOf: (d) => `statistics:${d.divisionPrefix}`,
+  }),
   ...caseEventTypes({
     "grievance.triaged.v1": GrievanceTriagedV1,
     "grievance.linked.v1": GrievanceLinkedV1,
@@ -158,6 +276,22 @@ export const eventTypes = {
     "case.closed.v1": CaseClosedV1,
     "case.deadline_breached.v1": CaseDeadlineBreachedV1,
     "case.deadline_approaching.v1": CaseDeadlineApproachingV1,
+    "case.party_added.v1": CasePartyAddedV1,
+    "case.mediator_assigned.v1": CaseMediatorAssignedV1,
+    "case.session_scheduled.v1": CaseSessionScheduledV1,
+    "case.session_rescheduled.v1": CaseSessionRescheduledV1,
+    "case.session_reminder_due.v1": CaseSessionReminderDueV1,
+    "case.session_cancelled.v1": CaseSessionCancelledV1,
+    "case.session_held.v1": CaseSessionHeldV1,
+    "case.urgency_raised.v1": CaseUrgencyRaisedV1,
+    "case.agreement_recorded.v1": CaseAgreementRecordedV1,
+    "case.obligation_marked.v1": CaseObligationMarkedV1,
+    "case.follow_up_scheduled.v1": CaseFollowUpScheduledV1,
+    "case.follow_up_recorded.v1": CaseFollowUpRecordedV1,
+    "case.referred.v1": CaseReferredV1,
+    "case.referral_acknowledged.v1": CaseReferralAcknowledgedV1,
+    "case.declined.v1": CaseDeclinedV1,
+    "case.withdrawn.v1": CaseWithdrawnV1,
   }),
 } as const;
 

@@ -8,6 +8,9 @@ import {
   CaseAcceptedV1, CaseAssignedV1, CaseClosedV1, CaseDeadlineApproachingV1, CaseDeadlineBreachedV1, CaseEscalatedV1,
   CaseMediationScheduledV1, CaseNoteAddedV1, CaseOpenedV1, CaseQueuedV1, CaseReassignedV1, CaseReopenedV1, CaseResolvedV1,
   GrievanceLinkedV1, GrievanceReceivedV1, GrievanceTriagedV1, type EventData, type EventTypeName,
+  CaseAgreementRecordedV1, CaseDeclinedV1, CaseFollowUpRecordedV1, CaseFollowUpScheduledV1, CaseMediatorAssignedV1, CaseObligationMarkedV1,
+  CasePartyAddedV1, CaseReferralAcknowledgedV1, CaseReferredV1, CaseSessionCancelledV1, CaseSessionHeldV1, CaseSessionRescheduledV1,
+  CaseSessionReminderDueV1, CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1, StatisticsPublishedV1,
 } from "./events";
 
 const PublicActor = z.object({ role: z.enum(["caseworker", "supervisor", "admin", "system"]) });
@@ -41,9 +44,32 @@ export const publicSchemas = {
   "case.escalated.v1": withoutPersonal(CaseEscalatedV1, ["trackingCode", "reason"]),
   "case.reassigned.v1": withoutPersonal(CaseReassignedV1, ["trackingCode", "fromCaseworkerId", "toCaseworkerId", "reason"]),
   "case.reopened.v1": withoutPersonal(CaseReopenedV1, ["trackingCode", "caseworkerId", "reason"]),
-  "case.closed.v1": withoutPersonal(CaseClosedV1, []),
-  "case.deadline_breached.v1": withoutPersonal(CaseDeadlineBreachedV1, ["trackingCode", "caseworkerId"]),
+  "case.closed.v1": withoutPersonal(CaseClosedV1, ["reason"]),
+  // ref (which obligation or referral) stays internal: the published type had no such field and took any value there.
+  "case.deadline_breached.v1": withoutPersonal(CaseDeadlineBreachedV1, ["trackingCode", "caseworkerId", "ref"]),
   "case.deadline_approaching.v1": withoutPersonal(CaseDeadlineApproachingV1, ["trackingCode", "caseworkerId"]),
+  // Mediation: who the parties are, what they said and agreed stays internal; that it happened, when and with what result is public.
+  "case.party_added.v1": withoutPersonal(CasePartyAddedV1, ["name", "phone", "language", "consentToContact"]),
+  "case.mediator_assigned.v1": withoutPersonal(CaseMediatorAssignedV1, ["trackingCode", "mediatorId", "reason"]),
+  "case.session_scheduled.v1": withoutPersonal(CaseSessionScheduledV1, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
+  "case.session_rescheduled.v1": withoutPersonal(CaseSessionRescheduledV1, ["place"]),
+  "case.session_reminder_due.v1": withoutPersonal(CaseSessionReminderDueV1, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
+  "case.session_cancelled.v1": withoutPersonal(CaseSessionCancelledV1, ["reason"]),
+  "case.session_held.v1": withoutPersonal(CaseSessionHeldV1, ["complainantAttended", "attendedPartyIds", "note"]),
+  "case.urgency_raised.v1": withoutPersonal(CaseUrgencyRaisedV1, ["trackingCode", "caseworkerId", "reason"]),
+  "case.agreement_recorded.v1": withoutPersonal(CaseAgreementRecordedV1, ["terms", "obligations"]).extend({
+    /** when each obligation falls due; who owes what stays internal */
+    obligations: z.array(CaseAgreementRecordedV1.shape.obligations.element.pick({ obligationId: true, dueBy: true })),
+  }),
+  "case.obligation_marked.v1": withoutPersonal(CaseObligationMarkedV1, ["note"]),
+  "case.follow_up_scheduled.v1": withoutPersonal(CaseFollowUpScheduledV1, []),
+  "case.follow_up_recorded.v1": withoutPersonal(CaseFollowUpRecordedV1, ["note"]),
+  // The kind of body only: a body's name may be a person's (a lawyer, an official).
+  "case.referred.v1": withoutPersonal(CaseReferredV1, ["trackingCode", "reason", "to"]).extend({ to: CaseReferredV1.shape.to.pick({ kind: true }) }),
+  "case.referral_acknowledged.v1": withoutPersonal(CaseReferralAcknowledgedV1, ["reference"]),
+  "case.declined.v1": withoutPersonal(CaseDeclinedV1, ["trackingCode", "reason", "goTo"]).extend({ goTo: CaseDeclinedV1.shape.goTo.unwrap().pick({ kind: true }).nullable() }),
+  "case.withdrawn.v1": withoutPersonal(CaseWithdrawnV1, ["trackingCode", "reason"]),
+  "statistics.published.v1": StatisticsPublishedV1,
 } satisfies Record<EventTypeName, z.ZodObject>;
 
 export const publicTopicOf: Record<TopicName, TopicName | undefined> = {

@@ -8,6 +8,8 @@ import { defaultTopicPrefix, eventTypeNames } from "../scripts/contract";
 import { checkContract, contractDir, main, writeContract } from "../scripts/generate-contract";
 import { compileValidators, readPublishedSchemas } from "./published-validators";
 
+/** The parser takes seconds on the whole document, more on a loaded machine. */
+const PARSE_TIMEOUT_MS = 60_000;
 const errorsOf = async (yaml: string) => {
   const { diagnostics } = await new Parser().parse(yaml);
   return diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join(".")}: ${d.message}`);
@@ -32,12 +34,12 @@ describe("the checked-in contract", () => {
 
   it("has an AsyncAPI document that @asyncapi/parser reads without errors", async () => {
     expect(await errorsOf(await readFile(path.join(contractDir, "asyncapi.yaml"), "utf8"))).toEqual([]);
-  });
+  }, PARSE_TIMEOUT_MS);
 
   it("reports a broken AsyncAPI document (so the check above can fail)", async () => {
     const yaml = await readFile(path.join(contractDir, "asyncapi.yaml"), "utf8");
     expect(await errorsOf(yaml.replace("#/components/messages/public.case.resolved.v1", "#/components/messages/public.case.solved.v1"))).not.toEqual([]);
-  });
+  }, PARSE_TIMEOUT_MS);
 
   it("has a message for every event type on its internal and its public channel, with its ce_type header", async () => {
     const { document } = await new Parser().parse(await readFile(path.join(contractDir, "asyncapi.yaml"), "utf8"));
@@ -64,7 +66,7 @@ describe("the checked-in contract", () => {
       ["gh.grievances.internal", "intakeSendsGrievancesInternal"],
       ["gh.grievances.public", "intakeSendsGrievancesPublic"],
     ]);
-  });
+  }, PARSE_TIMEOUT_MS);
 });
 
 describe("pnpm contract on a copy of the contract", () => {

@@ -1,12 +1,12 @@
 // Rebuilds notification's projections of the events — the complainants' contact (from
-// grievance.received.v1) and the team handling each case (from the case events) — through the
+// grievance.received.v1), the parties' (from case.party_added.v1) and the team handling each case (from the case events) — through the
 // same functions the live consumer uses. Deliveries, their attempts and the feed are the record
 // of what was sent, not a projection, and are kept.
 import type { Kafka } from "kafkajs";
 import { replayTopics, withTransaction, type Logger, type Pool } from "@grievance-hub/kit";
-import { Topics, type GrievanceReceivedV1 } from "@grievance-hub/schema";
-import { noteCaseTeams, saveComplainants } from "./db/deliveries";
-import { contactOf } from "./domain/who-is-told";
+import { Topics, type EventData, type GrievanceReceivedV1 } from "@grievance-hub/schema";
+import { noteCaseTeams, saveComplainants, saveParty } from "./db/deliveries";
+import { contactOf, partyContactOf } from "./domain/who-is-told";
 
 export async function rebuildNotification(opts: { pool: Pool; kafka: Kafka; topicPrefix: string; liveGroupId: string; logger: Logger; from?: Date }): Promise<{ events: number; seconds: number }> {
   const started = Date.now();
@@ -19,13 +19,14 @@ export async function rebuildNotification(opts: { pool: Pool; kafka: Kafka; topi
     ...(opts.from ? { from: opts.from } : {}),
     // Cleared only once notification is known to be stopped: a refused rebuild changes nothing.
     beforeReplay: async () => {
-      if (!opts.from) await opts.pool.query("TRUNCATE complainants, case_teams");
+      if (!opts.from) await opts.pool.query("TRUNCATE complainants, parties, case_teams");
     },
     onBatch: (batch) =>
       withTransaction(opts.pool, async (client) => {
         const received = batch.filter(({ event }) => event.type === "grievance.received.v1");
         await saveComplainants(client, received.map(({ event }) => contactOf(event.data as GrievanceReceivedV1)));
-        const cases = batch.filter(({ event }) => event.type !== "grievance.received.v1");
+        for (const { event } of batch) if (event.type === "case.party_added.v1") await saveParty(client, partyContactOf(event.data as EventData<"case.party_added.v1">));
+        const cases = batch.filter(({ event }) => event.type !== "grievance.received.v1" && event.type !== "case.party_added.v1");
         await noteCaseTeams(client, cases.map(({ event }) => ({ grievanceId: (event.data as { grievanceId: string }).grievanceId, data: event.data })));
       }),
   });

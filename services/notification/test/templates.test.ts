@@ -36,6 +36,8 @@ const sample: { [N in TemplateName]: TemplateVariables<N> } = {
   "case.deadline_near": staffFacts,
   "case.deadline_breached": staffFacts,
   "grievance.p1_alert": { trackingCode: "7KQ2M-X9PTR", category: "family", divisionCode: "110105003002", dueBy: "2025-03-01T14:30:00Z", caseUrl: "https://hub.example.org/cases/1" },
+  "session.reminder": { ...withoutDeadline, at: "2025-03-02T09:30:00+08:00", place: "community office, room 2" },
+  "session.reminder_party": { at: "2025-03-02T09:30:00+08:00", place: "community office, room 2" },
 };
 
 const complainantData = { complainantName: "王小明", phone: "+8613800138000", address: "朝阳区某街道 12 号", description: "邻居威胁我" };
@@ -58,7 +60,8 @@ describe("the message templates", () => {
     const message = templates.render(name, language, sample[name] as never);
     for (const part of [message.subject, message.text, message.html]) {
       expect(part).not.toMatch(/\{\{|\}\}/);
-      expect(part).toContain("7KQ2M-X9PTR");
+      // A party to a dispute is not given the complainant's tracking code; their reminder names the place.
+      expect(part).toContain("trackingCode" in sample[name] ? "7KQ2M-X9PTR" : "community office");
     }
     expect(message.subject.length).toBeGreaterThan(0);
     expect(message.subject).not.toMatch(/[\r\n]/);

@@ -43,7 +43,7 @@ export async function rebuildTriage(opts: { pool: Pool; kafka: Kafka; topicPrefi
       logger: opts.logger,
       // Cleared only once triage is known to be stopped (checked again: it may have started meanwhile).
       beforeReplay: async () => {
-        if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, cases");
+        if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, session_reminders, statistics_published, cases");
       },
       ...(opts.from ? { from: opts.from } : {}),
       onBatch: async (batch) => {
@@ -101,6 +101,14 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
     if (e.type === "case.deadline_approaching.v1") {
       // After the case rows, like the links: the case may have been opened in this very batch.
       afterCases.push(() => client.query("INSERT INTO deadline_reminders (case_id, deadline, due_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [caseId, e.data.deadline, e.data.dueAt]));
+      continue;
+    }
+    if (e.type === "statistics.published.v1") {
+      afterCases.push(() => client.query("INSERT INTO statistics_published (day) VALUES ($1) ON CONFLICT DO NOTHING", [e.data.day]));
+      continue;
+    }
+    if (e.type === "case.session_reminder_due.v1") {
+      afterCases.push(() => client.query("INSERT INTO session_reminders (case_id, session_id, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [caseId, e.data.sessionId, e.data.at]));
       continue;
     }
     const event = fromWire(e.type, e.data);

@@ -8,6 +8,7 @@ import { onGrievancesReceived } from "./consumers/grievance-received";
 import { RoutingDirectory } from "./db/directory";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
+import { mediationRoutes } from "./http/mediation";
 import { DeadlineScheduler } from "./scheduler/deadline-scheduler";
 import { observeCases } from "./metrics";
 
@@ -22,6 +23,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
       await registerApiDocs(app, { title: "Grievance Hub triage", version: "1.0.0", description: "Caseworker and supervisor tasks, case actions, teams and caseworkers." });
       caseRoutes(app, rt, config.DEADLINE_POLICY);
       adminRoutes(app, rt);
+      mediationRoutes(app, rt);
     },
     observe: (rt) => observeCases(rt.metrics.registry, rt.pool),
     consumers: (rt) => [

@@ -230,7 +230,8 @@ describe("one case through its lifecycle", () => {
     const { grievanceId } = await read(lifecycle);
     const expected = [
       "case.opened.v1", "grievance.triaged.v1", "case.assigned.v1", "case.accepted.v1", "case.note_added.v1", "case.note_added.v1",
-      "case.mediation_scheduled.v1", "case.note_added.v1", "case.resolved.v1", "case.closed.v1", "case.reopened.v1", "case.reassigned.v1", "case.accepted.v1",
+      // Resolving schedules the follow-up visit.
+      "case.mediation_scheduled.v1", "case.note_added.v1", "case.resolved.v1", "case.follow_up_scheduled.v1", "case.closed.v1", "case.reopened.v1", "case.reassigned.v1", "case.accepted.v1",
     ];
     const types = await eventually(async () => {
       const t = published.filter((m) => m.event.subject === grievanceId).map((m) => m.event.type);

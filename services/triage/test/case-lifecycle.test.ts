@@ -354,6 +354,10 @@ describe("case lifecycle: properties", () => {
     fc.record({ type: fc.constant("reopen" as const), reason: fc.constant("back"), dueDates: dueDatesArb }),
     { arbitrary: fc.constant(close), weight: forward },
     fc.record({ type: fc.constant("recordBreach" as const), deadline: fc.constantFrom(...DeadlineKind.options), dueAt: instantArb }),
+    fc.constant<CaseCommand>({ type: "refer", referralId: "referral-1", to: { kind: "labour_arbitration", name: "arbitration committee" }, reason: "wages", acknowledgeBy: at(60 * 24 * 60) }),
+    fc.constant<CaseCommand>({ type: "acknowledgeReferral", referralId: "referral-1" }),
+    fc.constant<CaseCommand>({ type: "decline", reason: "not ours" }),
+    fc.constant<CaseCommand>({ type: "withdraw", reason: "settled privately" }),
   );
 
   // Mostly the party who would plausibly send the command, so sequences get past the first refusals
@@ -372,6 +376,20 @@ describe("case lifecycle: properties", () => {
     reopen: [supervisor, admin],
     close: [alice, bob, system],
     recordBreach: [system],
+    addParty: [alice, bob],
+    assignMediator: [alice, bob],
+    scheduleSession: [alice, bob],
+    rescheduleSession: [alice, bob],
+    cancelSession: [alice, bob],
+    recordSession: [alice, bob],
+    recordAgreement: [alice, bob],
+    markObligation: [alice, bob],
+    recordFollowUp: [alice, bob],
+    refer: [alice, bob],
+    acknowledgeReferral: [alice, bob, system],
+    decline: [alice, bob, system],
+    withdraw: [alice, bob, supervisor],
+    recordMediationBreach: [system],
   };
   const stepArb = commandArb.chain((command) =>
     fc.record({
@@ -385,13 +403,16 @@ describe("case lifecycle: properties", () => {
   function assertCoherent(state: CaseState): void {
     expect(CaseStatus.options).toContain(state.status);
     if (state.status === "unopened") return;
+    // Declined and withdrawn cases are closed from wherever they were, without a resolution.
+    const closedUnresolved = state.status === "closed" && (state.dispute?.closure?.kind === "declined" || state.dispute?.closure?.kind === "withdrawn");
+    if (closedUnresolved) return expect(state.resolution).toBeNull();
     const routed = state.status !== "received" && state.status !== "triaged";
     expect(state.classification === null).toBe(state.status === "received");
     expect(state.team !== null).toBe(routed);
     expect(state.caseworkerId !== null).toBe(routed && state.status !== "queued");
     if (state.caseworkerId !== null) expect(state.dueDates).not.toBeNull();
     if (["accepted", "in_mediation", "resolved", "closed"].includes(state.status)) expect(state.acknowledgedAt).not.toBeNull();
-    if (state.status === "in_mediation") expect(state.mediation).not.toBeNull();
+    if (state.status === "in_mediation") expect(state.mediation !== null || (state.dispute?.sessions.length ?? 0) > 0).toBe(true);
     expect(state.resolution !== null).toBe(state.status === "resolved" || state.status === "closed");
   }
 

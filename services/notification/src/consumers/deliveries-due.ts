@@ -2,10 +2,10 @@
 // also leaves the complainant's contact (only what a message to them needs) for the outcome
 // message later; every table is written with one statement for the whole batch.
 import { PoisonMessageError, type BatchHandler, type Pool } from "@grievance-hub/kit";
-import type { EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
+import type { EventData, EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TemplateError, type Templates } from "../templates/render";
-import { contactOf, whoIsTold, type Links } from "../domain/who-is-told";
-import { noteCaseTeams, recordDeliveries, saveComplainants, type EnabledChannels } from "../db/deliveries";
+import { contactOf, partyContactOf, whoIsTold, type Links } from "../domain/who-is-told";
+import { noteCaseTeams, recordDeliveries, saveComplainants, saveParty, type EnabledChannels } from "../db/deliveries";
 export const notifiedEventTypes = [
   "grievance.received.v1",
   "case.assigned.v1",
@@ -15,6 +15,9 @@ export const notifiedEventTypes = [
   "case.deadline_approaching.v1",
   "case.deadline_breached.v1",
   "case.resolved.v1",
+  "case.party_added.v1",
+  "case.urgency_raised.v1",
+  "case.session_reminder_due.v1",
 ] as const satisfies readonly EventTypeName[];
 
 export interface DeliveriesDueDeps {
@@ -30,7 +33,10 @@ export function onEventsMakingDeliveriesDue(deps: DeliveriesDueDeps): BatchHandl
   return async (client, messages) => {
     const received = messages.filter((m) => m.event.type === "grievance.received.v1");
     await saveComplainants(client, received.map((m) => contactOf(m.event.data as GrievanceReceivedV1)));
-    await noteCaseTeams(client, messages.filter((m) => m.event.type !== "grievance.received.v1").map((m) => ({ grievanceId: (m.event.data as { grievanceId: string }).grievanceId, data: m.event.data })));
+    // Parties come and go with mediation, a few per case: one statement each is fine.
+    for (const m of messages) if (m.event.type === "case.party_added.v1") await saveParty(client, partyContactOf(m.event.data as EventData<"case.party_added.v1">));
+    const cases = messages.filter((m) => m.event.type !== "grievance.received.v1" && m.event.type !== "case.party_added.v1");
+    await noteCaseTeams(client, cases.map((m) => ({ grievanceId: (m.event.data as { grievanceId: string }).grievanceId, data: m.event.data })));
     try {
       await recordDeliveries(client, messages.map((m) => ({ ...m, messages: whoIsTold(m.event, links) })), { templates, enabled, pool });
     } catch (err) {

@@ -7,7 +7,7 @@ import { encodeEvent, notifyOnCommit, type DecodedEvent, type MessagePosition, t
 import type { Language } from "@grievance-hub/schema";
 import type { Templates } from "../templates/render";
 import type { ChannelName } from "../domain/destination";
-import { mayBeTold, type ComplainantContact, type Message } from "../domain/who-is-told";
+import { mayBeTold, type ComplainantContact, type Message, type PartyContact } from "../domain/who-is-told";
 
 /** NOTIFY channels: new pending deliveries (wakes the worker), new feed rows (wakes SSE clients). */
 export const DELIVERIES_CHANNEL = "notification_deliveries";
@@ -35,6 +35,24 @@ export async function saveComplainants(client: PoolClient, contacts: Complainant
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::text[]) ON CONFLICT (grievance_id) DO NOTHING`,
     [contacts.map((c) => c.grievanceId), contacts.map((c) => c.trackingCode), contacts.map((c) => c.anonymous), contacts.map((c) => c.consent), contacts.map((c) => c.language), contacts.map((c) => c.phone)],
   );
+}
+
+export async function saveParty(client: PoolClient, p: PartyContact): Promise<void> {
+  await client.query(
+    `INSERT INTO parties (grievance_id, party_id, consent, language, phone) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (grievance_id, party_id) DO NOTHING`,
+    [p.grievanceId, p.partyId, p.consent, p.language, p.phone],
+  );
+}
+
+/** A party by recipient id (`<grievanceId>:<partyId>`). */
+export async function findParty(client: Pick<PoolClient, "query">, recipientId: string): Promise<PartyContact | undefined> {
+  const [grievanceId, partyId] = recipientId.split(":");
+  const { rows } = await client.query<{ consent: boolean; language: Language; phone: string | null }>(
+    "SELECT consent, language, phone FROM parties WHERE grievance_id = $1::uuid AND party_id = $2",
+    [grievanceId, partyId],
+  );
+  const r = rows[0];
+  return r && { grievanceId: grievanceId!, partyId: partyId!, consent: r.consent, language: r.language, phone: r.phone };
 }
 
 /** The team an event says now handles the case, if it says: `team`, or `toTeam` on an escalation. */
@@ -80,7 +98,8 @@ interface StaffContact {
 /** Who the messages go to, as the directory and the complainants' table say: one statement each. */
 async function contactsOf(client: PoolClient, messages: Message[]) {
   const complainantIds = [...new Set(messages.flatMap((m) => (m.recipient.kind === "complainant" ? [m.recipient.id] : [])))];
-  const staff = messages.filter((m) => m.recipient.kind !== "complainant").map((m) => m.recipient);
+  const staff = messages.filter((m) => m.recipient.kind !== "complainant" && m.recipient.kind !== "party").map((m) => m.recipient);
+  const partyIds = [...new Set(messages.flatMap((m) => (m.recipient.kind === "party" ? [m.recipient.id] : [])))];
   const complainants = new Map<string, ComplainantContact>();
   if (complainantIds.length > 0) {
     const { rows } = await client.query<{ grievance_id: string; tracking_code: string; anonymous: boolean; consent: boolean; language: Language; phone: string | null }>(
@@ -98,7 +117,17 @@ async function contactsOf(client: PoolClient, messages: Message[]) {
     );
     for (const r of rows) directory.set(`${r.kind}\n${r.id}`, r);
   }
-  return { complainants, directory };
+  const parties = new Map<string, PartyContact>();
+  if (partyIds.length > 0) {
+    // A party's recipient id is `<grievanceId>:<partyId>`.
+    const { rows } = await client.query<{ grievance_id: string; party_id: string; consent: boolean; language: Language; phone: string | null }>(
+      `SELECT p.grievance_id::text, p.party_id, p.consent, p.language, p.phone FROM parties p
+       JOIN unnest($1::uuid[], $2::text[]) AS k (grievance_id, party_id) ON p.grievance_id = k.grievance_id AND p.party_id = k.party_id`,
+      [partyIds.map((id) => id.split(":")[0]), partyIds.map((id) => id.split(":")[1])],
+    );
+    for (const r of rows) parties.set(`${r.grievance_id}:${r.party_id}`, { grievanceId: r.grievance_id, partyId: r.party_id, consent: r.consent, language: r.language, phone: r.phone });
+  }
+  return { complainants, directory, parties };
 }
 
 interface Plan {
@@ -116,6 +145,12 @@ function planChannels(message: Message, contacts: Awaited<ReturnType<typeof cont
     // Unknown yet (the grievance topic lags behind the cases topic): queued, and the worker
     // sends it, or not, once the contact arrives.
     return { message, channels: enabled.sms ? ["sms"] : [], language: contact?.language ?? null };
+  }
+  if (recipient.kind === "party") {
+    // The party was added (case.party_added.v1) before any session could invite them: same topic, same key, in order.
+    const party = contacts.parties.get(recipient.id);
+    if (!party?.consent || !party.phone) return undefined;
+    return { message, channels: enabled.sms ? ["sms"] : [], language: party.language };
   }
   const r = contacts.directory.get(`${recipient.kind}\n${recipient.id}`);
   // Staff missing from the directory still see their notifications in the live feed.

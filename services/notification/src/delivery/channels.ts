@@ -10,7 +10,7 @@ import { permanentFailure, transientFailure, type DeliveryFailure, type Delivery
 import type { NotificationConfig } from "../config";
 import { maskDestination, type ChannelName } from "../domain/destination";
 import { mayBeTold } from "../domain/who-is-told";
-import { findComplainant, type EnabledChannels } from "../db/deliveries";
+import { findComplainant, findParty, type EnabledChannels } from "../db/deliveries";
 import type { TemplateName } from "../templates/catalogue";
 import { TemplateError, type RenderedMessage, type Templates } from "../templates/render";
 
@@ -21,7 +21,7 @@ export interface DeliveryRow {
   event_id: string;
   event_type: string;
   grievance_id: string;
-  recipient_kind: "caseworker" | "team_supervisor" | "complainant";
+  recipient_kind: "caseworker" | "team_supervisor" | "complainant" | "party";
   recipient_id: string;
   channel: ChannelName;
   attempts: number;
@@ -84,6 +84,12 @@ export class DeliveryChannels {
 
   async resolve(client: PoolClient, row: DeliveryRow): Promise<Resolution> {
     if (row.recipient_kind === "complainant") return this.toComplainant(client, row);
+    if (row.recipient_kind === "party") {
+      // Consent is checked once more on sending, as for a complainant.
+      const party = await findParty(client, row.recipient_id);
+      if (!party?.consent || !party.phone) return { kind: "skip" };
+      return this.smsTo(party.phone, row.body!, row.delivery_key);
+    }
     const { rows } = await client.query<{ webhook_url: string | null; webhook_secret: string | null; email: string | null; sms_phone: string | null }>(
       "SELECT webhook_url, webhook_secret, email, sms_phone FROM recipients WHERE kind = $1 AND id = $2",
       [row.recipient_kind, row.recipient_id],

@@ -6,13 +6,18 @@
 //                 a case left in the team queue (and a deadline near for a case nobody holds)
 // complainant     receipt with the tracking code; the outcome when resolved — only with
 //                 consent, never when anonymous (checked again on sending, see mayBeTold)
+// mediator        a day before each session they hold (addressed as staff of kind caseworker,
+//                 by their mediator id: mediators sign in with the caseworker role)
+// party           a day before a session they are invited to — only with consent and a phone
+// team supervisor also when danger at a mediation session raises a case to P1 (the P1 alert)
 import type { DecodedEvent } from "@grievance-hub/kit";
 import type { Category, EventData, GrievanceReceivedV1, Language, Urgency } from "@grievance-hub/schema";
 import type { TemplateName, TemplateVariables } from "../templates/catalogue";
 
 export type StaffKind = "caseworker" | "team_supervisor";
 /** A complainant is known by their grievance id: no personal data names a recipient. */
-export type Recipient = { kind: StaffKind; id: string } | { kind: "complainant"; id: string };
+/** A party to a dispute is known by grievance id and party id (`<grievanceId>:<partyId>`): no personal data names them either. */
+export type Recipient = { kind: StaffKind; id: string } | { kind: "complainant"; id: string } | { kind: "party"; id: string };
 
 export type Message = { [N in TemplateName]: { recipient: Recipient; template: N; variables: TemplateVariables<N> } }[TemplateName];
 
@@ -77,6 +82,21 @@ export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Lin
       const to = [...(d.caseworkerId ? [caseworker(d.caseworkerId)] : []), ...(d.team ? [supervisorOf(d.team.id)] : [])];
       return to.map((recipient) => ({ recipient, template: "case.deadline_breached", variables: { ...staffFacts(d), dueBy: d.dueAt } }));
     }
+    case "case.urgency_raised.v1": {
+      // Danger seen at a mediation session: the same alert as a P1 at intake.
+      const d = event.data as EventData<"case.urgency_raised.v1">;
+      if (d.urgency !== "P1" || !d.alertSupervisor || !d.team) return [];
+      const { urgency: _shownInTheSubject, ...facts } = staffFacts(d);
+      return [{ recipient: supervisorOf(d.team.id), template: "grievance.p1_alert", variables: { ...facts, dueBy: d.acknowledgeBy } }];
+    }
+    case "case.session_reminder_due.v1": {
+      const d = event.data as EventData<"case.session_reminder_due.v1">;
+      const { urgency: _notShown, ...facts } = staffFacts(d);
+      return [
+        { recipient: caseworker(d.mediatorId), template: "session.reminder", variables: { ...facts, urgency: d.urgency, at: d.at, place: d.place } },
+        ...d.invitedPartyIds.map((partyId): Message => ({ recipient: { kind: "party", id: partyRecipientId(d.grievanceId, partyId) }, template: "session.reminder_party", variables: { at: d.at, place: d.place } })),
+      ];
+    }
     case "case.resolved.v1": {
       const d = event.data as EventData<"case.resolved.v1">;
       return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "case.resolved", variables: { trackingCode: d.trackingCode, outcome: d.outcome, statusUrl: links.statusUrl } }];
@@ -84,6 +104,21 @@ export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Lin
     default:
       return [];
   }
+}
+
+export const partyRecipientId = (grievanceId: string, partyId: string) => `${grievanceId}:${partyId}`;
+
+/** What notification keeps of a party to a dispute: the phone only when they consented. */
+export interface PartyContact {
+  grievanceId: string;
+  partyId: string;
+  consent: boolean;
+  language: Language;
+  phone: string | null;
+}
+
+export function partyContactOf(d: EventData<"case.party_added.v1">): PartyContact {
+  return { grievanceId: d.grievanceId, partyId: d.partyId, consent: d.consentToContact, language: d.language ?? "zh", phone: d.consentToContact ? d.phone : null };
 }
 
 /** What notification keeps of a complainant: the phone only when they may be told. */

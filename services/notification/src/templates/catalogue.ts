@@ -36,7 +36,10 @@ export const templateCatalogue = {
   "case.deadline_near": { audience: "staff", variables: StaffCaseFacts },
   "case.deadline_breached": { audience: "staff", variables: StaffCaseFacts },
   "grievance.p1_alert": { audience: "staff", variables: StaffCaseFacts.omit({ urgency: true }) },
-} as const satisfies Record<string, { audience: "complainant" | "staff"; variables: z.ZodObject }>;
+  // A day before a mediation session: the mediator gets the case's facts, an invited party only when and where.
+  "session.reminder": { audience: "staff", variables: StaffCaseFacts.omit({ dueBy: true }).extend({ at: Timestamp, place: z.string().min(1).max(500) }) },
+  "session.reminder_party": { audience: "party", variables: z.strictObject({ at: Timestamp, place: z.string().min(1).max(500) }) },
+} as const satisfies Record<string, { audience: "complainant" | "party" | "staff"; variables: z.ZodObject }>;
 
 export type TemplateName = keyof typeof templateCatalogue;
 export type TemplateVariables<N extends TemplateName> = z.input<(typeof templateCatalogue)[N]["variables"]>;
@@ -88,7 +91,7 @@ export function displayValues(facts: Record<string, unknown>, language: Language
   for (const [name, value] of Object.entries(facts)) {
     if (name === "category") shown[name] = categoryLabels[language][Category.parse(value)];
     else if (name === "outcome") shown[name] = outcomeLabels[language][ResolutionOutcome.parse(value)];
-    else if (name === "dueBy") shown[name] = wallClock(String(value));
+    else if (name === "dueBy" || name === "at") shown[name] = wallClock(String(value));
     else shown[name] = String(value);
   }
   return shown;

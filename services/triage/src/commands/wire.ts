@@ -3,6 +3,7 @@
 // that subscribers and notification need no lookup.
 import type { EventData, EventTypeName } from "@grievance-hub/schema";
 import type { CaseEvent, OpenedCase } from "../domain/case-lifecycle";
+import { mediationFromWire, mediationToWire } from "./mediation-wire";
 
 export type WireEvent = { [T in EventTypeName]: { type: T; data: EventData<T> } }[EventTypeName];
 
@@ -38,7 +39,7 @@ export function toWire(event: CaseEvent, after: OpenedCase, extra: { alertSuperv
     case "case.mediation_scheduled":
       return { type: "case.mediation_scheduled.v1", data: { ...base, at: iso(event.at), place: event.place } };
     case "case.resolved":
-      return { type: "case.resolved.v1", data: { ...base, ...facts, outcome: event.outcome, summary: event.summary } };
+      return { type: "case.resolved.v1", data: { ...base, ...facts, outcome: event.outcome, summary: event.summary, ...(event.level ? { level: event.level } : {}) } };
     case "case.escalated":
       return { type: "case.escalated.v1", data: { ...base, ...facts, fromTeam: event.fromTeam, toTeam: event.toTeam, reason: event.reason } };
     case "case.reassigned":
@@ -46,9 +47,11 @@ export function toWire(event: CaseEvent, after: OpenedCase, extra: { alertSuperv
     case "case.reopened":
       return { type: "case.reopened.v1", data: { ...base, ...facts, team: event.team, caseworkerId: event.caseworkerId, acknowledgeBy: iso(event.dueDates.acknowledgeBy), resolveBy: iso(event.dueDates.resolveBy), reason: event.reason } };
     case "case.closed":
-      return { type: "case.closed.v1", data: base };
+      return { type: "case.closed.v1", data: { ...base, ...(event.closure ? { closure: event.closure } : {}), ...(event.reason ? { reason: event.reason } : {}) } };
     case "case.deadline_breached":
       return { type: "case.deadline_breached.v1", data: { ...base, ...facts, deadline: event.deadline, dueAt: iso(event.dueAt), team: event.team, caseworkerId: after.caseworkerId } };
+    default:
+      return mediationToWire(event, after, base, facts);
   }
 }
 
@@ -74,7 +77,7 @@ export function fromWire(type: string, data: Record<string, unknown>): CaseEvent
     case "case.mediation_scheduled.v1":
       return { type: "case.mediation_scheduled", ...meta, at: date(d.at), place: d.place };
     case "case.resolved.v1":
-      return { type: "case.resolved", ...meta, outcome: d.outcome, summary: d.summary };
+      return { type: "case.resolved", ...meta, outcome: d.outcome, summary: d.summary, ...(d.level ? { level: d.level } : {}) };
     case "case.escalated.v1":
       return { type: "case.escalated", ...meta, fromTeam: d.fromTeam, toTeam: d.toTeam, reason: d.reason };
     case "case.reassigned.v1":
@@ -82,11 +85,12 @@ export function fromWire(type: string, data: Record<string, unknown>): CaseEvent
     case "case.reopened.v1":
       return { type: "case.reopened", ...meta, team: d.team, caseworkerId: d.caseworkerId, dueDates: dueDates(), reason: d.reason };
     case "case.closed.v1":
-      return { type: "case.closed", ...meta };
+      return { type: "case.closed", ...meta, ...(d.closure ? { closure: d.closure, reason: d.reason ?? null } : {}) };
     case "case.deadline_breached.v1":
+      if (d.deadline !== "acknowledge" && d.deadline !== "resolve") return mediationFromWire(type, d);
       return { type: "case.deadline_breached", ...meta, deadline: d.deadline, dueAt: date(d.dueAt), team: d.team };
     default:
-      // case.opened needs the grievance's language and is rebuilt from both topics; others change no case state.
-      return undefined;
+      // case.opened needs the grievance's language and is rebuilt from both topics; of the rest only mediation's change case state.
+      return mediationFromWire(type, d);
   }
 }

@@ -2,7 +2,7 @@
 import type { Pool, Principal } from "@grievance-hub/kit";
 import type { CaseView, TaskView } from "@grievance-hub/schema";
 import type { z } from "zod";
-import type { OpenedCase } from "../domain/case-lifecycle";
+import { disputeOf, type OpenedCase } from "../domain/case-lifecycle";
 import { reviveCase } from "./cases";
 
 type Task = z.infer<typeof TaskView>;
@@ -97,8 +97,23 @@ export async function findCaseView(pool: Pool, caseId: string, p: Principal): Pr
     mediation: s.mediation ? { at: s.mediation.at.toISOString(), place: s.mediation.place } : null,
     resolution: s.resolution ? { outcome: s.resolution.outcome, summary: s.resolution.summary, resolvedAt: s.resolution.resolvedAt.toISOString() } : null,
     breached: s.breached,
+    dispute: disputeView(s),
     repeatCount: row.repeat_count,
     links: links.rows.map((l) => ({ grievanceId: l.grievance_id, kind: l.kind, relatedCaseId: l.related_case_id, similarity: l.similarity, linkedAt: l.linked_at.toISOString() })),
     timeline: timeline.rows.map((t) => ({ type: t.type, actor: { id: t.actor_id, role: t.actor_role }, at: t.at.toISOString(), facts: t.facts })),
+  };
+}
+
+function disputeView(s: OpenedCase): View["dispute"] {
+  const d = disputeOf(s);
+  return {
+    parties: d.parties,
+    mediatorId: d.mediatorId,
+    sessions: d.sessions.map(({ at, ...rest }) => ({ ...rest, at: at.toISOString() })),
+    agreements: d.agreements.map((a) => ({ ...a, obligations: a.obligations.map(({ overdueRecorded: _, ...o }) => o) })),
+    referrals: d.referrals.map((r) => ({ referralId: r.referralId, to: r.to, purpose: r.purpose, acknowledgeBy: r.acknowledgeBy.toISOString(), acknowledgedAt: iso(r.acknowledgedAt) })),
+    followUp: d.followUp ? { dueAt: d.followUp.dueAt.toISOString(), recordedAt: iso(d.followUp.recordedAt), reached: d.followUp.reached, satisfaction: d.followUp.satisfaction } : null,
+    closure: d.closure,
+    resolutionLevel: d.resolutionLevel,
   };
 }

@@ -2,6 +2,7 @@
 // routing and the deadline scheduler need, and the case's timeline.
 import type { PoolClient, Pool } from "@grievance-hub/kit";
 import type { CaseEvent, OpenedCase } from "../domain/case-lifecycle";
+import { reviveDispute } from "../domain/mediation/dispute";
 
 type Json = Record<string, unknown>;
 
@@ -21,6 +22,7 @@ export function reviveCase(json: Json): OpenedCase {
     acknowledgedAt: dateOrNull(s.acknowledgedAt),
     mediation: mediation ? { at: date(mediation.at), place: (mediation.place as string | null) ?? null } : null,
     resolution: resolution ? { ...(resolution as unknown as NonNullable<OpenedCase["resolution"]>), resolvedAt: date(resolution.resolvedAt) } : null,
+    ...(s.dispute ? { dispute: reviveDispute(s.dispute) } : {}),
   };
 }
 

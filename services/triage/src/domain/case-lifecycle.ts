@@ -1,8 +1,12 @@
 // The case lifecycle as a decider (Emmett): decide turns a command into events or a refusal,
 // evolve folds events into state. Time and the acting person come in through the context.
 import { z } from "zod";
-import { Category, GrievanceReceivedV1, ResolutionOutcome, RiskSignal, Urgency, type Language } from "@grievance-hub/schema";
+import { Category, GrievanceReceivedV1, ResolutionOutcome, RiskSignal, Urgency, type Language, type ResolutionLevel } from "@grievance-hub/schema";
 import { TeamLevel, TeamRef } from "./routing";
+import {
+  decideMediation, emptyDispute, evolveDispute, mediationCommands, resolutionLevel, referralOutcome,
+  type Closure, type Dispute, type MediationCommandType, type MediationEvent,
+} from "./mediation/dispute";
 
 // Bodies arrive as JSON, so instants are ISO-8601 strings on the wire and Dates in the domain.
 const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -17,6 +21,8 @@ export const CaseStatus = z.enum([
   "assigned",
   "accepted",
   "in_mediation",
+  /** handed to another body, waiting for its acknowledgement */
+  "referred",
   "resolved",
   "closed",
 ]);
@@ -65,12 +71,14 @@ export const ResolveCommand = z.object({
   type: z.literal("resolve"),
   outcome: ResolutionOutcome,
   summary: z.string().trim().min(1).max(10_000),
+  /** when the follow-up visit is due (the edge applies the policy); none, none is scheduled */
+  followUpAt: Instant.optional(),
 });
 export const EscalateCommand = z.object({ type: z.literal("escalate"), toTeam: TeamRef, reason: Reason });
 export const ReassignCommand = z.object({ type: z.literal("reassign"), toCaseworkerId: PersonId, reason: Reason });
 /** New due dates: the old ones have passed or nearly so by the time a resolved case comes back. */
 export const ReopenCommand = z.object({ type: z.literal("reopen"), reason: Reason, dueDates: DueDates });
-export const CloseCommand = z.object({ type: z.literal("close") });
+export const CloseCommand = z.object({ type: z.literal("close"), reason: Reason.optional() });
 /** dueAt is the deadline that was missed, as dueForBreach reported it. */
 export const RecordBreachCommand = z.object({ type: z.literal("recordBreach"), deadline: DeadlineKind, dueAt: Instant });
 
@@ -88,6 +96,7 @@ export const CaseCommand = z.discriminatedUnion("type", [
   ReopenCommand,
   CloseCommand,
   RecordBreachCommand,
+  ...mediationCommands,
 ]);
 export type CaseCommand = z.infer<typeof CaseCommand>;
 export type CaseCommandType = CaseCommand["type"];
@@ -132,7 +141,8 @@ export type CaseQueued = EventMeta & { type: "case.queued"; team: TeamRef; reaso
 export type CaseAccepted = EventMeta & { type: "case.accepted"; caseworkerId: string };
 export type CaseNoteAdded = EventMeta & { type: "case.note_added"; text: string };
 export type CaseMediationScheduled = EventMeta & { type: "case.mediation_scheduled"; at: Date; place: string | null };
-export type CaseResolved = EventMeta & { type: "case.resolved"; outcome: ResolutionOutcome; summary: string };
+/** level is absent on events from before resolution levels were recorded. */
+export type CaseResolved = EventMeta & { type: "case.resolved"; outcome: ResolutionOutcome; summary: string; level?: ResolutionLevel };
 export type CaseEscalated = EventMeta & { type: "case.escalated"; fromTeam: TeamRef; toTeam: TeamRef; reason: string };
 export type CaseReassigned = EventMeta & {
   type: "case.reassigned";
@@ -143,7 +153,7 @@ export type CaseReassigned = EventMeta & {
   reason: string;
 };
 export type CaseReopened = EventMeta & { type: "case.reopened"; team: TeamRef; caseworkerId: string; dueDates: DueDates; reason: string };
-export type CaseClosed = EventMeta & { type: "case.closed" };
+export type CaseClosed = EventMeta & { type: "case.closed"; closure?: Closure; reason?: string | null };
 /** team is null when the deadline passed before the case reached any team. */
 export type CaseDeadlineBreached = EventMeta & { type: "case.deadline_breached"; deadline: DeadlineKind; dueAt: Date; team: TeamRef | null };
 
@@ -160,7 +170,8 @@ export type CaseEvent =
   | CaseReassigned
   | CaseReopened
   | CaseClosed
-  | CaseDeadlineBreached;
+  | CaseDeadlineBreached
+  | MediationEvent;
 
 // ---- state -----------------------------------------------------------------------------------
 
@@ -188,6 +199,8 @@ export interface OpenedCase {
   mediation: { at: Date; place: string | null } | null;
   resolution: { outcome: ResolutionOutcome; summary: string; resolvedAt: Date } | null;
   breached: Record<DeadlineKind, boolean>;
+  /** Parties, mediator, sessions, agreements, follow-up, referrals; absent on cases saved before mediation was recorded. */
+  dispute?: Dispute;
 }
 export type CaseState = UnopenedCase | OpenedCase;
 
@@ -208,6 +221,8 @@ export type RefusalCode = "invalid_state" | "not_permitted" | "invalid_command";
 export interface Refusal {
   code: RefusalCode;
   message: string;
+  /** the part of the command that is wrong, when one is */
+  field?: string;
 }
 export type Decision = { ok: true; events: CaseEvent[] } | { ok: false; refusal: Refusal };
 
@@ -227,6 +242,22 @@ const permittedParties: Record<CaseCommandType, readonly Party[]> = {
   reopen: ["team_supervisor", "admin"],
   close: ["assignee", "team_supervisor", "admin", "system"],
   recordBreach: ["system"],
+  addParty: ["assignee", "team_supervisor", "admin"],
+  assignMediator: ["assignee", "team_supervisor", "admin"],
+  scheduleSession: ["assignee", "team_supervisor", "admin"],
+  rescheduleSession: ["assignee", "team_supervisor", "admin"],
+  cancelSession: ["assignee", "team_supervisor", "admin"],
+  recordSession: ["assignee", "team_supervisor", "admin"],
+  recordAgreement: ["assignee", "team_supervisor", "admin"],
+  markObligation: ["assignee", "team_supervisor", "admin"],
+  recordFollowUp: ["assignee", "team_supervisor", "admin"],
+  refer: ["assignee", "team_supervisor", "admin"],
+  // The receiving body's acknowledgement is recorded by whoever it reached (or arrives from their system).
+  acknowledgeReferral: ["assignee", "team_supervisor", "admin", "system"],
+  decline: ["assignee", "team_supervisor", "admin", "system"],
+  // The complainant withdraws by telling the hotline; staff record it.
+  withdraw: ["assignee", "team_supervisor", "admin"],
+  recordMediationBreach: ["system"],
 };
 
 const allowedFrom: Record<Exclude<CaseCommandType, "open">, readonly OpenedStatus[]> = {
@@ -242,6 +273,20 @@ const allowedFrom: Record<Exclude<CaseCommandType, "open">, readonly OpenedStatu
   reopen: ["resolved", "closed"],
   close: ["resolved"],
   recordBreach: DEADLINE_STATUSES,
+  addParty: ["received", "triaged", "queued", "assigned", "accepted", "in_mediation", "referred", "resolved"],
+  assignMediator: ["assigned", "accepted", "in_mediation"],
+  scheduleSession: ["accepted", "in_mediation"],
+  rescheduleSession: ["accepted", "in_mediation"],
+  cancelSession: ["accepted", "in_mediation"],
+  recordSession: ["accepted", "in_mediation"],
+  recordAgreement: ["in_mediation"],
+  markObligation: ["in_mediation", "resolved", "closed"],
+  recordFollowUp: ["received", "triaged", "queued", "assigned", "accepted", "in_mediation", "referred", "resolved", "closed"],
+  refer: ["accepted", "in_mediation"],
+  acknowledgeReferral: ["referred", "in_mediation", "resolved", "closed"],
+  decline: ["received", "triaged", "queued", "assigned", "accepted"],
+  withdraw: ["received", "triaged", "queued", "assigned", "accepted", "in_mediation", "referred"],
+  recordMediationBreach: ["referred", "in_mediation", "resolved", "closed"],
 };
 
 const verbs: Record<CaseCommandType, string> = {
@@ -258,6 +303,20 @@ const verbs: Record<CaseCommandType, string> = {
   reopen: "reopen",
   close: "close",
   recordBreach: "record a deadline breach on",
+  addParty: "add a party to",
+  assignMediator: "assign a mediator to",
+  scheduleSession: "schedule a session for",
+  rescheduleSession: "reschedule a session of",
+  cancelSession: "cancel a session of",
+  recordSession: "record a session of",
+  recordAgreement: "record an agreement on",
+  markObligation: "mark an obligation of",
+  recordFollowUp: "record a follow-up visit on",
+  refer: "refer",
+  acknowledgeReferral: "acknowledge a referral of",
+  decline: "decline",
+  withdraw: "withdraw",
+  recordMediationBreach: "record a deadline breach on",
 };
 
 const partyNames: Record<Party, string> = {
@@ -325,8 +384,10 @@ export function decide(command: CaseCommand, state: CaseState, context: Decision
     case "scheduleMediation":
       if (command.at <= now) return refuse("invalid_command", "mediation can only be scheduled for a time still to come");
       return emit({ type: "case.mediation_scheduled", ...meta, at: command.at, place: command.place ?? null });
-    case "resolve":
-      return emit({ type: "case.resolved", ...meta, outcome: command.outcome, summary: command.summary });
+    case "resolve": {
+      const resolved: CaseEvent = { type: "case.resolved", ...meta, outcome: command.outcome, summary: command.summary, level: resolutionLevel({ team: state.team, dispute: disputeOf(state) }) };
+      return { ok: true, events: command.followUpAt ? [resolved, { type: "case.follow_up_scheduled", ...meta, dueAt: command.followUpAt }] : [resolved] };
+    }
     case "escalate": {
       const fromTeam = held(state, state.team, "team");
       if (LEVEL_ORDER.indexOf(command.toTeam.level) <= LEVEL_ORDER.indexOf(fromTeam.level)) {
@@ -350,6 +411,8 @@ export function decide(command: CaseCommand, state: CaseState, context: Decision
       });
     }
     case "reopen":
+      // A grievance declined or withdrawn before it reached anyone has nobody to go back to.
+      if (state.team === null || state.caseworkerId === null) return refuse("invalid_state", "the case was never assigned: there is nobody to reopen it to");
       return emit({
         type: "case.reopened",
         ...meta,
@@ -359,7 +422,7 @@ export function decide(command: CaseCommand, state: CaseState, context: Decision
         reason: command.reason,
       });
     case "close":
-      return emit({ type: "case.closed", ...meta });
+      return emit({ type: "case.closed", ...meta, closure: "closed", reason: command.reason ?? null });
     case "recordBreach":
       if (!runningDeadlines(state).includes(command.deadline)) {
         return refuse("invalid_state", "the case was acknowledged, so its acknowledge deadline no longer runs");
@@ -369,7 +432,51 @@ export function decide(command: CaseCommand, state: CaseState, context: Decision
       }
       if (command.dueAt >= now) return refuse("invalid_command", `the ${command.deadline} deadline has not passed yet`);
       return emit({ type: "case.deadline_breached", ...meta, deadline: command.deadline, dueAt: command.dueAt, team: state.team });
+    default:
+      return decideDispute(command, state, meta, now);
   }
+}
+
+type MediationCommandOf = Extract<CaseCommand, { type: MediationCommandType }>;
+
+/** The mediation decision, and what it means for the case as a whole (closing, reopening, resolving on referral). */
+function decideDispute(command: MediationCommandOf, state: OpenedCase, meta: EventMeta, now: Date): Decision {
+  const dispute = disputeOf(state);
+  // A resolved case that comes back starts a new wait: its old due dates (likely past) must not be what a raise tightens to.
+  const comesBack = (state.status === "resolved" || state.status === "closed") && command.type === "markObligation" && command.status === "broken";
+  const context = { status: state.status, urgency: state.classification?.urgency ?? null, team: state.team, caseworkerId: state.caseworkerId, dueDates: comesBack ? null : state.dueDates, dispute };
+  const decision = decideMediation(command, context, meta, now);
+  if (!decision.ok) return { ok: false, refusal: decision.refusal };
+  const [first, ...rest] = decision.events as CaseEvent[];
+  const events: CaseEvent[] = [first!];
+  const reopen = (reason: string, dueDates: DueDates): CaseEvent[] =>
+    state.status === "resolved" || state.status === "closed"
+      ? [{ type: "case.reopened", ...meta, team: held(state, state.team, "team"), caseworkerId: held(state, state.caseworkerId, "caseworker"), dueDates, reason }]
+      : [];
+  switch (command.type) {
+    case "markObligation":
+      if (command.status === "broken") events.push(...reopen(`obligation ${command.obligationId} was broken`, command.dueDatesFrom[state.classification?.urgency ?? "P3"]));
+      break;
+    case "recordFollowUp":
+      if (command.satisfaction === "not_satisfied") events.push(...reopen("the complainant was not satisfied at the follow-up visit", command.dueDatesFrom[state.classification?.urgency ?? "P3"]));
+      break;
+    case "acknowledgeReferral": {
+      const referral = dispute.referrals.find((r) => r.referralId === command.referralId)!;
+      if (referral.purpose === "handover" && state.status === "referred") {
+        events.push({ type: "case.resolved", ...meta, outcome: referralOutcome(referral), summary: `handed over to ${referral.to.name}`, level: "referred" });
+      }
+      break;
+    }
+    case "decline":
+    case "withdraw":
+      events.push({ type: "case.closed", ...meta, closure: command.type === "decline" ? "declined" : "withdrawn", reason: command.reason });
+      break;
+  }
+  return { ok: true, events: [...events, ...rest] };
+}
+
+export function disputeOf(state: OpenedCase): Dispute {
+  return state.dispute ?? emptyDispute();
 }
 
 function actsAs(party: Party, actor: Actor, state: CaseState): boolean {
@@ -454,7 +561,12 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     case "case.mediation_scheduled":
       return { ...next, status: "in_mediation", mediation: { at: event.at, place: event.place } };
     case "case.resolved":
-      return { ...next, status: "resolved", resolution: { outcome: event.outcome, summary: event.summary, resolvedAt: event.occurredAt } };
+      return {
+        ...next,
+        status: "resolved",
+        resolution: { outcome: event.outcome, summary: event.summary, resolvedAt: event.occurredAt },
+        dispute: { ...disputeOf(state), resolutionLevel: event.level ?? state.team?.level ?? null },
+      };
     case "case.escalated":
       return { ...next, status: "queued", team: event.toTeam, caseworkerId: null };
     case "case.reassigned":
@@ -470,10 +582,19 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
         mediation: null,
         resolution: null,
         breached: { acknowledge: false, resolve: false },
+        dispute: { ...disputeOf(state), followUp: null, closure: null, resolutionLevel: null },
       };
     case "case.closed":
-      return { ...next, status: "closed" };
+      return { ...next, status: "closed", dispute: event.closure ? { ...disputeOf(state), closure: { kind: event.closure, reason: event.reason ?? null } } : state.dispute };
     case "case.deadline_breached":
       return { ...next, breached: { ...state.breached, [event.deadline]: true } };
+    case "case.session_scheduled":
+      return { ...next, status: "in_mediation", dispute: evolveDispute(disputeOf(state), event) };
+    case "case.urgency_raised":
+      return state.classification ? { ...next, classification: { ...state.classification, urgency: event.urgency }, dueDates: event.dueDates } : next;
+    case "case.referred":
+      return { ...next, status: event.purpose === "handover" ? "referred" : state.status, dispute: evolveDispute(disputeOf(state), event) };
+    default:
+      return { ...next, dispute: evolveDispute(disputeOf(state), event) };
   }
 }

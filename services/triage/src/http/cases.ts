@@ -2,7 +2,7 @@
 // on it. A case outside the caller's assignment or team answers 404, so its existence does
 // not leak; an action the lifecycle does not allow answers 409; a stale If-Match 412.
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { HttpProblem, requireRole, withTransaction, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { HttpProblem, requireRole, withTransaction, type Pool, type PoolClient, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
 import { CaseActionBodies, CaseStatusName, CaseView, TaskView, Urgency } from "@grievance-hub/schema";
 import { z } from "zod";
 import type { CaseCommand, DecisionContext, OpenedCase, Refusal } from "../domain/case-lifecycle";
@@ -12,6 +12,8 @@ import { findCaseView, listTasks, visibleTo } from "../db/case-views";
 import { listCaseworkers } from "../db/directory";
 import { execute } from "../commands/execute";
 import { escalationCommands } from "../commands/escalation";
+import { followUpDueAt } from "../domain/mediation/policy";
+import { mediationCommands } from "./mediation";
 
 const refusalStatus: Record<Refusal["code"], number> = { invalid_state: 409, not_permitted: 403, invalid_command: 422 };
 const staff = ["caseworker", "supervisor", "admin"] as const;
@@ -57,11 +59,14 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
 
   type Action = keyof typeof CaseActionBodies;
   // An action is the caller's command, possibly followed by the system's (escalating assigns someone above).
-  const toCommand: { [A in Action]: (body: z.infer<(typeof CaseActionBodies)[A]>, state: OpenedCase, now: Date) => Promise<CaseCommand | CaseCommand[]> | CaseCommand } = {
+  const toCommand: { [A in Action]: (body: z.infer<(typeof CaseActionBodies)[A]>, state: OpenedCase, now: Date, db: Pool | PoolClient) => Promise<CaseCommand | CaseCommand[]> | CaseCommand } = {
     accept: () => ({ type: "accept" }),
     notes: (b) => ({ type: "addNote", text: b.text }),
     mediation: (b) => ({ type: "scheduleMediation", at: new Date(b.at), ...(b.place ? { place: b.place } : {}) }),
-    resolve: (b) => ({ type: "resolve", outcome: b.outcome, summary: b.summary }),
+    resolve: (b, state, now) => ({
+      type: "resolve", outcome: b.outcome, summary: b.summary,
+      ...(state.classification ? { followUpAt: followUpDueAt(state.classification.urgency, state.classification.category, now) } : {}),
+    }),
     escalate: async (b, state) => {
       const commands = await escalationCommands(rt.pool, state, policy, b.reason);
       if (commands.length === 0) throw new HttpProblem(409, "Conflict", "There is no team above the one holding this case for its division and category.");
@@ -83,7 +88,8 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
       return { type: "reassign", toCaseworkerId: b.toCaseworkerId, reason: b.reason };
     },
     reopen: (b, state, now) => ({ type: "reopen", reason: b.reason, dueDates: computeDueDates(state.classification?.urgency ?? "P3", now, policy) }),
-    close: () => ({ type: "close" }),
+    close: (b) => ({ type: "close", ...(b.reason ? { reason: b.reason } : {}) }),
+    ...mediationCommands(rt, policy),
   };
 
   for (const action of Object.keys(CaseActionBodies) as Action[]) {
@@ -112,9 +118,12 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
           if (ifMatch !== undefined && ifMatch !== "*" && ifMatch.replace(/^W\//, "").replaceAll('"', "") !== String(state.version)) {
             throw new HttpProblem(412, "Precondition failed", `The case has changed (version ${state.version}); reload it and try again.`);
           }
-          const [own, ...followUps] = [await toCommand[action](req.body as never, state, now)].flat();
+          const [own, ...followUps] = [await toCommand[action](req.body as never, state, now, client)].flat();
           const done = await execute(client, rt.outbox, state, [own!], { now, actor: actorOf(principal) });
-          if (!done.ok) throw new HttpProblem(refusalStatus[done.refusal.code], done.refusal.code === "invalid_state" ? "Conflict" : done.refusal.code === "not_permitted" ? "Forbidden" : "Unprocessable", done.refusal.message);
+          if (!done.ok) {
+            const { code, message, field } = done.refusal;
+            throw new HttpProblem(refusalStatus[code], code === "invalid_state" ? "Conflict" : code === "not_permitted" ? "Forbidden" : "Unprocessable", message, field ? { errors: [{ field, message }] } : {});
+          }
           if (followUps.length > 0) {
             const after = await execute(client, rt.outbox, done.state, followUps, { now, actor: { id: "triage", role: "system" } });
             if (!after.ok) throw new Error(`triage refused its own follow-up: ${after.refusal.message}`);

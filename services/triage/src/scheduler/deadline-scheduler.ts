@@ -9,6 +9,7 @@ import { dueForBreach, nearDeadline, type DeadlinePolicy } from "../domain/deadl
 import { loadCase } from "../db/cases";
 import { execute } from "../commands/execute";
 import { escalationCommands } from "../commands/escalation";
+import { actOnMediationDeadlines, publishDailyStatistics, remindOfSessions } from "./mediation-deadlines";
 
 const DEADLINE_STATUSES = ["triaged", "queued", "assigned", "accepted", "in_mediation"];
 const system: DecisionContext["actor"] = { id: "deadline-scheduler", role: "system" };
@@ -44,9 +45,16 @@ export class DeadlineScheduler {
     await this.running;
   }
 
-  /** One scan; returns how many breaches and reminders it acted on. */
-  async tick(now = new Date()): Promise<{ breaches: number; reminders: number }> {
-    return { breaches: await this.actOnBreaches(now), reminders: await this.remind(now) };
+  /** One scan; returns how many breaches and reminders it acted on (mediation's follow-ups, referrals, obligations and session reminders apart). */
+  async tick(now = new Date()): Promise<{ breaches: number; reminders: number; mediation: number; sessionReminders: number; statistics: number }> {
+    const batch = this.opts.batchSize ?? 100;
+    return {
+      breaches: await this.actOnBreaches(now),
+      reminders: await this.remind(now),
+      mediation: await actOnMediationDeadlines(this.rt, now, batch),
+      sessionReminders: await remindOfSessions(this.rt, now, batch),
+      statistics: await publishDailyStatistics(this.rt, now),
+    };
   }
 
   private async actOnBreaches(now: Date): Promise<number> {
