@@ -1,7 +1,7 @@
 // The labelled corpus (services/triage/corpus/): JSON lines of {id, text, lang, category,
 // urgency}, hand-written sets under handwritten/, the generator's output under generated/.
 // Read by the training commands and the corpus tests; never by the running service.
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { Category, Urgency } from "@grievance-hub/schema";
@@ -19,6 +19,20 @@ export const CorpusCase = z.object({
 export type CorpusCase = z.infer<typeof CorpusCase>;
 
 export const corpusDir = fileURLToPath(new URL("../../../corpus/", import.meta.url));
+
+/** A corpus row with where it came from: "handwritten/<set>", "generated/<lang>" or "corrections/<file>". */
+export interface SourcedCase extends CorpusCase {
+  source: string;
+}
+
+/** Every row of the corpus: hand-written, generated, and corrections exported from the service. */
+export function loadCorpus(dir: string = corpusDir): SourcedCase[] {
+  return ["handwritten", "generated", "corrections"].flatMap((folder) => {
+    if (!existsSync(`${dir}${folder}`)) return [];
+    const files = readdirSync(`${dir}${folder}`).filter((f) => f.endsWith(".jsonl")).sort();
+    return files.flatMap((f) => readCorpusFile(`${dir}${folder}/${f}`).map((row) => ({ ...row, source: `${folder}/${f.slice(0, -".jsonl".length)}` })));
+  });
+}
 
 /** One JSONL file of the corpus, validated line by line (a bad line names its file and line). */
 export function readCorpusFile(path: string): CorpusCase[] {
