@@ -2,6 +2,8 @@
 // by `pnpm train:category-model` and shipped as a versioned JSON file beside the ruleset. Its
 // probabilities are calibrated by a temperature fitted on the dev split; below the threshold
 // chosen on dev the decision is left to a human triager (the triage desk). Pure once loaded.
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { Category } from "@grievance-hub/schema";
 import { DatedVersion } from "./danger-model";
@@ -164,4 +166,13 @@ export function trainSoftmax(
     }
   }
   return { bias, weights };
+}
+
+export const defaultCategoryModelPath: string = fileURLToPath(new URL("../../../rules/category-model.json", import.meta.url));
+
+/** Reads, validates and compiles the category model file (once, at start-up). */
+export async function loadCategoryModel(path: string = defaultCategoryModelPath): Promise<CategoryModel> {
+  const parsed = CategoryModelFile.safeParse(JSON.parse(await readFile(path, "utf8")));
+  if (!parsed.success) throw new Error(`category model ${path}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return compileCategoryModel(parsed.data);
 }
