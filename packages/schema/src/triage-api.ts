@@ -12,6 +12,8 @@ export const TeamBody = z.object({
   /** Division code prefix the team covers (2 to 12 digits); longer is more local. */
   divisionPrefix: z.string().regex(/^\d{2,12}$/, "2 to 12 digits"),
   categories: z.array(Category).min(1),
+  /** A triage desk: receives the grievances whose category the model is unsure of (not P1), whatever their category. */
+  desk: z.boolean().optional(),
 }).strict();
 export const Team = TeamBody.extend({ id: z.string() });
 
@@ -68,4 +70,6 @@ export const CaseActionBodies = {
   assign: z.object({ caseworkerId: z.string().min(1).max(100), reason: Reason }).strict(),
   reopen: z.object({ reason: Reason }).strict(),
   close: z.object({}).strict(),
+  /** settle the category (a triager at the desk, the caseworker holding the case, a supervisor); the case is rerouted for it */
+  recategorise: z.object({ category: Category, reason: Reason }).strict(),
 } as const;

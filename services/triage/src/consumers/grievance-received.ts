@@ -5,8 +5,10 @@ import { enqueueEvent, type EventHandler, type PoolClient, type ServiceRuntime }
 import { moreUrgent, type GrievanceReceivedV1, type RiskSignal, type Urgency } from "@grievance-hub/schema";
 import { classify } from "../domain/classification/classify";
 import type { Ruleset } from "../domain/classification/ruleset";
+import type { CategoryModel } from "../domain/classification/category-model";
 import { initialState, type CaseCommand, type DecisionContext } from "../domain/case-lifecycle";
-import { computeDueDates, type DeadlinePolicy } from "../domain/deadlines";
+import { computeDueDates, deskDueDates, type DeadlinePolicy } from "../domain/deadlines";
+import type { Classification } from "../domain/classification/classify";
 import { routeToCaseworker } from "../domain/routing";
 import { caseworkersOf, markAssigned, teamsCovering } from "../db/directory";
 import { loadCase, saveCase } from "../db/cases";
@@ -21,6 +23,8 @@ export function caseIdFor(grievanceId: string): string {
 
 export interface TriageRules {
   ruleset: Ruleset;
+  /** Decides the category with a confidence; below its threshold a non-P1 grievance goes to the triage desk. */
+  categoryModel?: CategoryModel;
   policy: DeadlinePolicy;
   repeatWindowDays: number;
   relatedWindowDays: number;
@@ -38,12 +42,14 @@ export function onGrievanceReceived(rt: ServiceRuntime, rules: TriageRules): Eve
     const known = await client.query("SELECT 1 FROM cases WHERE id = $1 UNION ALL SELECT 1 FROM case_links WHERE grievance_id = $2 AND kind = 'repeat'", [caseIdFor(g.grievanceId), g.grievanceId]);
     if ((known.rowCount ?? 0) > 0) return;
     const now = new Date();
-    const classification = classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset);
+    const classification = classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset, rules.categoryModel);
     const phoneHash = g.complainant.anonymous ? null : g.complainant.phoneHash;
 
     if (phoneHash && (await linkRepeat(client, rt, rules, g, phoneHash, classification.category, classification.urgency, now))) return;
 
     const signals: RiskSignal[] = classification.signals.flatMap((s) => (s.kind === "urgency" ? [{ rule: s.rule, level: s.level, matched: s.matched }] : []));
+    // For the triager: the three likeliest categories, each with the words that carried it.
+    if (classification.needsReview) signals.push(...deskCandidates(classification));
     let urgency = classification.urgency;
     const related = await findRelated(client, rules, g, phoneHash);
     if (related.length > 0) {
@@ -54,13 +60,18 @@ export function onGrievanceReceived(rt: ServiceRuntime, rules: TriageRules): Eve
     const caseId = caseIdFor(g.grievanceId);
     const commands: CaseCommand[] = [
       { type: "open", caseId, grievanceId: g.grievanceId, trackingCode: g.trackingCode, divisionCode: g.divisionCode, language: g.language, receivedAt: new Date(g.receivedAt) },
-      { type: "triage", category: classification.category, urgency, signals, rulesetVersion: classification.rulesetVersion },
+      {
+        type: "triage", category: classification.category, urgency, signals, rulesetVersion: classification.rulesetVersion,
+        ...(classification.modelVersion === undefined ? {} : { modelVersion: classification.modelVersion }),
+        ...(classification.confidence === undefined ? {} : { confidence: classification.confidence }),
+      },
     ];
     const teams = await teamsCovering(client, g.divisionCode);
-    const routing = routeToCaseworker({ divisionCode: g.divisionCode, category: classification.category, language: g.language, urgency }, teams, await caseworkersOf(client, teams.map((t) => t.id)));
+    const routing = routeToCaseworker({ divisionCode: g.divisionCode, category: classification.category, language: g.language, urgency, needsReview: classification.needsReview }, teams, await caseworkersOf(client, teams.map((t) => t.id)));
     const reason = routing.reasons.join("; ");
     if (routing.kind === "caseworker") {
-      commands.push({ type: "assign", team: routing.team, caseworkerId: routing.caseworker.id, dueDates: computeDueDates(urgency, new Date(g.receivedAt), rules.policy), reason });
+      const dueDates = routing.team.desk ? deskDueDates(urgency, new Date(g.receivedAt), rules.policy) : computeDueDates(urgency, new Date(g.receivedAt), rules.policy);
+      commands.push({ type: "assign", team: routing.team, caseworkerId: routing.caseworker.id, dueDates, reason });
       await markAssigned(client, routing.caseworker.id, now);
     } else if (routing.kind === "team_queue") {
       commands.push({ type: "queue", team: routing.team, reason });
@@ -81,6 +92,10 @@ export function onGrievanceReceived(rt: ServiceRuntime, rules: TriageRules): Eve
       });
     }
   };
+}
+
+function deskCandidates(c: Classification): RiskSignal[] {
+  return (c.reasons.categoryModel?.candidates ?? []).map((k) => ({ rule: `model.category.${k.category}`, matched: `${Math.round(k.probability * 100)}%: ${k.evidence.map((e) => e.matched).join(", ")}` }));
 }
 
 /** Links the grievance to its caller's open case about the same matter; false when there is none. */
