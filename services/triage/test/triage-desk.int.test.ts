@@ -9,6 +9,7 @@ import { decodeEvent, encodeEvent, loadConfig, type DecodedEvent, type RunningSe
 import { Topics, type GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { NotificationConfig, startNotification } from "@grievance-hub/notification";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
+import { exportCorrections } from "../src/cli/export-corrections";
 import { createTestEnv, eventually, tokenFor, type TestEnv } from "../../../test/support";
 
 let env: TestEnv;
@@ -128,6 +129,16 @@ describe("an unsure grievance", () => {
       "the new caseworker's notification",
     );
     expect(delivery).toEqual({ recipient_kind: "caseworker", recipient_id: "cw-labour" });
+  });
+
+  it("is exported as a training row with the settled category", async () => {
+    const triageDb = new pg.Pool({ connectionString: env.databaseUrl, options: "-c search_path=triage,public" });
+    try {
+      const { rows } = await exportCorrections(triageDb, "1970-01-01");
+      expect(rows).toEqual([{ id: expect.stringMatching(/^corr-/), text: "请问一下怎么办", lang: "zh", category: "labour", urgency: "P4" }]);
+    } finally {
+      await triageDb.end();
+    }
   });
 });
 
