@@ -77,6 +77,18 @@ function urgencyFigures(rows: readonly Row[], ruleset: Ruleset): UrgencyFigures 
   return f;
 }
 
+/** Per-grievance time of the whole classification, after a warm-up pass. */
+function classificationLatency(rows: readonly Row[], ruleset: Ruleset, model: ReturnType<typeof compileCategoryModel>): { median: number; p95: number } {
+  for (const r of rows) classify({ text: r.text }, ruleset, model);
+  const times = rows.map((r) => {
+    const start = process.hrtime.bigint();
+    classify({ text: r.text }, ruleset, model);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  });
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]!, p95: times[Math.floor(times.length * 0.95)]! };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { version: { type: "string" } } });
   const version = DatedVersion.safeParse(values.version);
@@ -161,6 +173,7 @@ async function main(): Promise<number> {
     return { group: g, cases: idx.length, accuracy: decisions.filter((d) => d.correct).length / idx.length, at: coverageAt(decisions, file.threshold), urgency: urgencyFigures(idx.map((i) => bySplit.test[i]!), ruleset) };
   });
   const urgencyAll = urgencyFigures(bySplit.test, ruleset);
+  const latency = classificationLatency(bySplit.test, ruleset, compileCategoryModel(file));
 
   const previous = existsSync(modelPath) ? CategoryModelFile.safeParse(JSON.parse(readFileSync(modelPath, "utf8"))) : undefined;
   const previousReport = previous?.success && existsSync(reportPath) ? /<!-- test: (\{.*\}) -->/.exec(readFileSync(reportPath, "utf8"))?.[1] : undefined;
@@ -196,6 +209,8 @@ async function main(): Promise<number> {
     `| **all** | ${bySplit.test.length} | ${pct(testConfusion.accuracy)} | ${pct(testAt.coverage)} | ${pct(testAt.accuracy)} | ${fmtUrgency(urgencyAll)} |`,
     "",
     "Urgency is decided by the danger rules and the danger model (ruleset " + ruleset.version + "), not by this model.",
+    "",
+    `Classification (rules, danger model and this model, loaded once; in process on this machine): median ${latency.median.toFixed(3)} ms, 95th percentile ${latency.p95.toFixed(3)} ms per grievance over the test split.`,
     "",
     "## Per category (test)",
     "",
