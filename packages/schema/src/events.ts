@@ -89,6 +89,10 @@ export const GrievanceTriagedV1 = CaseFact.extend({
   urgency: Urgency,
   signals: z.array(RiskSignal),
   rulesetVersion: z.string().min(1),
+  /** The category model's version, when a model decided the category (beside the ruleset version). */
+  modelVersion: z.string().min(1).optional(),
+  /** The category model's calibrated confidence in the category (0-1). */
+  confidence: z.number().min(0).max(1).optional(),
   trackingCode: z.string(),
   divisionCode: DivisionCode,
 });
@@ -110,6 +114,8 @@ export const CaseMediationScheduledV1 = CaseFact.extend({ at: Timestamp, place: 
 export const CaseResolvedV1 = CaseFact.extend({ ...CaseFacts.shape, outcome: ResolutionOutcome, summary: z.string(), level: ResolutionLevel.optional() });
 export const CaseEscalatedV1 = CaseFact.extend({ ...CaseFacts.shape, fromTeam: TeamRef, toTeam: TeamRef, reason: z.string() });
 export const CaseReassignedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, fromCaseworkerId: z.string(), toCaseworkerId: z.string(), ...Due, reason: z.string() });
+/** A person settled the case's category (category is the new one); the case is rerouted by the events that follow. */
+export const CaseRecategorisedV1 = CaseFact.extend({ ...CaseFacts.shape, fromCategory: Category, reason: z.string().min(1) });
 export const CaseReopenedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, caseworkerId: z.string(), ...Due, reason: z.string() });
 /** closure and reason are absent on cases closed before they were recorded. */
 export const CaseClosedV1 = CaseFact.extend({ closure: z.enum(["closed", "declined", "withdrawn"]).optional(), reason: z.string().optional() });
@@ -272,6 +278,7 @@ export const eventTypes = {
     "case.resolved.v1": CaseResolvedV1,
     "case.escalated.v1": CaseEscalatedV1,
     "case.reassigned.v1": CaseReassignedV1,
+    "case.recategorised.v1": CaseRecategorisedV1,
     "case.reopened.v1": CaseReopenedV1,
     "case.closed.v1": CaseClosedV1,
     "case.deadline_breached.v1": CaseDeadlineBreachedV1,

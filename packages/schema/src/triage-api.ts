@@ -50,6 +50,8 @@ export const TeamBody = z.object({
   /** Division code prefix the team covers (2 to 12 digits); longer is more local. */
   divisionPrefix: z.string().regex(/^\d{2,12}$/, "2 to 12 digits"),
   categories: z.array(Category).min(1),
+  /** A triage desk: receives the grievances whose category the model is unsure of (not P1), whatever their category. */
+  desk: z.boolean().optional(),
 }).strict();
 export const Team = TeamBody.extend({ id: z.string() });
 
@@ -142,4 +144,6 @@ export const CaseActionBodies = {
   "acknowledge-referral": z.object({ referralId: LocalId, reference: z.string().trim().min(1).max(200).optional() }).strict(),
   decline: z.object({ reason: Reason, goTo: ReceivingBody.optional() }).strict(),
   withdraw: z.object({ reason: Reason }).strict(),
+  /** settle the category (a triager at the desk, the caseworker holding the case, a supervisor); the case is rerouted for it */
+  recategorise: z.object({ category: Category, reason: Reason }).strict(),
 } as const;

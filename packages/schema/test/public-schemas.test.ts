@@ -15,6 +15,7 @@ const personalStems = ["name", "phone", "address", "email", "complainant", "case
 const freeStringsAllowed: Record<string, string> = {
   "signals[].rule": "the id of a classifier rule in the repository's ruleset, never words from the grievance (those are `matched`, which stays internal)",
   rulesetVersion: "the version of the classifier's ruleset, set by the repository, not by anyone's input",
+  modelVersion: "the version of the category model file, set by the repository, not by anyone's input",
   "team.id": "a team is an office (a community mediation committee, a street office), not a person",
   "fromTeam.id": "as team.id",
   "toTeam.id": "as team.id",

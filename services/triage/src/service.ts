@@ -4,6 +4,7 @@ import { EventConsumer, registerApiDocs, startService, type Logger, type Running
 import { Topics } from "@grievance-hub/schema";
 import type { TriageConfig } from "./config";
 import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
+import { loadCategoryModel } from "./domain/classification/category-model";
 import { onGrievancesReceived } from "./consumers/grievance-received";
 import { RoutingDirectory } from "./db/directory";
 import { caseRoutes } from "./http/cases";
@@ -15,6 +16,7 @@ import { observeCases } from "./metrics";
 /** The triage service with its ruleset loaded (a bad ruleset stops start-up with the file and field). */
 export async function triageService(config: TriageConfig): Promise<ServiceDefinition<TriageConfig> & { scheduler?: DeadlineScheduler }> {
   const ruleset: Ruleset = await loadRuleset(config.RULESET_PATH);
+  const categoryModel = await loadCategoryModel();
   const def: ServiceDefinition<TriageConfig> & { scheduler?: DeadlineScheduler } = {
     name: "triage",
     schema: "triage",
@@ -39,6 +41,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
         batchHandlers: {
           "grievance.received.v1": onGrievancesReceived(rt, {
             ruleset,
+            categoryModel,
             policy: config.DEADLINE_POLICY,
             repeatWindowDays: config.REPEAT_WINDOW_DAYS,
             relatedWindowDays: config.RELATED_WINDOW_DAYS,

@@ -352,6 +352,15 @@ describe("case lifecycle: properties", () => {
     fc.record({ type: fc.constant("escalate" as const), toTeam: teamArb, reason: fc.constant("beyond us") }),
     fc.record({ type: fc.constant("reassign" as const), toCaseworkerId: caseworkerArb, reason: fc.constant("workload") }),
     fc.record({ type: fc.constant("reopen" as const), reason: fc.constant("back"), dueDates: dueDatesArb }),
+    fc.record({
+      type: fc.constant("recategorise" as const),
+      category: fc.constantFrom(...Category.options),
+      reason: fc.constant("it is about wages"),
+      route: fc.oneof(
+        fc.record({ kind: fc.constant("assign" as const), team: teamArb, caseworkerId: caseworkerArb, dueDates: dueDatesArb, routing: fc.constant("rerouted") }),
+        fc.record({ kind: fc.constant("queue" as const), team: teamArb, routing: fc.constant("nobody free") }),
+      ),
+    }),
     { arbitrary: fc.constant(close), weight: forward },
     fc.record({ type: fc.constant("recordBreach" as const), deadline: fc.constantFrom(...DeadlineKind.options), dueAt: instantArb }),
     fc.constant<CaseCommand>({ type: "refer", referralId: "referral-1", to: { kind: "labour_arbitration", name: "arbitration committee" }, reason: "wages", acknowledgeBy: at(60 * 24 * 60) }),
@@ -373,6 +382,7 @@ describe("case lifecycle: properties", () => {
     resolve: [alice, bob],
     escalate: [alice, bob, system],
     reassign: [supervisor, streetSupervisor, admin],
+    recategorise: [alice, bob, supervisor],
     reopen: [supervisor, admin],
     close: [alice, bob, system],
     recordBreach: [system],
@@ -440,7 +450,7 @@ describe("case lifecycle: properties", () => {
     );
     // Guards the property itself: random commands must reach every state for it to say anything.
     expect([...reached].sort()).toEqual(CaseStatus.options.filter((s) => s !== "unopened").sort());
-  });
+  }, 30_000);
 
   it("decides without touching the state it is given", () => {
     fc.assert(

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { classify } from "../src/domain/classification/classify";
 import { loadRuleset, type Ruleset } from "../src/domain/classification/ruleset";
+import { loadCategoryModel, type CategoryModel } from "../src/domain/classification/category-model";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -24,8 +25,10 @@ function runCli(stdin: string): Promise<{ code: number | null; stdout: string; s
 const lines = (text: string) => text.split("\n").filter((l) => l !== "");
 
 let ruleset: Ruleset;
+let categoryModel: CategoryModel;
 beforeAll(async () => {
   ruleset = await loadRuleset();
+  categoryModel = await loadCategoryModel();
 });
 
 describe("pnpm classify", () => {
@@ -41,11 +44,17 @@ describe("pnpm classify", () => {
     const out = lines(stdout).map((l) => JSON.parse(l));
     expect(out).toEqual(
       inputs.map(({ id, text }) => {
-        const { category, urgency, signals } = classify({ text }, ruleset);
-        return { id, category, urgency, signals };
+        const { category, confidence, needsReview, urgency, signals, rulesetVersion, modelVersion } = classify({ text }, ruleset, categoryModel);
+        return { id, category, confidence, needsReview, urgency, signals, rulesetVersion, modelVersion };
       }),
     );
     expect(out.map((o) => o.urgency)).toEqual(["P1", "P3", "P4"]);
+    for (const o of out) {
+      expect(o.confidence).toBeGreaterThan(0);
+      expect(o.confidence).toBeLessThanOrEqual(1);
+      expect(typeof o.needsReview).toBe("boolean");
+      expect(o.modelVersion).toBe(categoryModel.version);
+    }
     expect(out[0].signals).toContainEqual({ rule: "p1.weapon", kind: "urgency", level: "P1", matched: "刀", at: 3 });
   }, 30_000);
 

@@ -1,10 +1,11 @@
 // For rule authors: `pnpm --silent classify < grievances.jsonl`. Reads {"id","text"} JSON
-// lines, writes {"id","category","urgency","signals"} JSON lines, with the service's
-// own classifier and ruleset. Bad lines are reported on stderr and skipped; the exit
+// lines, writes {"id","category","confidence","needsReview","urgency","signals","rulesetVersion",
+// "modelVersion"} JSON lines, with the service's own classifier, ruleset and category model. Bad lines are reported on stderr and skipped; the exit
 // code is 1 if any line failed, 2 if the ruleset could not be loaded.
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { classify } from "../domain/classification/classify";
+import { loadCategoryModel, type CategoryModel } from "../domain/classification/category-model";
 import { loadRuleset, type Ruleset } from "../domain/classification/ruleset";
 
 const InputLine = z.object({
@@ -26,8 +27,10 @@ function problemWith(line: string): { input: z.infer<typeof InputLine> } | { err
 
 async function main(): Promise<number> {
   let ruleset: Ruleset;
+  let categoryModel: CategoryModel;
   try {
     ruleset = await loadRuleset();
+    categoryModel = await loadCategoryModel();
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 2;
@@ -44,8 +47,8 @@ async function main(): Promise<number> {
       continue;
     }
     const { id, text } = result.input;
-    const { category, urgency, signals } = classify({ text }, ruleset);
-    process.stdout.write(`${JSON.stringify({ id, category, urgency, signals })}\n`);
+    const { category, confidence, needsReview, urgency, signals, rulesetVersion, modelVersion } = classify({ text }, ruleset, categoryModel);
+    process.stdout.write(`${JSON.stringify({ id, category, confidence, needsReview, urgency, signals, rulesetVersion, modelVersion })}\n`);
   }
   return failed > 0 ? 1 : 0;
 }

@@ -26,7 +26,12 @@ export function toWire(event: CaseEvent, after: OpenedCase, extra: { alertSuperv
     case "grievance.triaged":
       return {
         type: "grievance.triaged.v1",
-        data: { ...base, category: event.category, urgency: event.urgency, signals: event.signals, rulesetVersion: event.rulesetVersion, trackingCode: after.trackingCode, divisionCode: after.divisionCode },
+        data: {
+          ...base, category: event.category, urgency: event.urgency, signals: event.signals, rulesetVersion: event.rulesetVersion,
+          ...(event.modelVersion === undefined ? {} : { modelVersion: event.modelVersion }),
+          ...(event.confidence === undefined ? {} : { confidence: event.confidence }),
+          trackingCode: after.trackingCode, divisionCode: after.divisionCode,
+        },
       };
     case "case.assigned":
       return { type: "case.assigned.v1", data: { ...base, ...facts, team: event.team, caseworkerId: event.caseworkerId, acknowledgeBy: iso(event.dueDates.acknowledgeBy), resolveBy: iso(event.dueDates.resolveBy), reason: event.reason, alertSupervisor: extra.alertSupervisor ?? false } };
@@ -44,6 +49,8 @@ export function toWire(event: CaseEvent, after: OpenedCase, extra: { alertSuperv
       return { type: "case.escalated.v1", data: { ...base, ...facts, fromTeam: event.fromTeam, toTeam: event.toTeam, reason: event.reason } };
     case "case.reassigned":
       return { type: "case.reassigned.v1", data: { ...base, ...facts, team: event.team, fromCaseworkerId: event.fromCaseworkerId, toCaseworkerId: event.toCaseworkerId, acknowledgeBy: iso(event.dueDates.acknowledgeBy), resolveBy: iso(event.dueDates.resolveBy), reason: event.reason } };
+    case "case.recategorised":
+      return { type: "case.recategorised.v1", data: { ...base, ...facts, category: event.category, fromCategory: event.fromCategory, reason: event.reason } };
     case "case.reopened":
       return { type: "case.reopened.v1", data: { ...base, ...facts, team: event.team, caseworkerId: event.caseworkerId, acknowledgeBy: iso(event.dueDates.acknowledgeBy), resolveBy: iso(event.dueDates.resolveBy), reason: event.reason } };
     case "case.closed":
@@ -65,7 +72,11 @@ export function fromWire(type: string, data: Record<string, unknown>): CaseEvent
   const dueDates = () => ({ acknowledgeBy: date(d.acknowledgeBy), resolveBy: date(d.resolveBy) });
   switch (type) {
     case "grievance.triaged.v1":
-      return { type: "grievance.triaged", ...meta, category: d.category, urgency: d.urgency, signals: d.signals, rulesetVersion: d.rulesetVersion };
+      return {
+        type: "grievance.triaged", ...meta, category: d.category, urgency: d.urgency, signals: d.signals, rulesetVersion: d.rulesetVersion,
+        ...(d.modelVersion === undefined ? {} : { modelVersion: d.modelVersion }),
+        ...(d.confidence === undefined ? {} : { confidence: d.confidence }),
+      };
     case "case.assigned.v1":
       return { type: "case.assigned", ...meta, team: d.team, caseworkerId: d.caseworkerId, dueDates: dueDates(), reason: d.reason };
     case "case.queued.v1":
@@ -82,6 +93,8 @@ export function fromWire(type: string, data: Record<string, unknown>): CaseEvent
       return { type: "case.escalated", ...meta, fromTeam: d.fromTeam, toTeam: d.toTeam, reason: d.reason };
     case "case.reassigned.v1":
       return { type: "case.reassigned", ...meta, team: d.team, fromCaseworkerId: d.fromCaseworkerId, toCaseworkerId: d.toCaseworkerId, dueDates: dueDates(), reason: d.reason };
+    case "case.recategorised.v1":
+      return { type: "case.recategorised", ...meta, fromCategory: d.fromCategory, category: d.category, reason: d.reason };
     case "case.reopened.v1":
       return { type: "case.reopened", ...meta, team: d.team, caseworkerId: d.caseworkerId, dueDates: dueDates(), reason: d.reason };
     case "case.closed.v1":

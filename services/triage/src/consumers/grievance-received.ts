@@ -8,8 +8,9 @@ import { enqueueEvents, type BatchHandler, type BatchMessage, type OutgoingEvent
 import { moreUrgent, partitionKeyFor, type GrievanceReceivedV1, type RiskSignal } from "@grievance-hub/schema";
 import { classify, type Classification } from "../domain/classification/classify";
 import type { Ruleset } from "../domain/classification/ruleset";
+import type { CategoryModel } from "../domain/classification/category-model";
 import { decide, evolve, initialState, type CaseCommand, type CaseEvent, type CaseState, type DecisionContext, type OpenedCase } from "../domain/case-lifecycle";
-import { computeDueDates, type DeadlinePolicy } from "../domain/deadlines";
+import { computeDueDates, deskDueDates, type DeadlinePolicy } from "../domain/deadlines";
 import { routeToCaseworker, type Caseworker } from "../domain/routing";
 import { recordAssignments, type RoutingDirectory } from "../db/directory";
 import { appendTimeline, reviveCase, saveCases, type CaseExtras } from "../db/cases";
@@ -24,6 +25,8 @@ export function caseIdFor(grievanceId: string): string {
 
 export interface TriageRules {
   ruleset: Ruleset;
+  /** Decides the category with a confidence; below its threshold a non-P1 grievance goes to the triage desk. */
+  categoryModel?: CategoryModel;
   policy: DeadlinePolicy;
   repeatWindowDays: number;
   relatedWindowDays: number;
@@ -72,7 +75,7 @@ export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, dir
     const classified = grievances.map((g) => ({
       g,
       phoneHash: g.complainant.anonymous ? null : g.complainant.phoneHash,
-      classification: classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset),
+      classification: classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset, rules.categoryModel),
     }));
 
     // Which grievances join a caller's open case: those in the database, and those opened earlier in this batch.
@@ -220,6 +223,10 @@ function evolveAll(state: CaseState, events: CaseEvent[]): CaseState {
   return events.reduce(evolve, state);
 }
 
+function deskCandidates(c: Classification): RiskSignal[] {
+  return (c.reasons.categoryModel?.candidates ?? []).map((k) => ({ rule: `model.category.${k.category}`, matched: `${Math.round(k.probability * 100)}%: ${k.evidence.map((e) => e.matched).join(", ")}` }));
+}
+
 function linkRepeat(writes: BatchWrites, rules: TriageRules, target: OpenCase, g: GrievanceReceivedV1, classification: Classification, now: Date): void {
   const state = writes.cases.get(target.state.caseId)?.state ?? target.state;
   const repeatCount = (writes.repeatCounts.get(state.caseId) ?? target.repeatCount) + 1;
@@ -253,6 +260,8 @@ function openCase(
   now: Date,
 ): void {
   const signals: RiskSignal[] = classification.signals.flatMap((s) => (s.kind === "urgency" ? [{ rule: s.rule, level: s.level, matched: s.matched }] : []));
+  // For the triager: the three likeliest categories, each with the words that carried it.
+  if (classification.needsReview) signals.push(...deskCandidates(classification));
   let urgency = classification.urgency;
   if (related.length > 0) {
     signals.push({ rule: "p2.group-dispute", level: "P2", matched: `similar to ${related.length} other grievance(s) in ${g.divisionCode} within ${rules.relatedWindowDays} days` });
@@ -261,14 +270,19 @@ function openCase(
   const caseId = caseIdFor(g.grievanceId);
   const commands: CaseCommand[] = [
     { type: "open", caseId, grievanceId: g.grievanceId, trackingCode: g.trackingCode, divisionCode: g.divisionCode, language: g.language, receivedAt: new Date(g.receivedAt) },
-    { type: "triage", category: classification.category, urgency, signals, rulesetVersion: classification.rulesetVersion },
+    {
+      type: "triage", category: classification.category, urgency, signals, rulesetVersion: classification.rulesetVersion,
+      ...(classification.modelVersion === undefined ? {} : { modelVersion: classification.modelVersion }),
+      ...(classification.confidence === undefined ? {} : { confidence: classification.confidence }),
+    },
   ];
   const teams = directory.teamsCovering(g.divisionCode);
   const caseworkers = directory.caseworkersOf(teams.map((t) => t.id)).map((c) => ({ ...c, openCases: 0, lastAssignedAt: null, ...loads.get(c.id) }));
-  const routing = routeToCaseworker({ divisionCode: g.divisionCode, category: classification.category, language: g.language, urgency }, teams, caseworkers);
+  const routing = routeToCaseworker({ divisionCode: g.divisionCode, category: classification.category, language: g.language, urgency, needsReview: classification.needsReview }, teams, caseworkers);
   const reason = routing.reasons.join("; ");
   if (routing.kind === "caseworker") {
-    commands.push({ type: "assign", team: routing.team, caseworkerId: routing.caseworker.id, dueDates: computeDueDates(urgency, new Date(g.receivedAt), rules.policy), reason });
+    const dueDates = routing.team.desk ? deskDueDates(urgency, new Date(g.receivedAt), rules.policy) : computeDueDates(urgency, new Date(g.receivedAt), rules.policy);
+    commands.push({ type: "assign", team: routing.team, caseworkerId: routing.caseworker.id, dueDates, reason });
     // The next grievance of the batch sees this one in the caseworker's load.
     loads.set(routing.caseworker.id, { openCases: routing.caseworker.openCases + 1, lastAssignedAt: now });
     writes.assignments.push({ caseworkerId: routing.caseworker.id, district: partitionKeyFor(g.divisionCode), at: now });

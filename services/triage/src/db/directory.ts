@@ -12,9 +12,10 @@ interface TeamRow {
   level: TeamLevel;
   division_prefix: string;
   categories: Category[];
+  desk: boolean;
 }
 
-const toTeam = (r: TeamRow): Team & { name: string } => ({ id: r.id, name: r.name, level: r.level, divisionPrefix: r.division_prefix, categories: r.categories });
+const toTeam = (r: TeamRow): Team & { name: string } => ({ id: r.id, name: r.name, level: r.level, divisionPrefix: r.division_prefix, categories: r.categories, desk: r.desk });
 
 /** Teams whose prefix covers the division, whatever their category (routing filters that). */
 export async function teamsCovering(db: Db, divisionCode: string): Promise<Team[]> {
@@ -143,9 +144,9 @@ export async function findTeam(db: Db, id: string): Promise<(Team & { name: stri
 
 export async function upsertTeam(db: Db, t: Team & { name: string }): Promise<void> {
   await db.query(
-    `INSERT INTO teams (id, name, level, division_prefix, categories) VALUES ($1,$2,$3,$4,$5)
-     ON CONFLICT (id) DO UPDATE SET name = $2, level = $3, division_prefix = $4, categories = $5`,
-    [t.id, t.name, t.level, t.divisionPrefix, t.categories],
+    `INSERT INTO teams (id, name, level, division_prefix, categories, desk) VALUES ($1,$2,$3,$4,$5,$6)
+     ON CONFLICT (id) DO UPDATE SET name = $2, level = $3, division_prefix = $4, categories = $5, desk = $6`,
+    [t.id, t.name, t.level, t.divisionPrefix, t.categories, t.desk ?? false],
   );
 }
 

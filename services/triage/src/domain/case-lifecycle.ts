@@ -51,6 +51,8 @@ export const TriageCommand = z.object({
   urgency: Urgency,
   signals: z.array(RiskSignal),
   rulesetVersion: z.string().min(1).max(100),
+  modelVersion: z.string().min(1).max(100).optional(),
+  confidence: z.number().min(0).max(1).optional(),
 });
 export const AssignCommand = z.object({
   type: z.literal("assign"),
@@ -76,6 +78,16 @@ export const ResolveCommand = z.object({
 });
 export const EscalateCommand = z.object({ type: z.literal("escalate"), toTeam: TeamRef, reason: Reason });
 export const ReassignCommand = z.object({ type: z.literal("reassign"), toCaseworkerId: PersonId, reason: Reason });
+/** A person settles the category; `route` is where routing sends the case for it (decided at the edge, like assign). */
+export const RecategoriseCommand = z.object({
+  type: z.literal("recategorise"),
+  category: Category,
+  reason: Reason,
+  route: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("assign"), team: TeamRef, caseworkerId: PersonId, dueDates: DueDates, routing: Reason }),
+    z.object({ kind: z.literal("queue"), team: TeamRef, routing: Reason }),
+  ]),
+});
 /** New due dates: the old ones have passed or nearly so by the time a resolved case comes back. */
 export const ReopenCommand = z.object({ type: z.literal("reopen"), reason: Reason, dueDates: DueDates });
 export const CloseCommand = z.object({ type: z.literal("close"), reason: Reason.optional() });
@@ -93,6 +105,7 @@ export const CaseCommand = z.discriminatedUnion("type", [
   ResolveCommand,
   EscalateCommand,
   ReassignCommand,
+  RecategoriseCommand,
   ReopenCommand,
   CloseCommand,
   RecordBreachCommand,
@@ -135,6 +148,8 @@ export type GrievanceTriaged = EventMeta & {
   urgency: Urgency;
   signals: RiskSignal[];
   rulesetVersion: string;
+  modelVersion?: string;
+  confidence?: number;
 };
 export type CaseAssigned = EventMeta & { type: "case.assigned"; team: TeamRef; caseworkerId: string; dueDates: DueDates; reason: string };
 export type CaseQueued = EventMeta & { type: "case.queued"; team: TeamRef; reason: string };
@@ -152,6 +167,7 @@ export type CaseReassigned = EventMeta & {
   dueDates: DueDates;
   reason: string;
 };
+export type CaseRecategorised = EventMeta & { type: "case.recategorised"; fromCategory: Category; category: Category; reason: string };
 export type CaseReopened = EventMeta & { type: "case.reopened"; team: TeamRef; caseworkerId: string; dueDates: DueDates; reason: string };
 export type CaseClosed = EventMeta & { type: "case.closed"; closure?: Closure; reason?: string | null };
 /** team is null when the deadline passed before the case reached any team. */
@@ -168,6 +184,7 @@ export type CaseEvent =
   | CaseResolved
   | CaseEscalated
   | CaseReassigned
+  | CaseRecategorised
   | CaseReopened
   | CaseClosed
   | CaseDeadlineBreached
@@ -239,6 +256,8 @@ const permittedParties: Record<CaseCommandType, readonly Party[]> = {
   resolve: ["assignee", "team_supervisor", "admin"],
   escalate: ["assignee", "team_supervisor", "admin", "system"],
   reassign: ["team_supervisor", "admin"],
+  // The triager holding a desk case, the caseworker holding any case, or their supervisor.
+  recategorise: ["assignee", "team_supervisor", "admin"],
   reopen: ["team_supervisor", "admin"],
   close: ["assignee", "team_supervisor", "admin", "system"],
   recordBreach: ["system"],
@@ -270,6 +289,7 @@ const allowedFrom: Record<Exclude<CaseCommandType, "open">, readonly OpenedStatu
   resolve: ["accepted", "in_mediation"],
   escalate: ["queued", "assigned", "accepted", "in_mediation"],
   reassign: ["assigned", "accepted", "in_mediation"],
+  recategorise: ["queued", "assigned", "accepted", "in_mediation"],
   reopen: ["resolved", "closed"],
   close: ["resolved"],
   recordBreach: DEADLINE_STATUSES,
@@ -300,6 +320,7 @@ const verbs: Record<CaseCommandType, string> = {
   resolve: "resolve",
   escalate: "escalate",
   reassign: "reassign",
+  recategorise: "recategorise",
   reopen: "reopen",
   close: "close",
   recordBreach: "record a deadline breach on",
@@ -365,6 +386,8 @@ export function decide(command: CaseCommand, state: CaseState, context: Decision
         urgency: command.urgency,
         signals: command.signals.map(riskSignal),
         rulesetVersion: command.rulesetVersion,
+        ...(command.modelVersion === undefined ? {} : { modelVersion: command.modelVersion }),
+        ...(command.confidence === undefined ? {} : { confidence: command.confidence }),
       });
     case "assign":
       return emit({
@@ -409,6 +432,17 @@ export function decide(command: CaseCommand, state: CaseState, context: Decision
         dueDates: held(state, state.dueDates, "due dates"),
         reason: command.reason,
       });
+    }
+    case "recategorise": {
+      // The same category is a confirmation (a triager settling the model's likeliest guess): it still reroutes.
+      const fromCategory = held(state, state.classification, "classification").category;
+      const recategorised: CaseEvent = { type: "case.recategorised", ...meta, fromCategory, category: command.category, reason: command.reason };
+      const route = command.route;
+      const rerouted: CaseEvent =
+        route.kind === "assign"
+          ? { type: "case.assigned", ...meta, team: teamRef(route.team), caseworkerId: route.caseworkerId, dueDates: route.dueDates, reason: route.routing }
+          : { type: "case.queued", ...meta, team: teamRef(route.team), reason: route.routing };
+      return { ok: true, events: [recategorised, rerouted] };
     }
     case "reopen":
       // A grievance declined or withdrawn before it reached anyone has nobody to go back to.
@@ -550,6 +584,8 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
         status: "triaged",
         classification: { category: event.category, urgency: event.urgency, signals: event.signals, rulesetVersion: event.rulesetVersion },
       };
+    case "case.recategorised":
+      return state.classification ? { ...next, classification: { ...state.classification, category: event.category } } : next;
     case "case.assigned":
       return { ...next, status: "assigned", team: event.team, caseworkerId: event.caseworkerId, dueDates: event.dueDates };
     case "case.queued":

@@ -56,6 +56,15 @@ export function computeDueDates(urgency: Urgency, from: Date, policy: DeadlinePo
   };
 }
 
+/** The triage desk settles a category within the hour (or sooner when the urgency's own acknowledge deadline is sooner); the resolve promise is unchanged. */
+export const DESK_ACKNOWLEDGE_MINUTES = 60;
+
+export function deskDueDates(urgency: Urgency, from: Date, policy: DeadlinePolicy): DueDates {
+  const due = computeDueDates(urgency, from, policy);
+  const desk = new Date(from.getTime() + DESK_ACKNOWLEDGE_MINUTES * MINUTE_MS);
+  return { acknowledgeBy: desk < due.acknowledgeBy ? desk : due.acknowledgeBy, resolveBy: due.resolveBy };
+}
+
 /**
  * Deadlines that have passed and whose breach is not yet recorded; each is one recordBreach.
  * A case that has due dates is held to them, so a later policy change moves no promise already

@@ -17,6 +17,8 @@ export interface Team {
   /** Division code prefix the team covers; a longer prefix is a more local team. */
   divisionPrefix: string;
   categories: readonly Category[];
+  /** A triage desk: takes the grievances whose category is unsure, whatever it is; never chosen by category. */
+  desk?: boolean;
 }
 
 export interface Caseworker {
@@ -36,6 +38,8 @@ export interface RoutingRequest {
   category: Category;
   language?: Language;
   urgency: Urgency;
+  /** The category model was unsure: a human triager settles the category first (never for a P1). */
+  needsReview?: boolean;
 }
 
 export type RoutingDecision =
@@ -52,16 +56,33 @@ export function routeToCaseworker(
   const alertSupervisor = request.urgency === "P1";
   const reasons: string[] = alertSupervisor ? ["P1: the supervisor is alerted whoever takes the case"] : [];
 
-  const team = mostLocalTeam(teams, request.divisionCode, request.category, () => true);
+  if (request.needsReview && request.urgency === "P1") {
+    reasons.push("unsure of the category, but a P1 never waits at the triage desk: routed on the likeliest category, settled afterwards");
+  } else if (request.needsReview) {
+    const desk = mostLocalDesk(teams, request.divisionCode);
+    if (desk) return toMember(desk, request, caseworkers, alertSupervisor, [...reasons, `the category model is unsure: triage desk ${desk.id} settles the category`], () => true);
+    reasons.push(`the category model is unsure, but no triage desk covers ${request.divisionCode}: routed on the likeliest category`);
+  }
+
+  const team = mostLocalTeam(teams, request.divisionCode, request.category, (t) => !t.desk);
   if (!team) {
     reasons.push(`no team covers division ${request.divisionCode} for ${request.category}`);
     return { kind: "unroutable", alertSupervisor, reasons };
   }
   reasons.push(`${team.level} team ${team.id} is the most local covering ${request.divisionCode} for ${request.category}`);
+  return toMember(team, request, caseworkers, alertSupervisor, reasons, (c) => c.categories.includes(request.category));
+}
 
-  const free = caseworkers.filter(
-    (c) => c.teamId === team.id && c.active && c.categories.includes(request.category) && c.openCases < c.capacity,
-  );
+/** The free member of `team` with the fewest open cases (a speaker of the caller's language when one is free), or the team's queue. */
+function toMember(
+  team: Team,
+  request: RoutingRequest,
+  caseworkers: readonly Caseworker[],
+  alertSupervisor: boolean,
+  reasons: string[],
+  handles: (c: Caseworker) => boolean,
+): RoutingDecision {
+  const free = caseworkers.filter((c) => c.teamId === team.id && c.active && handles(c) && c.openCases < c.capacity);
   const language = request.language;
   let candidates = free;
   if (language) {
@@ -94,7 +115,14 @@ export function nextLevelTeam(
   category: Category,
   teams: readonly Team[],
 ): Team | null {
-  return mostLocalTeam(teams, divisionCode, category, (t) => t.divisionPrefix.length < currentTeam.divisionPrefix.length);
+  return mostLocalTeam(teams, divisionCode, category, (t) => !t.desk && t.divisionPrefix.length < currentTeam.divisionPrefix.length);
+}
+
+/** The triage desk of the hotline the division belongs to: the most local desk covering it. */
+function mostLocalDesk(teams: readonly Team[], divisionCode: string): Team | null {
+  const desks = teams.filter((t) => t.desk && divisionCode.startsWith(t.divisionPrefix));
+  desks.sort((a, b) => b.divisionPrefix.length - a.divisionPrefix.length || compareIds(a.id, b.id));
+  return desks[0] ?? null;
 }
 
 function mostLocalTeam(

@@ -13,7 +13,7 @@ export function adminRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
   const readers = requireRole(rt.auth, ["admin", "supervisor"]);
 
   api.get("/v1/admin/teams", { onRequest: readers, schema: { summary: "Teams", security: [{ bearer: [] }], response: { 200: z.object({ teams: z.array(Team) }) } } }, async () => ({
-    teams: (await listTeams(rt.pool)).map((t) => ({ id: t.id, name: t.name, level: t.level, divisionPrefix: t.divisionPrefix, categories: [...t.categories] })),
+    teams: (await listTeams(rt.pool)).map((t) => ({ id: t.id, name: t.name, level: t.level, divisionPrefix: t.divisionPrefix, categories: [...t.categories], ...(t.desk ? { desk: true } : {}) })),
   }));
 
   api.put("/v1/admin/teams/:id", { onRequest: admin, schema: { summary: "Create or replace a team", security: [{ bearer: [] }], params: Id, body: TeamBody, response: { 200: Team } } }, async (req) => {

@@ -9,7 +9,8 @@ import type { CaseCommand, DecisionContext, OpenedCase, Refusal } from "../domai
 import { computeDueDates, type DeadlinePolicy } from "../domain/deadlines";
 import { loadCase } from "../db/cases";
 import { findCaseView, listTasks, visibleTo } from "../db/case-views";
-import { listCaseworkers } from "../db/directory";
+import { caseworkersOf, listCaseworkers, teamsCovering } from "../db/directory";
+import { routeToCaseworker } from "../domain/routing";
 import { execute } from "../commands/execute";
 import { escalationCommands } from "../commands/escalation";
 import { followUpDueAt } from "../domain/mediation/policy";
@@ -90,6 +91,19 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
     reopen: (b, state, now) => ({ type: "reopen", reason: b.reason, dueDates: computeDueDates(state.classification?.urgency ?? "P3", now, policy) }),
     close: (b) => ({ type: "close", ...(b.reason ? { reason: b.reason } : {}) }),
     ...mediationCommands(rt, policy),
+    recategorise: async (b, state) => {
+      // Rerouted by the same routing as on arrival, for the settled category; the promise made at receipt holds.
+      const urgency = state.classification?.urgency ?? "P3";
+      const teams = await teamsCovering(rt.pool, state.divisionCode);
+      const routing = routeToCaseworker({ divisionCode: state.divisionCode, category: b.category, language: state.language, urgency }, teams, await caseworkersOf(rt.pool, teams.map((t) => t.id)));
+      const reason = routing.reasons.join("; ");
+      if (routing.kind === "unroutable") throw new HttpProblem(409, "Conflict", `No team covers division ${state.divisionCode} for ${b.category}.`);
+      const route =
+        routing.kind === "caseworker"
+          ? { kind: "assign" as const, team: routing.team, caseworkerId: routing.caseworker.id, dueDates: computeDueDates(urgency, state.receivedAt, policy), routing: reason }
+          : { kind: "queue" as const, team: routing.team, routing: reason };
+      return { type: "recategorise", category: b.category, reason: b.reason, route };
+    },
   };
 
   for (const action of Object.keys(CaseActionBodies) as Action[]) {

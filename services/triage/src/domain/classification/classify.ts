@@ -1,6 +1,7 @@
 // classify: grievance text in, category + urgency + the evidence for both out. Pure:
 // the ruleset comes in as an argument, already loaded and compiled.
 import { moreUrgent, type Category, type Urgency } from "@grievance-hub/schema";
+import { predictCategory, type CategoryModel } from "./category-model";
 import { scoreDanger } from "./danger-model";
 import { normaliseWithMap, type NormalisedText } from "./normalise";
 import type { CompiledFrame, CompiledFraming, CompiledPhrase, CompiledRule, Ruleset } from "./ruleset";
@@ -60,6 +61,14 @@ export interface FramedMatch {
 
 export type DecidedBy = "rules" | "model" | "default" | "operator-hint";
 
+/** What the category model (category-model.ts) made of the text: the top three categories, each with the caller's words that carried it. */
+export interface CategoryModelOpinion {
+  version: string;
+  confidence: number;
+  threshold: number;
+  candidates: Array<{ category: Category; probability: number; evidence: Array<{ matched: string; at: number; weight: number }> }>;
+}
+
 /** What the learned model (danger-model.ts) made of the text, when the ruleset has one. */
 export interface ModelOpinion {
   version: string;
@@ -75,6 +84,15 @@ export interface ModelOpinion {
 export interface Classification {
   category: Category;
   urgency: Urgency;
+  /** The category model's calibrated confidence in `category` (absent without a category model, 1 for an operator's hint). */
+  confidence?: number;
+  /**
+   * True when a human triager should settle the category before routing: the model is below its
+   * threshold, no operator hint decided, and the grievance is not P1 (a P1 never waits).
+   */
+  needsReview: boolean;
+  /** The category model's version, beside the ruleset version, when one decided. */
+  modelVersion?: string;
   /** Urgency signals first, most urgent first; then category signals in text order. */
   signals: Signal[];
   rulesetVersion: string;
@@ -84,6 +102,7 @@ export interface Classification {
     negated: NegatedMatch[];
     framed: FramedMatch[];
     model?: ModelOpinion;
+    categoryModel?: CategoryModelOpinion;
   };
 }
 
@@ -294,7 +313,7 @@ function modelOpinion(
   };
 }
 
-export function classify(input: ClassificationInput, ruleset: Ruleset): Classification {
+export function classify(input: ClassificationInput, ruleset: Ruleset, categoryModel?: CategoryModel): Classification {
   const text = new GrievanceText(input.text);
   const negation = new NegationScope(ruleset, text);
   const negated: NegatedMatch[] = [];
@@ -394,14 +413,20 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
   urgencySignals.sort((a, b) => URGENCIES.indexOf(a.level) - URGENCIES.indexOf(b.level) || a.at - b.at);
   categorySignals.sort((a, b) => a.at - b.at);
 
+  const categoryOpinion = categoryModel ? categoryModelOpinion(categoryModel, text) : undefined;
+  const category = input.hints?.category ?? categoryOpinion?.candidates[0]?.category ?? categoryByRules;
+  const confidence = input.hints?.category ? 1 : categoryOpinion?.confidence;
   return {
-    category: input.hints?.category ?? categoryByRules,
+    category,
     urgency,
+    ...(confidence === undefined ? {} : { confidence }),
+    needsReview: categoryOpinion !== undefined && !input.hints?.category && categoryOpinion.confidence < categoryOpinion.threshold && urgency !== "P1",
+    ...(categoryOpinion === undefined ? {} : { modelVersion: categoryOpinion.version }),
     signals: [...urgencySignals, ...categorySignals],
     rulesetVersion: ruleset.version,
     reasons: {
       category: {
-        decidedBy: input.hints?.category ? "operator-hint" : categoryFromRules ? "rules" : "default",
+        decidedBy: input.hints?.category ? "operator-hint" : categoryOpinion ? "model" : categoryFromRules ? "rules" : "default",
         byRules: categoryByRules,
         scores,
       },
@@ -409,6 +434,17 @@ export function classify(input: ClassificationInput, ruleset: Ruleset): Classifi
       negated: negated.sort((a, b) => a.at - b.at),
       framed: framed.sort((a, b) => a.at - b.at),
       ...(opinion === undefined ? {} : { model: opinion }),
+      ...(categoryOpinion === undefined ? {} : { categoryModel: categoryOpinion }),
     },
+  };
+}
+
+function categoryModelOpinion(model: CategoryModel, text: GrievanceText): CategoryModelOpinion {
+  const opinion = predictCategory(model, text.folded);
+  return {
+    version: opinion.version,
+    confidence: Math.round(opinion.confidence * 10000) / 10000,
+    threshold: opinion.threshold,
+    candidates: opinion.candidates.map((c) => ({ ...c, evidence: c.evidence.map((e) => ({ ...text.originalAt(e), weight: e.weight })) })),
   };
 }
