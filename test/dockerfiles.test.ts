@@ -49,7 +49,8 @@ describe.each(serviceNames)("services/%s/Dockerfile", (name) => {
     expect(image.workdir).toMatch(/^\//); // DL3000
     expect(image.env.NODE_ENV).toBe("production");
     expect(image.env.PORT).toBe(defaultPorts[name]);
-    expect(image.exposed).toEqual([defaultPorts[name]]);
+    // the public port, and the metrics port Prometheus scrapes
+    expect(image.exposed).toEqual([defaultPorts[name], "9464"]);
   });
 
   it("checks its health on /health/ready", () => {

@@ -13,6 +13,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createKafka, ensureTopics } from "@grievance-hub/kit";
 import { createTestEnv, eventually, type TestEnv } from "./support";
 import { root, runCommands, serviceImage, serviceNames, type Image, type ServiceName } from "./dockerfiles";
 
@@ -70,6 +71,8 @@ function containerEnv(name: ServiceName, image: Image, port: number): Record<str
     KAFKA_BROKERS: env.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: env.topicPrefix,
     LOG_LEVEL: "warn",
+    // three "containers" on one host: each takes a free metrics port instead of the image's 9464
+    METRICS_PORT: "0",
     ...secrets,
   };
 }
@@ -89,6 +92,8 @@ function startAsImage(folder: Folder, containerEnvironment: Record<string, strin
 
 beforeAll(async () => {
   env = await createTestEnv();
+  // In production the platform's operator makes the topics (KAFKA_CREATE_TOPICS is off there): do it as it would.
+  await ensureTopics(createKafka({ clientId: "operator", brokers: env.kafkaBrokers.split(","), logger: env.logger }), env.topicPrefix);
   // The compose Postgres' roles, named apart for this file (roles belong to the whole server).
   const initSql = (await readFile(path.join(root, "infra/postgres/init.sql"), "utf8")).replace(/\bgh_(intake|triage|notification)\b/g, `gh_$1_${suffix}`);
   const admin = new pg.Client({ connectionString: env.databaseUrl });

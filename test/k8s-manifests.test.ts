@@ -39,7 +39,12 @@ function containerEnv(docs: Manifest[], deployment: Manifest): Record<string, st
   }
   for (const e of container.env) {
     if (e.value !== undefined) env[e.name] = String(e.value).replace(/\$\((\w+)\)/g, (_m, v: string) => env[v] ?? "");
-    else if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional) env[e.name] = `placeholder-of-${e.valueFrom.secretKeyRef.name}-${e.valueFrom.secretKeyRef.key}-0123456789abcdef`;
+    else if (e.valueFrom?.configMapKeyRef) {
+      const ref = e.valueFrom.configMapKeyRef;
+      const value = (docs.find((d) => d.kind === "ConfigMap" && d.metadata?.name === ref.name) as Any)?.data?.[ref.key];
+      if (value !== undefined) env[e.name] = value;
+      else expect(ref.optional, `${e.name}: ConfigMap ${ref.name} has no ${ref.key}`).toBe(true);
+    } else if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional) env[e.name] = `placeholder-of-${e.valueFrom.secretKeyRef.name}-${e.valueFrom.secretKeyRef.key}-0123456789abcdef`;
   }
   return env;
 }

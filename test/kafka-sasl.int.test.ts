@@ -56,7 +56,7 @@ afterAll(async () => {
 const logger = createLogger("sasl-test", "silent");
 /** The cluster's id as seen through a client built from these settings: proof of a session. */
 async function clusterSeenWith(settings: Record<string, string>): Promise<number> {
-  const config = loadConfig(BaseConfig, { KAFKA_BROKERS: `127.0.0.1:${SASL_PORT}`, ...settings });
+  const config = loadConfig(BaseConfig, { NODE_ENV: "test", KAFKA_BROKERS: `127.0.0.1:${SASL_PORT}`, ...settings });
   const kafka = createKafka({ clientId: "sasl-test", brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
   const admin = kafka.admin();
   await admin.connect();

@@ -120,7 +120,7 @@ describe("every event delivered twice", () => {
     const watermarksBefore = await highWatermarks();
     const sentBefore = { webhook: peers.webhook.total(), sms: peers.sms.total() };
     const types = (t: string, col = "type") => before[t]!.map((r) => (JSON.parse(r) as Record<string, string>)[col]);
-    expect(new Set(types("triage.case_timeline"))).toEqual(new Set(["case.opened", "grievance.triaged", "case.assigned", "case.accepted", "case.note_added", "case.resolved", "case.escalated", "case.deadline_breached"]));
+    expect(new Set(types("triage.case_timeline"))).toEqual(new Set(["case.opened", "grievance.triaged", "case.assigned", "case.accepted", "case.note_added", "case.resolved", "case.follow_up_scheduled", "case.escalated", "case.deadline_breached"]));
     expect(new Set(types("notification.deliveries", "channel"))).toEqual(new Set(["webhook", "sms"]));
     expect(sentBefore.webhook).toBeGreaterThan(ids.length);
 

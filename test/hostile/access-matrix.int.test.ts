@@ -156,6 +156,7 @@ const actionBodies: Record<string, unknown> = {
   "acknowledge-referral": { referralId: "referral-1" },
   decline: { reason: "not a dispute the hotline handles", goTo: { kind: "police", name: "police station" } },
   withdraw: { reason: "settled privately" },
+  recategorise: { category: "neighbour", reason: "a noise complaint, not a family matter" },
 };
 
 const staffOnly = (allowed: Cell): Record<Who, Cell> => ({

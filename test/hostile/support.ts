@@ -84,7 +84,11 @@ export async function sendBytes(baseUrl: string, bytes: Buffer | string): Promis
     const chunks: Buffer[] = [];
     socket.setTimeout(10_000, () => socket.destroy(new Error("no answer within 10 s")));
     socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", reject);
+    // A server that refuses headers too large answers, then closes while the rest is still being
+    // sent: the client sees a reset after the answer (Node 24 does this), which is the answer.
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "ECONNRESET" || chunks.length === 0) reject(err);
+    });
     socket.on("close", () => {
       const raw = Buffer.concat(chunks).toString("latin1");
       const [head = "", ...rest] = raw.split("\r\n\r\n");

@@ -8,7 +8,10 @@ const readFile = (path: string) => {
   if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
   return text;
 };
-const securityFor = (env: Record<string, string>) => kafkaSecurity(loadConfig(BaseConfig, env), readFile);
+// Outside production unless a case says otherwise: the development defaults (database, brokers) are accepted.
+const inTest = (env: Record<string, string>) => ({ NODE_ENV: "test", ...env });
+const production = { ...production, DATABASE_URL: "postgres://triage@db:5432/gh", KAFKA_BROKERS: "kafka:9093" };
+const securityFor = (env: Record<string, string>) => kafkaSecurity(loadConfig(BaseConfig, inTest(env)), readFile);
 
 describe("kafka client security from the environment", () => {
   it.each([
@@ -45,21 +48,21 @@ describe("kafka settings that cannot work together stop start-up naming the vari
     ["a flag that is not true or false", { KAFKA_SSL: "yes" }, "KAFKA_SSL:"],
     [
       "PLAIN in clear in production",
-      { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-at-least-32-characters", KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" },
+      { ...production, KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" },
       "KAFKA_SASL_MECHANISM: plain sends the password in clear",
     ],
   ])("%s", (_name, env, message) => {
-    expect(() => loadConfig(BaseConfig, env)).toThrow(ConfigError);
-    expect(() => loadConfig(BaseConfig, env)).toThrow(message);
+    expect(() => loadConfig(BaseConfig, inTest(env))).toThrow(ConfigError);
+    expect(() => loadConfig(BaseConfig, inTest(env))).toThrow(message);
   });
 
   it("a file that cannot be read names its variable, not its content", () => {
-    const config = loadConfig(BaseConfig, { KAFKA_SSL: "true", KAFKA_SSL_CA_FILE: "/etc/kafka/missing.crt" });
+    const config = loadConfig(BaseConfig, inTest({ KAFKA_SSL: "true", KAFKA_SSL_CA_FILE: "/etc/kafka/missing.crt" }));
     expect(() => kafkaSecurity(config, readFile)).toThrow("KAFKA_SSL_CA_FILE: cannot read /etc/kafka/missing.crt (ENOENT)");
   });
 
   it("a password never appears in the refusal", () => {
-    expect(() => loadConfig(BaseConfig, { KAFKA_SASL_USERNAME: "triage", KAFKA_SASL_PASSWORD: "do-not-print-me" })).toThrow(
+    expect(() => loadConfig(BaseConfig, inTest({ KAFKA_SASL_USERNAME: "triage", KAFKA_SASL_PASSWORD: "do-not-print-me" }))).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining("do-not-print-me") }),
     );
   });
@@ -70,9 +73,9 @@ describe("topic creation", () => {
     ["development creates by default", { NODE_ENV: "development" }, true],
     ["tests create by default", { NODE_ENV: "test" }, true],
     ["production leaves topics to the platform by default", { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-at-least-32-characters" }, false],
-    ["production may be told to create (a single-host stack)", { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-at-least-32-characters", KAFKA_CREATE_TOPICS: "true" }, true],
+    ["production may be told to create (a single-host stack)", { ...production, KAFKA_CREATE_TOPICS: "true" }, true],
     ["development may be told not to", { NODE_ENV: "development", KAFKA_CREATE_TOPICS: "false" }, false],
   ])("%s", (_name, env, expected) => {
-    expect(createsTopics(loadConfig(BaseConfig, env))).toBe(expected);
+    expect(createsTopics(loadConfig(BaseConfig, inTest(env)))).toBe(expected);
   });
 });
