@@ -10,7 +10,7 @@ const readFile = (path: string) => {
 };
 // Outside production unless a case says otherwise: the development defaults (database, brokers) are accepted.
 const inTest = (env: Record<string, string>) => ({ NODE_ENV: "test", ...env });
-const production = { ...production, DATABASE_URL: "postgres://triage@db:5432/gh", KAFKA_BROKERS: "kafka:9093" };
+const production = { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-at-least-32-characters", DATABASE_URL: "postgres://triage@db:5432/gh", KAFKA_BROKERS: "kafka:9093" };
 const securityFor = (env: Record<string, string>) => kafkaSecurity(loadConfig(BaseConfig, inTest(env)), readFile);
 
 describe("kafka client security from the environment", () => {
@@ -72,7 +72,7 @@ describe("topic creation", () => {
   it.each([
     ["development creates by default", { NODE_ENV: "development" }, true],
     ["tests create by default", { NODE_ENV: "test" }, true],
-    ["production leaves topics to the platform by default", { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-at-least-32-characters" }, false],
+    ["production leaves topics to the platform by default", production, false],
     ["production may be told to create (a single-host stack)", { ...production, KAFKA_CREATE_TOPICS: "true" }, true],
     ["development may be told not to", { NODE_ENV: "development", KAFKA_CREATE_TOPICS: "false" }, false],
   ])("%s", (_name, env, expected) => {

@@ -4,6 +4,7 @@
 // several replicas each breach is acted on once; state lives in Postgres, so a restart
 // loses nothing.
 import { enqueueEvent, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
+import { partitionKeyFor } from "@grievance-hub/schema";
 import type { CaseCommand, DecisionContext } from "../domain/case-lifecycle";
 import { dueForBreach, nearDeadline, type DeadlinePolicy } from "../domain/deadlines";
 import { loadCase } from "../db/cases";
@@ -106,7 +107,7 @@ export class DeadlineScheduler {
             caseId: state.caseId, grievanceId: state.grievanceId, occurredAt: now.toISOString(), actor: system,
             trackingCode: state.trackingCode, divisionCode: state.divisionCode, category: state.classification.category, urgency: state.classification.urgency,
             deadline: d.deadline, dueAt: d.dueAt.toISOString(), team: state.team, caseworkerId: state.caseworkerId,
-          });
+          }, { key: partitionKeyFor(state.divisionCode) });
           sent++;
         }
       }

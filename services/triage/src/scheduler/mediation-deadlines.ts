@@ -5,6 +5,7 @@
 // breach recorded in that transaction, so with several replicas each is recorded once, and
 // everything lives in Postgres, so a restart loses nothing.
 import { enqueueEvent, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
+import { partitionKeyFor } from "@grievance-hub/schema";
 import { disputeOf, type CaseCommand, type DecisionContext } from "../domain/case-lifecycle";
 import { mediationDeadlines } from "../domain/mediation/dispute";
 import { loadCase } from "../db/cases";
@@ -71,7 +72,7 @@ export async function remindOfSessions(rt: ServiceRuntime, now: Date, batchSize:
           caseId: state.caseId, grievanceId: state.grievanceId, occurredAt: now.toISOString(), actor: system,
           trackingCode: state.trackingCode, divisionCode: state.divisionCode, category: state.classification.category, urgency: state.classification.urgency,
           sessionId: session.sessionId, mediatorId: session.mediatorId, at: session.at.toISOString(), place: session.place, invitedPartyIds: session.invitedPartyIds,
-        });
+        }, { key: partitionKeyFor(state.divisionCode) });
         sent++;
       }
     }
