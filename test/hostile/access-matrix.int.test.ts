@@ -42,7 +42,7 @@ let adminToken: string;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const settings = { ...env.env, DEADLINE_SCAN_INTERVAL_MS: "3600000", TRACK_RATE_LIMIT_PER_MINUTE: "100000" };
+  const settings = { ...env.env, DEADLINE_SCAN_INTERVAL_MS: "3600000", TRACK_RATE_LIMIT_PER_MINUTE: "100000", PUBLIC_RATE_LIMIT_PER_MINUTE: "100000", STAFF_RATE_LIMIT_PER_MINUTE: "100000" };
   intake = await startIntake(loadConfig(IntakeConfig, settings), capturedLogger("intake", logs));
   triage = await startTriage(loadConfig(TriageConfig, settings), capturedLogger("triage", logs));
   notification = await startNotification(loadConfig(NotificationConfig, settings), capturedLogger("notification", logs));

@@ -43,7 +43,7 @@ export interface BackgroundTask {
 export async function startService<C extends BaseConfig & { PORT: number }>(def: ServiceDefinition<C>, config: C, logger?: Logger): Promise<RunningService> {
   const log = logger ?? createLogger(def.name, config.LOG_LEVEL);
   const rt = await openRuntime({ name: def.name, schema: def.schema, migrationsDir: path.join(def.root, "migrations"), config, logger: log });
-  const app = buildHttp({ logger: log, readiness: rt.readiness, bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = buildHttp({ logger: log, readiness: rt.readiness, bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
   rt.metrics.observeHttp(app);
   await def.routes?.(app, rt, config);
   def.observe?.(rt, config);
