@@ -91,6 +91,14 @@ export const BaseConfig = AuthConfig.extend({
   /** Where GET /metrics is served (on HOST), apart from the public port; unset: not served. 0 takes a free port. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /**
+   * Days an applied event's inbox row is kept. A redelivery older than this would be applied
+   * again, so it must exceed how far back a consumer can be sent (offset resets, replays
+   * without a rebuild); 30 days is far beyond the longest outage the services plan for.
+   */
+  INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** How often the retention job deletes expired technical rows. */
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /**
    * The proxies in front of the service, whose X-Forwarded-For is believed for the client
    * address (rate limits are keyed on it): a hop count, or a comma-separated list of addresses
    * and CIDR ranges. Unset: none; the connection's address is the client's.

@@ -13,5 +13,7 @@ export const IntakeConfig = BaseConfig.extend({
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   /** Requests per signed-in staff member (the token's subject) per minute, whatever address they come from. */
   STAFF_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** Days an Idempotency-Key's first answer is kept; a retry later than this records a new grievance. */
+  IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
 });
 export type IntakeConfig = z.infer<typeof IntakeConfig>;

@@ -30,6 +30,7 @@ export const intake: ServiceDefinition<IntakeConfig> = {
     await trackRoutes(app, rt, config);
     await open311Routes(app, rt, config);
   },
+  retention: (config) => [{ table: "idempotency_keys", column: "created_at", days: config.IDEMPOTENCY_RETENTION_DAYS }],
   consumers: (rt, config) => [
     new EventConsumer({
       kafka: rt.kafka,
