@@ -48,7 +48,7 @@ const validGrievance = () => ({
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const settings = { ...env.env, TRACK_RATE_LIMIT_PER_MINUTE: "1000000", DEADLINE_SCAN_INTERVAL_MS: "3600000" };
+  const settings = { ...env.env, TRACK_RATE_LIMIT_PER_MINUTE: "1000000", PUBLIC_RATE_LIMIT_PER_MINUTE: "1000000", STAFF_RATE_LIMIT_PER_MINUTE: "1000000", DEADLINE_SCAN_INTERVAL_MS: "3600000" };
   intake = await startIntake(loadConfig(IntakeConfig, settings), capturedLogger("intake", logs));
   triage = await startTriage(loadConfig(TriageConfig, settings), capturedLogger("triage", logs));
   notification = await startNotification(loadConfig(NotificationConfig, settings), capturedLogger("notification", logs));

@@ -1,5 +1,6 @@
 // Configuration is read from the environment once, at start-up, and validated with zod.
 // A missing or bad value stops the process with a message naming the variable.
+import { isIP } from "node:net";
 import { z } from "zod";
 import { AuthConfig } from "./auth";
 
@@ -89,8 +90,44 @@ export const BaseConfig = AuthConfig.extend({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Where GET /metrics is served (on HOST), apart from the public port; unset: not served. 0 takes a free port. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * Days an applied event's inbox row is kept. A redelivery older than this would be applied
+   * again, so it must exceed how far back a consumer can be sent (offset resets, replays
+   * without a rebuild); 30 days is far beyond the longest outage the services plan for.
+   */
+  INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** How often the retention job deletes expired technical rows. */
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /**
+   * The proxies in front of the service, whose X-Forwarded-For is believed for the client
+   * address (rate limits are keyed on it): a hop count, or a comma-separated list of addresses
+   * and CIDR ranges. Unset: none; the connection's address is the client's.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return undefined;
+      if (/^\d+$/.test(v)) return Number(v);
+      const entries = v.split(",").map((e) => e.trim()).filter(Boolean);
+      const bad = entries.find((e) => !isAddressOrRange(e));
+      if (bad !== undefined || entries.length === 0) {
+        ctx.addIssue({ code: "custom", message: `a hop count or addresses and CIDR ranges separated by commas (not ${JSON.stringify(bad ?? v)})` });
+        return z.NEVER;
+      }
+      return entries;
+    }),
 }).extend(KafkaClientConfig.shape);
 export type BaseConfig = z.infer<typeof BaseConfig>;
+
+function isAddressOrRange(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 export function loadConfig<T>(schema: z.ZodType<T>, env: Record<string, string | undefined> = process.env): T {
   const result = schema.safeParse(env);

@@ -90,7 +90,10 @@ export function decodeEvent(message: { headers?: Record<string, unknown>; value:
   } catch (err) {
     throw new PoisonMessageError(`not a CloudEvent: ${(err as Error).message}`);
   }
-  if (!isEventTypeName(ce.type)) throw new PoisonMessageError(`unknown event type ${ce.type}`);
+  if (!isEventTypeName(ce.type)) {
+    // The type is named in the reason only when it looks like one: a header may hold anything.
+    throw new PoisonMessageError(/^[a-z][a-z0-9_.]{0,100}\.v\d{1,4}$/.test(ce.type) ? `unknown event type ${ce.type}` : "unknown event type (not an event type name)");
+  }
   let data: unknown = ce.data;
   if (typeof data === "string" || Buffer.isBuffer(data)) {
     try {

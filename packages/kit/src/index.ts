@@ -6,6 +6,8 @@ export * from "./envelope";
 export * from "./outbox";
 export * from "./inbox";
 export * from "./http";
+export * from "./rate-limit-store";
+export * from "./retention";
 export * from "./runtime";
 export * from "./shutdown";
 export type { ZodTypeProvider } from "fastify-type-provider-zod";

@@ -4,16 +4,38 @@ import { pino, type Logger, type LoggerOptions } from "pino";
 export type { Logger };
 
 // terms, what (an obligation) and place (a mediation session) are mediation's: what the parties agreed to and where they meet.
-const personalFields = ["name", "phone", "address", "description", "text", "email", "coordinates", "complainant", "note", "terms", "what", "place"];
+// summary and reason are free text staff type about a case; matched is a risk signal's evidence, quoted from the description.
+const personalFields = ["name", "phone", "address", "description", "text", "email", "coordinates", "lat", "lon", "complainant", "note", "terms", "what", "place", "summary", "reason", "matched", "externalReference"];
+const personal = new Set(personalFields);
+const CENSOR = "[redacted]";
+// Deeper than any event or case view; what lies below is dropped rather than logged unread.
+const MAX_DEPTH = 12;
 
-/** Redaction paths for personal data, at the top level and up to two levels deep. */
-export const redactPaths = [
-  ...personalFields,
-  ...personalFields.map((f) => `*.${f}`),
-  ...personalFields.map((f) => `*.*.${f}`),
-  "req.headers.authorization",
-  "req.headers.cookie",
-];
+/** Credentials in a logged request; personal fields are censored at any depth by `withoutPersonalData`. */
+export const redactPaths = ["req.headers.authorization", "req.headers.cookie"];
+
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A copy of a log line's object with every personal field censored, however deep it sits
+ * (pino's redact paths need one wildcard per level, so a party inside a case inside an
+ * event slipped past them). Only plain objects and arrays are walked; errors, requests and
+ * other instances go to their serializers untouched.
+ */
+export function withoutPersonalData(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (!Array.isArray(value) && !isPlain(value)) return value;
+  if (depth >= MAX_DEPTH) return CENSOR;
+  if (seen.has(value)) return "[circular]";
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => withoutPersonalData(v, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = personal.has(key) && v !== undefined && v !== null ? CENSOR : withoutPersonalData(v, depth + 1, seen);
+  return out;
+}
 
 /**
  * A request as fastify logs it (its own serializer's fields), with a token sent in the query
@@ -29,7 +51,8 @@ export function createLogger(service: string, level: string, destination?: pino.
   const options: LoggerOptions = {
     level,
     base: { service },
-    redact: { paths: redactPaths, censor: "[redacted]" },
+    redact: { paths: redactPaths, censor: CENSOR },
+    formatters: { log: (obj) => withoutPersonalData(obj) as Record<string, unknown>, bindings: (b) => withoutPersonalData(b) as Record<string, unknown> },
     serializers: { req: requestForLog },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "./logger";
 import { openRuntime, type ServiceRuntime } from "./runtime";
 import type { EventConsumer } from "./inbox";
 import { stopTelemetry } from "./telemetry";
+import { retentionJob, type RetentionRule } from "./retention";
 
 export interface RunningService {
   name: string;
@@ -31,6 +32,8 @@ export interface ServiceDefinition<C extends BaseConfig & { PORT: number }> {
   consumers?: (rt: ServiceRuntime, config: C) => EventConsumer[];
   /** Loops that run beside the consumers (schedulers, workers): started after them, stopped before them. */
   background?: (rt: ServiceRuntime, config: C) => BackgroundTask[];
+  /** Technical tables of the service's own to prune by age, beside the kit's inbox. */
+  retention?: (config: C) => RetentionRule[];
   /** Metrics of the service's own (gauges over its tables), registered on rt.metrics.registry. */
   observe?: (rt: ServiceRuntime, config: C) => void;
 }
@@ -43,14 +46,21 @@ export interface BackgroundTask {
 export async function startService<C extends BaseConfig & { PORT: number }>(def: ServiceDefinition<C>, config: C, logger?: Logger): Promise<RunningService> {
   const log = logger ?? createLogger(def.name, config.LOG_LEVEL);
   const rt = await openRuntime({ name: def.name, schema: def.schema, migrationsDir: path.join(def.root, "migrations"), config, logger: log });
-  const app = buildHttp({ logger: log, readiness: rt.readiness, bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = buildHttp({ logger: log, readiness: rt.readiness, bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY });
   rt.metrics.observeHttp(app);
   await def.routes?.(app, rt, config);
   def.observe?.(rt, config);
   const consumers = def.consumers?.(rt, config) ?? [];
   for (const c of consumers) c.metrics = rt.metrics;
   rt.metrics.observeConsumers(consumers.map((c) => c.subscription));
-  const background = def.background?.(rt, config) ?? [];
+  const retention = retentionJob({
+    pool: rt.pool,
+    schema: def.schema,
+    rules: [{ table: "inbox", column: "applied_at", days: config.INBOX_RETENTION_DAYS }, ...(def.retention?.(config) ?? [])],
+    intervalMs: config.RETENTION_INTERVAL_MS,
+    logger: log,
+  });
+  const background = [...(def.background?.(rt, config) ?? []), retention];
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
     for (const c of consumers) await c.start();

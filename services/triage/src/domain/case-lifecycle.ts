@@ -350,13 +350,21 @@ const partyNames: Record<Party, string> = {
 // Most local first: escalation must move right along this list.
 const LEVEL_ORDER = TeamLevel.options;
 
+/**
+ * Why this actor may not take this kind of command on this case, or undefined when they may.
+ * Checked first of all, so a caller who may not act learns nothing else about the case.
+ */
+export function notPermitted(type: CaseCommandType, actor: Actor, state: CaseState): Refusal | undefined {
+  const parties = permittedParties[type];
+  if (parties.some((party) => actsAs(party, actor, state))) return undefined;
+  return { code: "not_permitted", message: `${actor.role} ${actor.id} may not ${verbs[type]} this case: only ${parties.map((p) => partyNames[p]).join(" or ")} may` };
+}
+
 export function decide(command: CaseCommand, state: CaseState, context: DecisionContext): Decision {
   const { now, actor } = context;
   const verb = verbs[command.type];
-  const parties = permittedParties[command.type];
-  if (!parties.some((party) => actsAs(party, actor, state))) {
-    return refuse("not_permitted", `${actor.role} ${actor.id} may not ${verb} this case: only ${parties.map((p) => partyNames[p]).join(" or ")} may`);
-  }
+  const refusal = notPermitted(command.type, actor, state);
+  if (refusal) return { ok: false, refusal };
 
   const meta: EventMeta = { occurredAt: now, actor: { id: actor.id, role: actor.role } };
   if (command.type === "open") {

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { HttpProblem, requireRole, withTransaction, type Pool, type PoolClient, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
 import { CaseActionBodies, CaseStatusName, CaseView, TaskView, Urgency } from "@grievance-hub/schema";
 import { z } from "zod";
-import type { CaseCommand, DecisionContext, OpenedCase, Refusal } from "../domain/case-lifecycle";
+import { notPermitted, type CaseCommand, type CaseCommandType, type DecisionContext, type OpenedCase, type Refusal } from "../domain/case-lifecycle";
 import { computeDueDates, type DeadlinePolicy } from "../domain/deadlines";
 import { loadCase } from "../db/cases";
 import { findCaseView, listTasks, visibleTo } from "../db/case-views";
@@ -106,6 +106,33 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
     },
   };
 
+  // The lifecycle command each action asks for (its first, when it asks for more).
+  const commandOf: Record<Action, CaseCommandType> = {
+    accept: "accept",
+    notes: "addNote",
+    mediation: "scheduleMediation",
+    resolve: "resolve",
+    escalate: "escalate",
+    reassign: "reassign",
+    assign: "assign",
+    reopen: "reopen",
+    close: "close",
+    parties: "addParty",
+    mediator: "assignMediator",
+    sessions: "scheduleSession",
+    "reschedule-session": "rescheduleSession",
+    "cancel-session": "cancelSession",
+    "record-session": "recordSession",
+    agreement: "recordAgreement",
+    obligation: "markObligation",
+    "follow-up": "recordFollowUp",
+    refer: "refer",
+    "acknowledge-referral": "acknowledgeReferral",
+    decline: "decline",
+    withdraw: "withdraw",
+    recategorise: "recategorise",
+  };
+
   for (const action of Object.keys(CaseActionBodies) as Action[]) {
     api.post(
       `/v1/cases/:id/${action}`,
@@ -132,6 +159,10 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
           if (ifMatch !== undefined && ifMatch !== "*" && ifMatch.replace(/^W\//, "").replaceAll('"', "") !== String(state.version)) {
             throw new HttpProblem(412, "Precondition failed", `The case has changed (version ${state.version}); reload it and try again.`);
           }
+          // Before the command is built: building it may look up teams or mediators, and a caller
+          // who may not act must get 403, not an answer that tells them what the lookup found.
+          const refused = notPermitted(commandOf[action], actorOf(principal), state);
+          if (refused) throw new HttpProblem(403, "Forbidden", refused.message);
           const [own, ...followUps] = [await toCommand[action](req.body as never, state, now, client)].flat();
           const done = await execute(client, rt.outbox, state, [own!], { now, actor: actorOf(principal) });
           if (!done.ok) {
