@@ -1,8 +1,9 @@
 // Bearer JWTs: subject, role, team and division. Tokens come from an identity provider in
-// production (HS256 shared secret or an RS256/ES256 public key from configuration); in
+// production (HS256 shared secret, an RS256/ES256 public key from configuration, or the issuer's
+// JWKS, fetched and refreshed so its keys rotate without a restart); in
 // development `pnpm dev-token` signs one with the development secret.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { importSPKI, jwtVerify, SignJWT } from "jose";
+import { createRemoteJWKSet, importSPKI, jwtVerify, SignJWT, type JWTVerifyGetKey } from "jose";
 import { Role } from "@grievance-hub/schema";
 import { z } from "zod";
 import { HttpProblem } from "./http";
@@ -15,6 +16,8 @@ export const AuthConfig = z.object({
   /** SPKI PEM public key (RS256 or ES256); when set, it is used instead of JWT_SECRET. */
   JWT_PUBLIC_KEY: z.string().optional(),
   JWT_PUBLIC_KEY_ALG: z.enum(["RS256", "ES256"]).default("RS256"),
+  /** The issuer's JWKS (e.g. `<issuer>/jwks`); when set, it is used instead of JWT_PUBLIC_KEY and JWT_SECRET. */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).default("grievance-hub"),
   JWT_AUDIENCE: z.string().min(1).default("grievance-hub"),
 });
@@ -39,9 +42,22 @@ export interface TokenVerifier {
 }
 
 export async function createTokenVerifier(config: AuthConfig): Promise<TokenVerifier> {
-  let key: CryptoKey;
+  let key: CryptoKey | JWTVerifyGetKey;
   let algorithms: string[];
-  if (config.JWT_PUBLIC_KEY) {
+  if (config.JWT_JWKS_URL) {
+    const jwks = createRemoteJWKSet(new URL(config.JWT_JWKS_URL));
+    algorithms = ["RS256", "ES256", "PS256", "EdDSA"];
+    // Beside the issuer's keys, HS256 tokens of JWT_SECRET (scripts, `pnpm dev-token`) stay valid, but
+    // never with the development secret outside development and test.
+    const mode = (config as { NODE_ENV?: string }).NODE_ENV ?? "production";
+    if (config.JWT_SECRET !== DEVELOPMENT_JWT_SECRET || mode === "development" || mode === "test") {
+      const hmac = await crypto.subtle.importKey("raw", new TextEncoder().encode(config.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+      algorithms.push("HS256");
+      key = (header, token) => (header.alg === "HS256" ? hmac : jwks(header, token));
+    } else {
+      key = jwks;
+    }
+  } else if (config.JWT_PUBLIC_KEY) {
     const pem = config.JWT_PUBLIC_KEY.replace(/\\n/g, "\n");
     key = await importSPKI(pem, config.JWT_PUBLIC_KEY_ALG);
     algorithms = [config.JWT_PUBLIC_KEY_ALG];
@@ -52,7 +68,8 @@ export async function createTokenVerifier(config: AuthConfig): Promise<TokenVeri
   }
   return {
     verify: async (token) => {
-      const { payload } = await jwtVerify(token, key, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, algorithms, requiredClaims: ["sub", "exp"] });
+      const options = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, algorithms, requiredClaims: ["sub", "exp"] };
+      const { payload } = typeof key === "function" ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
       const parsed = Principal.safeParse(payload);
       if (!parsed.success) throw new Error(`token claims: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
       return parsed.data;
