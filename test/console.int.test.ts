@@ -26,7 +26,7 @@ const complainant = { name: "李秀英", phone: "13800138000" };
 const description = "楼上邻居每天装修到深夜，多次沟通无果，希望社区调解。";
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: path.join(root, "services/console"), stdio: "inherit" });
+  execFileSync(process.execPath, [path.join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: path.join(root, "services/console"), stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
   mkdirSync(shots, { recursive: true });
   env = await createTestEnv();
   const [opPort, consolePort] = [await freePort(), await freePort()];
@@ -76,6 +76,10 @@ describe("the console in a real browser", () => {
   let trackingCode = "";
 
   it("sends a signed-out visitor of a staff page to sign in", async () => {
+    const direct = await fetch(`${consoleApp.url}/cases/00000000-0000-4000-8000-000000000000`, { redirect: "manual" });
+    expect(direct.status).toBe(302);
+    expect(direct.headers.get("location")).toBe("/auth/login?returnTo=%2Fcases%2F00000000-0000-4000-8000-000000000000");
+    expect((await fetch(`${consoleApp.url}/api/tasks`)).status).toBe(401);
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${consoleApp.url}/tasks`);

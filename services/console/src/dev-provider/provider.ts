@@ -123,7 +123,7 @@ export async function startDevProvider(opts: DevProviderOptions): Promise<DevPro
       return grant;
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    ttl: { Session: 8 * 3600, Grant: 8 * 3600, Interaction: 600, AuthorizationCode: 60, IdToken: 3600 },
+    ttl: { AccessToken: 3600, Session: 8 * 3600, Grant: 8 * 3600, Interaction: 600, AuthorizationCode: 60, IdToken: 3600 },
     cookies: { keys: [jwk.kid!] },
   };
   const provider = new Provider(issuer, configuration);
