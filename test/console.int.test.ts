@@ -121,6 +121,11 @@ describe("the console in a real browser", () => {
     expect(trackingCode).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
     await page.screenshot({ path: path.join(shots, "04-tracking-code.png"), fullPage: true });
     expect(await grievanceCount()).toBe(1);
+
+    await page.getByRole("button", { name: "退出登录" }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${provider.issuer}/interaction/`));
+    const me = await fetch(`${consoleApp.url}/api/me`, { headers: { cookie: `gh_session=${session.value}` } });
+    expect(me.status).toBe(401);
     await context.close();
   });
 

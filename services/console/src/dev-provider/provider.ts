@@ -92,8 +92,9 @@ export async function startDevProvider(opts: DevProviderOptions): Promise<DevPro
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: { enabled: true, logoutSource: async (ctx, form) => {
-        // Sign-out needs no second confirmation in development: submit the provider's own form at once.
-        ctx.body = `<!doctype html><html><body>${form}<script>document.forms[0].submit()</script><noscript><button form="op.logoutForm" type="submit" name="logout" value="yes">Sign out</button></noscript></body></html>`;
+        // Sign-out needs no second confirmation in development: submit the provider's own form at once,
+        // with logout=yes (what its button would send), so the provider's session ends too.
+        ctx.body = `<!doctype html><html><body>${form}<script>const f = document.forms[0]; const yes = document.createElement("input"); yes.type = "hidden"; yes.name = "logout"; yes.value = "yes"; f.appendChild(yes); f.submit();</script><noscript><button form="op.logoutForm" type="submit" name="logout" value="yes">Sign out</button></noscript></body></html>`;
       } },
       resourceIndicators: {
         enabled: true,
