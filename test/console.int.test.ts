@@ -156,10 +156,12 @@ describe("the console in a real browser", () => {
     await page.goto(`${consoleApp.url}/tasks`);
     await signIn(page, "cw-chen");
     await page.getByRole("heading", { name: "我的任务" }).waitFor();
+    await page.getByRole("link", { name: trackingCode }).waitFor();
+    await page.screenshot({ path: path.join(shots, "07-tasks.png"), fullPage: true });
     await page.getByRole("link", { name: trackingCode }).click();
     await page.getByRole("button", { name: "接收" }).click();
     await page.getByText("已接收。").waitFor();
-    await page.screenshot({ path: path.join(shots, "07-case-accepted.png"), fullPage: true });
+    await page.screenshot({ path: path.join(shots, "08-case-accepted.png"), fullPage: true });
     await context.close();
   });
 });
