@@ -1,7 +1,7 @@
 // A case as the caseworker sees it, with accept; a stale view (412) or a refused action (409) says so.
 import { useEffect, useState } from "react";
 import { api, type CaseView } from "../../api";
-import { useI18n } from "../../i18n";
+import { useI18n, type MessageKey } from "../../i18n";
 
 export function CasePage({ id }: { id: string }) {
   const { t } = useI18n();
@@ -22,7 +22,7 @@ export function CasePage({ id }: { id: string }) {
     <section aria-labelledby="case-title">
       <h1 id="case-title">{t("case.title")} {c.trackingCode}</h1>
       {message ? <p role="status">{message}</p> : null}
-      <p>{c.urgency ?? "—"} · {c.category ?? "—"} · {c.status}</p>
+      <p>{c.urgency ?? "—"} · {c.category ? t(`category.${c.category}` as MessageKey) : "—"} · {t(`caseStatus.${c.status}` as MessageKey)}</p>
       <p>{c.description}</p>
       {c.status === "assigned" ? <button type="button" onClick={() => void accept()}>{t("case.accept")}</button> : null}
     </section>

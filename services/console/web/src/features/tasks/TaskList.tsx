@@ -2,15 +2,7 @@
 import { useEffect, useState } from "react";
 import { api, type TaskView } from "../../api";
 import { useI18n, type MessageKey } from "../../i18n";
-
-const urgencyRank: Record<string, number> = { P1: 1, P2: 2, P3: 3, P4: 4 };
-const nextDeadline = (task: TaskView) => task.acknowledgeBy && !["in_progress", "resolved", "closed"].includes(task.status) ? task.acknowledgeBy : task.resolveBy;
-
-export function byUrgencyThenDeadline(a: TaskView, b: TaskView): number {
-  const u = (urgencyRank[a.urgency ?? ""] ?? 9) - (urgencyRank[b.urgency ?? ""] ?? 9);
-  if (u !== 0) return u;
-  return (nextDeadline(a) ?? "9999").localeCompare(nextDeadline(b) ?? "9999");
-}
+import { byUrgencyThenDeadline, nextDeadline } from "./order";
 
 export function TaskList() {
   const { t, locale } = useI18n();
@@ -32,8 +24,8 @@ export function TaskList() {
                 <tr key={task.caseId}>
                   <td><a href={`/cases/${task.caseId}`}>{task.trackingCode}</a></td>
                   <td>{task.urgency ?? "—"}</td>
-                  <td>{task.category ?? "—"}</td>
-                  <td>{t(`status.${task.status}` as MessageKey) ?? task.status}</td>
+                  <td>{task.category ? t(`category.${task.category}` as MessageKey) : "—"}</td>
+                  <td>{t(`caseStatus.${task.status}` as MessageKey)}</td>
                   <td>{due ? new Date(due).toLocaleString(locale) : "—"}</td>
                 </tr>
               );
