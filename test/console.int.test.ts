@@ -110,9 +110,16 @@ describe("the console in a real browser", () => {
     expect(await grievanceCount()).toBe(0);
 
     await page.getByLabel("姓名").fill(complainant.name);
-    await page.getByLabel("电话号码").fill(complainant.phone);
+    await page.getByLabel("电话号码").fill("12345");
     await page.getByLabel("区划代码（6–12 位数字）").fill("440402001001");
     await page.getByLabel("诉求内容").fill(description);
+    // The schema lets this phone through; intake refuses it, and its problem+json lands at the field.
+    await page.getByRole("button", { name: "提交" }).click();
+    await page.getByText("not a valid phone number").waitFor();
+    await expect(page.getByLabel("电话号码").getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect(page.getByLabel("姓名").getAttribute("aria-invalid")).resolves.toBe("false");
+    expect(await grievanceCount()).toBe(0);
+    await page.getByLabel("电话号码").fill(complainant.phone);
     await page.screenshot({ path: path.join(shots, "03-form-filled.png"), fullPage: true });
     await page.getByRole("button", { name: "提交" }).click();
     const code = page.getByTestId("tracking-code");
