@@ -1,11 +1,13 @@
 // `pnpm start`: the whole stack in the foreground. Kafka (the local broker script unless
-// KAFKA_BROKERS is set), Postgres (an embedded one unless DATABASE_URL is set), the three
-// services as child processes, demo seed data. Ctrl-C or SIGTERM stops all it started.
+// KAFKA_BROKERS is set), Postgres (an embedded one unless DATABASE_URL is set), the development
+// OpenID Provider, the three services and the console as child processes, demo seed data.
+// Ctrl-C or SIGTERM stops all it started.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { demoCaseworkers, demoTeams, seedDemo } from "./demo-seed";
+import { demoPeople } from "../services/console/src/dev-provider/provider";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -38,9 +40,9 @@ async function startPostgres(): Promise<string> {
   return pg.url;
 }
 
-function startService(name: string, env: NodeJS.ProcessEnv): void {
+function startService(name: string, env: NodeJS.ProcessEnv, main = `services/${name}/src/main.ts`): void {
   // The heap limits `pnpm bench` measures peak RSS under (each service stays under 200 MB), as in the Dockerfiles.
-  const child = spawn(process.execPath, ["--max-old-space-size=96", "--max-semi-space-size=8", "--import", "tsx", path.join(root, `services/${name}/src/main.ts`)], {
+  const child = spawn(process.execPath, ["--max-old-space-size=96", "--max-semi-space-size=8", "--import", "tsx", path.join(root, main)], {
     cwd: root,
     env,
     stdio: ["ignore", "inherit", "inherit"],
@@ -53,11 +55,11 @@ function startService(name: string, env: NodeJS.ProcessEnv): void {
   });
 }
 
-async function waitReady(name: string, url: string): Promise<void> {
+async function waitReady(name: string, url: string, probe = "/health/ready"): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && !stopping) {
     try {
-      const res = await fetch(`${url}/health/ready`);
+      const res = await fetch(`${url}${probe}`);
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -98,7 +100,14 @@ setInterval(() => {
 
 try {
   const [brokers, databaseUrl] = await Promise.all([startKafka(), startPostgres()]);
-  const env = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl };
+  const consolePort = process.env.CONSOLE_PORT ?? "3004";
+  const oidcPort = process.env.OIDC_PORT ?? "3005";
+  const consoleUrl = `http://127.0.0.1:${consolePort}`;
+  const issuer = `http://127.0.0.1:${oidcPort}`;
+  // The development OpenID Provider signs the console's access tokens; the services verify them with its JWKS.
+  startService("dev OpenID Provider", { ...process.env, OIDC_PORT: oidcPort, CONSOLE_URL: consoleUrl }, "services/console/src/dev-provider/main.ts");
+  await waitReady("dev OpenID Provider", issuer, "/.well-known/openid-configuration");
+  const env = { ...process.env, KAFKA_BROKERS: brokers, DATABASE_URL: databaseUrl, JWT_JWKS_URL: `${issuer}/jwks`, CASE_URL_BASE: `${consoleUrl}/cases`, STATUS_URL: `${consoleUrl}/track/{code}` };
   const ports = { intake: process.env.INTAKE_PORT ?? "3001", triage: process.env.TRIAGE_PORT ?? "3002", notification: process.env.NOTIFICATION_PORT ?? "3003" };
   // Metrics on ports of their own, as infra/observability/prometheus.yml scrapes them.
   const metricsPorts: Record<string, string> = { intake: "9464", triage: "9465", notification: "9466" };
@@ -109,7 +118,13 @@ try {
   }
   await seedDemo(`http://127.0.0.1:${ports.triage}`);
   say(`demo data: ${demoTeams.length} teams and ${demoCaseworkers.length} caseworkers in division 440402 (Xiangzhou)`);
+  say("building the console's web app (vite)");
+  await run(process.execPath, [path.join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: path.join(root, "services/console"), env: { ...process.env, NODE_ENV: "production" } });
+  startService("console", { ...process.env, PORT: consolePort, PUBLIC_URL: consoleUrl, OIDC_ISSUER: issuer, INTAKE_URL: `http://127.0.0.1:${ports.intake}`, TRIAGE_URL: `http://127.0.0.1:${ports.triage}` });
+  await waitReady("console", consoleUrl);
   say("ready:");
+  say(`  console       ${consoleUrl}   (sign in as ${demoPeople.map((p) => `${p.sub} [${p.role}]`).join(", ")}; password "demo")`);
+  say(`  sign-in       ${issuer}   (development OpenID Provider; never with NODE_ENV=production)`);
   say(`  intake        http://127.0.0.1:${ports.intake}   (POST /v1/grievances)`);
   say(`  triage        http://127.0.0.1:${ports.triage}   (GET /v1/tasks)`);
   say(`  notification  http://127.0.0.1:${ports.notification}`);

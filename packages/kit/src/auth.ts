@@ -1,8 +1,9 @@
 // Bearer JWTs: subject, role, team and division. Tokens come from an identity provider in
-// production (HS256 shared secret or an RS256/ES256 public key from configuration); in
+// production (HS256 shared secret, an RS256/ES256 public key from configuration, or the issuer's
+// JWKS, fetched and refreshed so its keys rotate without a restart); in
 // development `pnpm dev-token` signs one with the development secret.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { importSPKI, jwtVerify, SignJWT } from "jose";
+import { createRemoteJWKSet, decodeProtectedHeader, importSPKI, jwtVerify, SignJWT } from "jose";
 import { Role } from "@grievance-hub/schema";
 import { z } from "zod";
 import { HttpProblem } from "./http";
@@ -15,6 +16,10 @@ export const AuthConfig = z.object({
   /** SPKI PEM public key (RS256 or ES256); when set, it is used instead of JWT_SECRET. */
   JWT_PUBLIC_KEY: z.string().optional(),
   JWT_PUBLIC_KEY_ALG: z.enum(["RS256", "ES256"]).default("RS256"),
+  /** The issuer's JWKS (e.g. `<issuer>/jwks`); tokens it signs are accepted beside those of JWT_SECRET / JWT_PUBLIC_KEY. */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The `iss` of the tokens the JWKS signs; unset: the JWKS URL's origin. */
+  JWT_JWKS_ISSUER: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).default("grievance-hub"),
   JWT_AUDIENCE: z.string().min(1).default("grievance-hub"),
 });
@@ -39,6 +44,12 @@ export interface TokenVerifier {
 }
 
 export async function createTokenVerifier(config: AuthConfig): Promise<TokenVerifier> {
+  const claimsOf = (payload: unknown): Principal => {
+    const parsed = Principal.safeParse(payload);
+    if (!parsed.success) throw new Error(`token claims: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+    return parsed.data;
+  };
+  const required = { audience: config.JWT_AUDIENCE, requiredClaims: ["sub", "exp"] };
   let key: CryptoKey;
   let algorithms: string[];
   if (config.JWT_PUBLIC_KEY) {
@@ -50,12 +61,22 @@ export async function createTokenVerifier(config: AuthConfig): Promise<TokenVeri
     key = await crypto.subtle.importKey("raw", new TextEncoder().encode(config.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
     algorithms = ["HS256"];
   }
+  const verifyOwn = async (token: string) => claimsOf((await jwtVerify(token, key, { ...required, issuer: config.JWT_ISSUER, algorithms })).payload);
+  if (!config.JWT_JWKS_URL) return { verify: verifyOwn };
+
+  // The identity provider's tokens are checked against its published keys (fetched again when an
+  // unknown key id appears, so keys rotate without a restart) and its issuer. Beside them, tokens
+  // of JWT_SECRET / JWT_PUBLIC_KEY (scripts, `pnpm dev-token`) stay valid, but never with the
+  // development secret outside development and test.
+  const jwks = createRemoteJWKSet(new URL(config.JWT_JWKS_URL));
+  const jwksIssuer = config.JWT_JWKS_ISSUER ?? new URL(config.JWT_JWKS_URL).origin;
+  const mode = (config as { NODE_ENV?: string }).NODE_ENV ?? "production";
+  const ownAllowed = Boolean(config.JWT_PUBLIC_KEY) || config.JWT_SECRET !== DEVELOPMENT_JWT_SECRET || mode === "development" || mode === "test";
   return {
     verify: async (token) => {
-      const { payload } = await jwtVerify(token, key, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, algorithms, requiredClaims: ["sub", "exp"] });
-      const parsed = Principal.safeParse(payload);
-      if (!parsed.success) throw new Error(`token claims: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
-      return parsed.data;
+      const { alg } = decodeProtectedHeader(token);
+      if (alg && algorithms.includes(alg) && ownAllowed) return verifyOwn(token);
+      return claimsOf((await jwtVerify(token, jwks, { ...required, issuer: jwksIssuer, algorithms: ["RS256", "ES256", "PS256", "EdDSA"] })).payload);
     },
   };
 }

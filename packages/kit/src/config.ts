@@ -14,10 +14,10 @@ export class ConfigError extends Error {
  * be set; a `secret` must also differ from its development value; `unless` names a variable
  * whose presence makes this one unnecessary.
  */
-export const developmentDefaults = z.registry<{ secret?: boolean; unless?: string }>();
+export const developmentDefaults = z.registry<{ secret?: boolean; unless?: string | string[] }>();
 
 /** Marks `schema` (which has a default) as a development default: see developmentDefaults. */
-export function developmentDefault<T extends z.ZodType>(schema: T, meta: { secret?: boolean; unless?: string } = {}): T {
+export function developmentDefault<T extends z.ZodType>(schema: T, meta: { secret?: boolean; unless?: string | string[] } = {}): T {
   developmentDefaults.add(schema, meta);
   return schema;
 }
@@ -68,7 +68,7 @@ export function kafkaClientProblems(c: Partial<KafkaClientConfig> & { NODE_ENV?:
 
 export const BaseConfig = AuthConfig.extend({
   NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
-  JWT_SECRET: developmentDefault(AuthConfig.shape.JWT_SECRET, { secret: true, unless: "JWT_PUBLIC_KEY" }),
+  JWT_SECRET: developmentDefault(AuthConfig.shape.JWT_SECRET, { secret: true, unless: ["JWT_PUBLIC_KEY", "JWT_JWKS_URL"] }),
   DATABASE_URL: developmentDefault(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").default("postgres://postgres@127.0.0.1:5432/postgres")),
   KAFKA_BROKERS: developmentDefault(
     z
@@ -153,7 +153,7 @@ function refusedDevelopmentDefaults(schema: z.ZodType, env: Record<string, strin
   const lines: string[] = [];
   for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
     const meta = developmentDefaults.get(field);
-    if (!meta || (meta.unless && env[meta.unless])) continue;
+    if (!meta || [meta.unless ?? []].flat().some((other) => env[other])) continue;
     const value = env[name];
     const fallback = field.safeParse(undefined);
     if (!value) {

@@ -8,9 +8,10 @@ export const NotificationConfig = BaseConfig.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3003),
   NOTIFICATION_CONSUMER_GROUP: z.string().min(1).default("notification"),
 
-  /** Links put into messages: staff get `${CASE_URL_BASE}/${caseId}`, complainants STATUS_URL. */
-  CASE_URL_BASE: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3002/cases")),
-  STATUS_URL: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3001/v1/track")),
+  /** Links put into messages: staff get `${CASE_URL_BASE}/${caseId}` (the console's case page), complainants
+   * STATUS_URL with `{code}` replaced by their tracking code (the console's public `/track/<code>` page). */
+  CASE_URL_BASE: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3004/cases")),
+  STATUS_URL: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3004/track/{code}")),
 
   /** E-mail is off unless SMTP_HOST is set. */
   SMTP_HOST: optionalText,

@@ -70,6 +70,8 @@ describe("who is told what", () => {
     ]);
     expect(told("grievance.received.v1", received({ ...person, consentToContact: false }))).toEqual([]);
     expect(told("grievance.received.v1", received({ anonymous: true }))).toEqual([]);
+    const withCode = whoIsTold({ type: "grievance.received.v1", data: received(person) }, { ...links, statusUrl: "https://hub.example.org/track/{code}" });
+    expect(withCode.map((m) => m.variables)).toEqual([{ trackingCode: "TAERX-6MFTA", statusUrl: "https://hub.example.org/track/TAERX-6MFTA" }]);
   });
 
   it("tells the complainant the outcome, and nothing of the caseworker", () => {

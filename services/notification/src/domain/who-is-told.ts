@@ -23,7 +23,12 @@ export type Message = { [N in TemplateName]: { recipient: Recipient; template: N
 
 export interface Links {
   caseUrl: (caseId: string) => string;
+  /** The public status page; a `{code}` in it is replaced by the tracking code. */
   statusUrl: string;
+}
+
+function statusLink(links: Links, trackingCode: string): string {
+  return links.statusUrl.replace("{code}", encodeURIComponent(trackingCode));
 }
 
 interface CaseFacts {
@@ -49,7 +54,7 @@ export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Lin
     case "grievance.received.v1": {
       const d = event.data as GrievanceReceivedV1;
       if (!mayBeTold(contactOf(d))) return [];
-      return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "grievance.received", variables: { trackingCode: d.trackingCode, statusUrl: links.statusUrl } }];
+      return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "grievance.received", variables: { trackingCode: d.trackingCode, statusUrl: statusLink(links, d.trackingCode) } }];
     }
     case "case.assigned.v1": {
       const d = event.data as EventData<"case.assigned.v1">;
@@ -99,7 +104,7 @@ export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Lin
     }
     case "case.resolved.v1": {
       const d = event.data as EventData<"case.resolved.v1">;
-      return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "case.resolved", variables: { trackingCode: d.trackingCode, outcome: d.outcome, statusUrl: links.statusUrl } }];
+      return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "case.resolved", variables: { trackingCode: d.trackingCode, outcome: d.outcome, statusUrl: statusLink(links, d.trackingCode) } }];
     }
     default:
       return [];

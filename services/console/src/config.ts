@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { developmentDefault } from "@grievance-hub/kit";
+
+/** The console owns no data: it needs where it is seen, where the services are, and the OpenID Provider. */
+export const ConsoleConfig = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3004),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The console's own origin as browsers see it (redirect URI, links); https makes the session cookie Secure. */
+  PUBLIC_URL: developmentDefault(z.url({ protocol: /^https?$/ }).optional()),
+  INTAKE_URL: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3001")),
+  TRIAGE_URL: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3002")),
+  OIDC_ISSUER: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3005")),
+  OIDC_CLIENT_ID: z.string().min(1).default("grievance-hub-console"),
+  OIDC_CLIENT_SECRET: developmentDefault(z.string().min(16).default("development-only-console-client-secret"), { secret: true }),
+  /** The resource indicator asked for, so the provider issues a JWT access token the services accept. */
+  OIDC_RESOURCE: z.string().min(1).default("urn:grievance-hub"),
+  /** Idle lifetime of a session, in minutes. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(480),
+});
+export type ConsoleConfig = z.infer<typeof ConsoleConfig>;

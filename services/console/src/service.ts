@@ -1,0 +1,177 @@
+// The console: serves the SPA and is its backend-for-frontend. The browser talks only to this
+// origin; the console signs people in with OpenID Connect (code + PKCE) and calls intake and
+// triage with the signed-in person's access token.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyCookie from "@fastify/cookie";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import * as oidc from "openid-client";
+import { buildHttp, createLogger, HttpProblem, type Logger } from "@grievance-hub/kit";
+import type { ConsoleConfig } from "./config";
+import { SessionStore, type Session } from "./session";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const webDist = path.join(root, "dist/web");
+const SESSION_COOKIE = "gh_session";
+const SIGNIN_COOKIE = "gh_signin";
+/** Pages of the SPA that need a signed-in person; the server sends a signed-out browser to sign in. */
+const staffPages = [/^\/$/, /^\/grievances\/new$/, /^\/tasks$/, /^\/cases\/[^/]+$/];
+const publicPages = [/^\/track\/[^/]+$/, /^\/signed-out$/];
+
+export interface RunningConsole { app: FastifyInstance; url: string; stop: () => Promise<void> }
+
+export async function buildConsole(config: ConsoleConfig, logger: Logger): Promise<FastifyInstance> {
+  const publicUrl = (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, "");
+  const secure = publicUrl.startsWith("https:");
+  const insecure = new URL(config.OIDC_ISSUER).protocol === "http:";
+  const oidcConfig = await oidc.discovery(new URL(config.OIDC_ISSUER), config.OIDC_CLIENT_ID, config.OIDC_CLIENT_SECRET, undefined, insecure ? { execute: [oidc.allowInsecureRequests] } : {});
+  const sessions = new SessionStore(config.SESSION_IDLE_MINUTES * 60_000);
+  const cookieOptions = { httpOnly: true, secure, sameSite: "lax" as const, path: "/" };
+
+  const app = buildHttp({ logger, readiness: [] });
+  await app.register(fastifyCookie);
+  app.addHook("onSend", async (_req, reply) => {
+    reply.header("content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' " + new URL(config.OIDC_ISSUER).origin);
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "no-referrer");
+  });
+
+  const sessionOf = (req: FastifyRequest): Session | undefined => sessions.get(req.cookies[SESSION_COOKIE]);
+  const requireSession = (req: FastifyRequest): Session => {
+    const s = sessionOf(req);
+    if (!s) throw new HttpProblem(401, "Unauthorized", "Sign in first.");
+    return s;
+  };
+
+  app.get("/auth/login", async (req, reply) => {
+    const q = req.query as { returnTo?: string };
+    const returnTo = q.returnTo && /^\/(?!\/)[\w\-/.~%]*$/.test(q.returnTo) ? q.returnTo : "/";
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const id = sessions.startSignIn({ codeVerifier, state, returnTo, createdAt: Date.now() });
+    reply.setCookie(SIGNIN_COOKIE, id, { ...cookieOptions, maxAge: 600 });
+    const url = oidc.buildAuthorizationUrl(oidcConfig, {
+      redirect_uri: `${publicUrl}/auth/callback`,
+      scope: "openid profile",
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: "S256",
+      state,
+      resource: config.OIDC_RESOURCE,
+    });
+    return reply.redirect(url.href);
+  });
+
+  app.get("/auth/callback", async (req, reply) => {
+    const pending = sessions.takeSignIn(req.cookies[SIGNIN_COOKIE]);
+    reply.clearCookie(SIGNIN_COOKIE, { path: "/" });
+    if (!pending) return reply.redirect("/auth/login");
+    const current = new URL(req.url, publicUrl);
+    const tokens = await oidc.authorizationCodeGrant(oidcConfig, current, { pkceCodeVerifier: pending.codeVerifier, expectedState: pending.state }, { resource: config.OIDC_RESOURCE });
+    const claims = tokens.claims()!;
+    const id = sessions.create({
+      sub: claims.sub,
+      name: String(claims.name ?? claims.sub),
+      role: String(claims.role ?? ""),
+      ...(claims.team ? { team: String(claims.team) } : {}),
+      accessToken: tokens.access_token,
+      idToken: tokens.id_token!,
+      expiresAt: Date.now() + (tokens.expiresIn() ?? 3600) * 1000,
+      lastSeen: Date.now(),
+    });
+    reply.setCookie(SESSION_COOKIE, id, cookieOptions);
+    return reply.redirect(pending.returnTo);
+  });
+
+  app.post("/auth/logout", async (req, reply) => {
+    const ended = sessions.end(req.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    const url = ended ? oidc.buildEndSessionUrl(oidcConfig, { id_token_hint: ended.idToken, post_logout_redirect_uri: `${publicUrl}/` }).href : "/";
+    return { redirect: url };
+  });
+
+  app.get("/api/me", async (req) => {
+    const s = requireSession(req);
+    return { sub: s.sub, name: s.name, role: s.role, ...(s.team ? { team: s.team } : {}) };
+  });
+
+  /** Forwards to a service with the person's token; the service's answer (problem+json included) passes through. */
+  async function forward(reply: FastifyReply, url: string, init: RequestInit & { token?: string }): Promise<FastifyReply> {
+    const headers = new Headers(init.headers);
+    if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(10_000) });
+    } catch {
+      throw new HttpProblem(503, "Service unavailable", "A service the console needs did not answer; try again.");
+    }
+    const type = res.headers.get("content-type");
+    if (type) reply.type(type);
+    const etag = res.headers.get("etag");
+    if (etag) reply.header("etag", etag);
+    return reply.status(res.status).send(Buffer.from(await res.arrayBuffer()));
+  }
+
+  app.post("/api/grievances", async (req, reply) => {
+    const s = requireSession(req);
+    const key = req.headers["idempotency-key"];
+    return forward(reply, `${config.INTAKE_URL}/v1/grievances`, {
+      method: "POST",
+      token: s.accessToken,
+      headers: { "content-type": "application/json", ...(typeof key === "string" ? { "idempotency-key": key } : {}) },
+      body: JSON.stringify(req.body ?? null),
+    });
+  });
+
+  app.get("/api/track/:code", async (req, reply) => {
+    const { code } = req.params as { code: string };
+    return forward(reply, `${config.INTAKE_URL}/v1/track/${encodeURIComponent(code)}`, { method: "GET" });
+  });
+
+  app.get("/api/tasks", async (req, reply) => forward(reply, `${config.TRIAGE_URL}/v1/tasks`, { method: "GET", token: requireSession(req).accessToken }));
+
+  app.get("/api/cases/:id", async (req, reply) => {
+    const { id } = req.params as { id: string };
+    return forward(reply, `${config.TRIAGE_URL}/v1/cases/${encodeURIComponent(id)}`, { method: "GET", token: requireSession(req).accessToken });
+  });
+
+  app.post("/api/cases/:id/accept", async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const ifMatch = req.headers["if-match"];
+    return forward(reply, `${config.TRIAGE_URL}/v1/cases/${encodeURIComponent(id)}/accept`, {
+      method: "POST",
+      token: requireSession(req).accessToken,
+      headers: { "content-type": "application/json", ...(typeof ifMatch === "string" ? { "if-match": ifMatch } : {}) },
+      body: "{}",
+    });
+  });
+
+  if (existsSync(webDist)) {
+    await app.register(fastifyStatic, { root: webDist, prefix: "/", index: false, wildcard: false });
+  }
+  const indexHtml = path.join(webDist, "index.html");
+  const sendApp = (reply: FastifyReply) => {
+    if (!existsSync(indexHtml)) throw new HttpProblem(503, "Service unavailable", "The web app is not built: run `pnpm --filter @grievance-hub/console build:web`.");
+    return reply.header("cache-control", "no-store").sendFile("index.html");
+  };
+  app.get("/*", async (req, reply) => {
+    const pathname = new URL(req.url, publicUrl).pathname;
+    if (publicPages.some((p) => p.test(pathname))) return sendApp(reply);
+    if (staffPages.some((p) => p.test(pathname))) {
+      if (!sessionOf(req)) return reply.redirect(`/auth/login?returnTo=${encodeURIComponent(pathname)}`);
+      return sendApp(reply);
+    }
+    throw new HttpProblem(404, "Not found");
+  });
+  return app;
+}
+
+export async function startConsole(config: ConsoleConfig, logger?: Logger): Promise<RunningConsole> {
+  const log = logger ?? createLogger("console", config.LOG_LEVEL);
+  const app = await buildConsole(config, log);
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  return { app, url: `http://${config.HOST}:${port}`, stop: () => app.close() };
+}

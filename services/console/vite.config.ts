@@ -1,0 +1,10 @@
+// React: the most widely known component model with the most mature accessibility and testing
+// tooling; the SPA is built by Vite into dist/web, which the console's Fastify server serves.
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+export default defineConfig({
+  root: "web",
+  plugins: [react()],
+  build: { outDir: "../dist/web", emptyOutDir: true, reportCompressedSize: true },
+});

@@ -1,0 +1,140 @@
+// The operator's form: validated in the browser with the contract's own zod schema, and the
+// server's problem+json field errors shown at the same fields.
+import { useState, type FormEvent } from "react";
+import { CreateGrievanceRequest, type CreateGrievanceResponse } from "@grievance-hub/schema";
+import { api } from "../../api";
+import { Field } from "../../components/Field";
+import { useI18n, type MessageKey } from "../../i18n";
+
+type Errors = Record<string, string>;
+const channels = ["phone", "web", "walk_in", "letter", "app"] as const;
+
+/** The field a path of the contract names: "complainant" (missing) is shown at the name. */
+function fieldOf(path: string): string {
+  const p = path.replace(/^body\./, "");
+  return p === "complainant" ? "complainant.name" : p;
+}
+
+function messageFor(code: string, path: string): MessageKey {
+  if (path === "location.divisionCode") return "error.division";
+  if (code === "too_big") return "error.tooLong";
+  if (code === "too_small" || code === "invalid_type" || code === "custom") return "error.required";
+  return "error.invalid";
+}
+
+export function GrievanceForm() {
+  const { t } = useI18n();
+  const [channel, setChannel] = useState<(typeof channels)[number]>("phone");
+  const [anonymous, setAnonymous] = useState(false);
+  const [name, setName] = useState("");
+  const [phone, setPhone] = useState("");
+  const [language, setLanguage] = useState<"zh" | "en">("zh");
+  const [consent, setConsent] = useState(true);
+  const [divisionCode, setDivisionCode] = useState("");
+  const [address, setAddress] = useState("");
+  const [description, setDescription] = useState("");
+  const [errors, setErrors] = useState<Errors>({});
+  const [formError, setFormError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [receipt, setReceipt] = useState<CreateGrievanceResponse>();
+  const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const body = {
+      channel,
+      ...(anonymous ? { anonymous: true as const, language } : { complainant: { name, phone, language, consentToContact: consent } }),
+      location: { divisionCode, ...(address.trim() ? { address } : {}) },
+      description,
+    };
+    const parsed = CreateGrievanceRequest.safeParse(body);
+    if (!parsed.success) {
+      const found: Errors = {};
+      for (const issue of parsed.error.issues) {
+        const field = fieldOf(issue.path.join("."));
+        found[field] ??= t(messageFor(issue.code, field));
+      }
+      setErrors(found);
+      setFormError(t("form.invalid"));
+      return;
+    }
+    setBusy(true);
+    setErrors({});
+    setFormError(undefined);
+    const result = await api.createGrievance(parsed.data, idempotencyKey);
+    setBusy(false);
+    if (result.ok) {
+      setReceipt(result.value);
+      return;
+    }
+    const found: Errors = {};
+    for (const { field, message } of result.problem.errors ?? []) found[fieldOf(field)] ??= message;
+    setErrors(found);
+    setFormError(result.problem.errors?.length ? t("form.invalid") : t("form.failed", { detail: result.problem.detail ?? result.problem.title }));
+  }
+
+  if (receipt) {
+    return (
+      <section aria-labelledby="receipt-title">
+        <h1 id="receipt-title">{t("receipt.title")}</h1>
+        <p className="tracking-code" data-testid="tracking-code">{receipt.trackingCode}</p>
+        <p>
+          <a href={`/track/${receipt.trackingCode}`}>{t("receipt.track")}</a>
+        </p>
+        <button type="button" onClick={() => { setReceipt(undefined); setDescription(""); setName(""); setPhone(""); setIdempotencyKey(crypto.randomUUID()); }}>
+          {t("receipt.another")}
+        </button>
+      </section>
+    );
+  }
+
+  return (
+    <form onSubmit={submit} noValidate aria-labelledby="form-title">
+      <h1 id="form-title">{t("form.title")}</h1>
+      {formError ? <p role="alert" className="field-error">{formError}</p> : null}
+      <Field label={t("form.channel")}>
+        {(p) => (
+          <select {...p} value={channel} onChange={(e) => setChannel(e.target.value as typeof channel)}>
+            {channels.map((c) => <option key={c} value={c}>{t(`channel.${c}` as MessageKey)}</option>)}
+          </select>
+        )}
+      </Field>
+      <p>
+        <input id="anonymous" type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} />{" "}
+        <label className="inline" htmlFor="anonymous">{t("form.anonymous")}</label>
+      </p>
+      {anonymous ? null : (
+        <fieldset>
+          <Field label={t("form.name")} error={errors["complainant.name"]}>
+            {(p) => <input {...p} type="text" value={name} autoComplete="off" onChange={(e) => setName(e.target.value)} />}
+          </Field>
+          <Field label={t("form.phone")} error={errors["complainant.phone"]}>
+            {(p) => <input {...p} type="tel" value={phone} autoComplete="off" onChange={(e) => setPhone(e.target.value)} />}
+          </Field>
+          <p>
+            <input id="consent" type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />{" "}
+            <label className="inline" htmlFor="consent">{t("form.consent")}</label>
+          </p>
+        </fieldset>
+      )}
+      <Field label={t("form.language")}>
+        {(p) => (
+          <select {...p} value={language} onChange={(e) => setLanguage(e.target.value as "zh" | "en")}>
+            <option value="zh">{t("language.zh")}</option>
+            <option value="en">{t("language.en")}</option>
+          </select>
+        )}
+      </Field>
+      <Field label={t("form.divisionCode")} error={errors["location.divisionCode"]}>
+        {(p) => <input {...p} type="text" inputMode="numeric" value={divisionCode} onChange={(e) => setDivisionCode(e.target.value)} />}
+      </Field>
+      <Field label={t("form.address")} error={errors["location.address"]}>
+        {(p) => <input {...p} type="text" value={address} onChange={(e) => setAddress(e.target.value)} />}
+      </Field>
+      <Field label={t("form.description")} error={errors["description"]}>
+        {(p) => <textarea {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
+      </Field>
+      <button type="submit" disabled={busy}>{busy ? t("form.submitting") : t("form.submit")}</button>
+    </form>
+  );
+}

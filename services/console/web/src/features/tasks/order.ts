@@ -1,0 +1,16 @@
+// The order of "My tasks": most urgent first, then the nearest deadline still to meet.
+import type { TaskView } from "../../api";
+
+const urgencyRank: Record<string, number> = { P1: 1, P2: 2, P3: 3, P4: 4 };
+const acknowledged = ["accepted", "in_mediation", "referred", "resolved", "closed"];
+
+/** The deadline that matters now: acknowledging until the case is accepted, then resolving. */
+export function nextDeadline(task: Pick<TaskView, "status" | "acknowledgeBy" | "resolveBy">): string | null {
+  return task.acknowledgeBy && !acknowledged.includes(task.status) ? task.acknowledgeBy : task.resolveBy;
+}
+
+export function byUrgencyThenDeadline(a: TaskView, b: TaskView): number {
+  const u = (urgencyRank[a.urgency ?? ""] ?? 9) - (urgencyRank[b.urgency ?? ""] ?? 9);
+  if (u !== 0) return u;
+  return Date.parse(nextDeadline(a) ?? "9999-12-31T00:00:00Z") - Date.parse(nextDeadline(b) ?? "9999-12-31T00:00:00Z");
+}
