@@ -47,6 +47,8 @@ export class DeliveryWorker {
   private woken = false;
   /** Dead letters may wait to be published: at start, after a pass made one, on every interval. */
   private deadLettersDue = true;
+  /** The connections of passes that dead-lettered a delivery, until their transaction ends. */
+  private readonly deadLetteredIn = new WeakSet<PoolClient>();
   private readonly passes = new Set<Promise<void>>();
   /** Recipient and channel of every delivery a pass is sending now. */
   private readonly sending = new Set<string>();
@@ -128,7 +130,17 @@ export class DeliveryWorker {
   private async deliverDue(onClaimed: (claimed: number) => void): Promise<void> {
     const lanes: string[] = [];
     try {
-      await withTransaction(this.opts.pool, (client) => this.deliverClaimed(client, lanes, onClaimed));
+      let used: PoolClient | undefined;
+      try {
+        await withTransaction(this.opts.pool, (client) => {
+          used = client;
+          return this.deliverClaimed(client, lanes, onClaimed);
+        });
+        // Committed: the dead letters this pass made are visible now, so publishing them can find them.
+        if (used && this.deadLetteredIn.has(used)) this.deadLettersDue = true;
+      } finally {
+        if (used) this.deadLetteredIn.delete(used);
+      }
     } finally {
       for (const lane of lanes) this.sending.delete(lane);
     }
@@ -230,7 +242,8 @@ export class DeliveryWorker {
     this.opts.metrics?.attempted(row.channel, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error");
     if (next.status === "dead_lettered") {
       this.opts.metrics?.deadLettered(row.channel);
-      this.deadLettersDue = true;
+      // Not deadLettersDue yet: the loop could look before this transaction commits and find nothing.
+      this.deadLetteredIn.add(client);
       this.opts.logger.warn({ deliveryId: row.id, eventType: row.event_type, channel: row.channel, attempts, error }, "delivery dead-lettered");
     }
   }
