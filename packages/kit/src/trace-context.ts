@@ -59,17 +59,9 @@ export function endSpans(spans: (Span | undefined)[], err?: unknown): void {
 }
 
 /**
- * Runs `apply` for one consumed event in a consumer span that is a child of the span that
- * published it, so whatever the handler writes (its own outbox rows, its queries) joins the trace.
- */
-export async function withConsumerSpan<T>(event: { id: string; type: string; traceparent?: string | undefined }, position: { topic: string; partition: number; offset: string }, groupId: string | undefined, apply: () => Promise<T>): Promise<T> {
-  const span = consumerSpan(event, position, groupId);
-  return span ? runInSpan(span, apply) : apply();
-}
-
-/**
- * The consumer span of one event of a batch, for handlers that apply many events at once: its
- * `traceparent` goes with what the handler writes for that event; `end` once the batch is applied.
+ * The consumer span of one consumed event, a child of the span that published it. The inbox
+ * applies events in batches, so the span is not made active: its `traceparent` goes with what
+ * the handler writes for that event (its own outbox rows); `end` once the batch is applied.
  */
 export function startConsumerSpan(event: { id: string; type: string; traceparent?: string | undefined }, position: { topic: string; partition: number; offset: string }, groupId: string | undefined): { traceparent: string | undefined; end(err?: unknown): void } | undefined {
   const span = consumerSpan(event, position, groupId);
