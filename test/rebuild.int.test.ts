@@ -106,18 +106,19 @@ describe("rebuilding the projections from the topics", () => {
 
     // Caseworker actions on the community caseworker's cases.
     const cw = `Bearer ${await tokenFor("caseworker", "cw-a", { team: "community" })}`;
-    const { rows: mine } = await db.query<{ id: string }>("SELECT id FROM triage.cases WHERE caseworker_id = 'cw-a' ORDER BY id");
+    const { rows: mine } = await db.query<{ id: string }>("SELECT id FROM triage.cases WHERE caseworker_id = 'cw-a' ORDER BY urgency DESC, id");
     for (const [i, { id }] of mine.entries()) {
       const act = (action: string, body: object = {}) => fetch(`${triage.url}/v1/cases/${id}/${action}`, { method: "POST", headers: { "content-type": "application/json", authorization: cw }, body: JSON.stringify(body) });
       expect((await act("accept")).status).toBe(200);
       expect((await act("notes", { text: `Called both parties (${i})` })).status).toBe(200);
-      if (i === 0) {
+      if (i === 1) {
         // Handed to legal aid, which acknowledges it: resolved by referral.
         expect((await act("refer", { to: { kind: "legal_aid", name: "legal aid centre" }, reason: "needs a lawyer" })).status).toBe(200);
         expect((await act("acknowledge-referral", { referralId: "referral-1" })).status).toBe(200);
       }
-      if (i === 1) {
+      if (i === 0) {
         // Mediation: a party, a mediator, a session with an agreement, a broken obligation that reopens it, and a session to come.
+        // (On the least urgent case: a P1 cannot be raised, so its broken obligation would raise nothing.)
         const hoursFromNow = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
         const day = new Date().toISOString().slice(0, 10);
         for (const [action, body] of [
