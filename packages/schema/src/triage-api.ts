@@ -147,3 +147,34 @@ export const CaseActionBodies = {
   /** settle the category (a triager at the desk, the caseworker holding the case, a supervisor); the case is rerouted for it */
   recategorise: z.object({ category: Category, reason: Reason }).strict(),
 } as const;
+
+/**
+ * The supervisor dashboard (GET /v1/statistics/dashboard?division=&from=&to=): figures over a window of days for a
+ * division prefix, read from the statistics projection (never by scanning cases per request). Counts only, nothing about anyone.
+ * Days are calendar days in UTC; `from` and `to` are inclusive; a window is at most 92 days.
+ */
+export const DashboardQuery = z.object({
+  /** division code prefix (2 to 12 digits); a supervisor's default and ceiling is their team's area */
+  division: z.string().regex(/^\d{2,12}$/, "2 to 12 digits").optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+}).strict();
+export const SupervisorDashboard = z.object({
+  divisionPrefix: z.string(),
+  from: z.iso.date(),
+  to: z.iso.date(),
+  /** grievances received per day and category (days with none are left out) */
+  receivedPerDay: z.array(z.object({ day: z.iso.date(), category: Category, received: z.number().int().min(0) })),
+  /** grievances received in the window by urgency (as triaged, P1 first) */
+  urgencyMix: z.array(z.object({ urgency: Urgency, received: z.number().int().min(0) })),
+  /** deadlines (acknowledge and resolve) that fell due in the window: met in time or breached */
+  deadlineCompliance: z.object({ due: z.number().int().min(0), met: z.number().int().min(0), breached: z.number().int().min(0), rate: z.number().min(0).max(1).nullable() }),
+  /** median minutes from receipt to the caseworker's acceptance (first contact), over cases accepted in the window */
+  medianMinutesToFirstContact: z.number().min(0).nullable(),
+  /** median days from receipt to resolution, over cases resolved in the window */
+  medianDaysToResolution: z.number().min(0).nullable(),
+  /** of the cases resolved in the window, those resolved at the community level with no escalation */
+  resolution: z.object({ resolved: z.number().int().min(0), atCommunityWithoutEscalation: z.number().int().min(0), share: z.number().min(0).max(1).nullable() }),
+  /** the divisions (12-digit codes) with the most repeats and group disputes in the window, most first (at most 10) */
+  hotspots: z.array(z.object({ divisionCode: DivisionCode, received: z.number().int().min(0), repeats: z.number().int().min(0), groupDisputes: z.number().int().min(0) })),
+});
