@@ -1,75 +1,32 @@
 // The console in a real browser (Debian's chromium) against the real stack: the development
 // OpenID Provider, intake and triage over Kafka and Postgres, and the console's BFF serving the built SPA.
-import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
-import type { Browser, Page } from "playwright-core";
-import { AuthConfig, loadConfig, signDevelopmentToken, type RunningService } from "@grievance-hub/kit";
-import { IntakeConfig, startIntake } from "@grievance-hub/intake";
-import { TriageConfig, startTriage } from "@grievance-hub/triage";
-import { ConsoleConfig, startConsole, startDevProvider, type DevProvider, type RunningConsole } from "@grievance-hub/console";
-import { createTestEnv, eventually, type TestEnv } from "./support";
-import { freePort, launchChromium } from "./browser";
+import { eventually } from "./support";
+import { signIn, startConsoleStack, type ConsoleStack } from "./console-stack";
 
-const root = path.resolve(import.meta.dirname, "..");
-const shots = path.join(root, "test-results/console");
-let env: TestEnv;
-let provider: DevProvider;
-let services: RunningService[] = [];
-let consoleApp: RunningConsole;
-let browser: Browser;
-let db: pg.Pool;
+let stack: ConsoleStack;
+let consoleApp: ConsoleStack["consoleApp"];
+let provider: ConsoleStack["provider"];
+let browser: ConsoleStack["browser"];
+let db: ConsoleStack["db"];
+let shots: string;
 
 const complainant = { name: "李秀英", phone: "13800138000" };
 const description = "楼上邻居每天装修到深夜，多次沟通无果，希望社区调解。";
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: path.join(root, "services/console"), stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
-  mkdirSync(shots, { recursive: true });
-  env = await createTestEnv();
-  const [opPort, consolePort] = [await freePort(), await freePort()];
-  const consoleUrl = `http://127.0.0.1:${consolePort}`;
-  provider = await startDevProvider({ port: opPort, clientId: "console-test", clientSecret: "console-test-client-secret", consoleUrl, resource: "urn:grievance-hub", nodeEnv: "test" });
-  const serviceEnv = { ...env.env, JWT_JWKS_URL: provider.jwksUrl };
-  services = [await startIntake(loadConfig(IntakeConfig, serviceEnv), env.logger), await startTriage(loadConfig(TriageConfig, serviceEnv), env.logger)];
-  const admin = { "content-type": "application/json", authorization: `Bearer ${await signDevelopmentToken({ sub: "admin-1", role: "admin" }, AuthConfig.parse({}))}` };
-  const triageUrl = services[1]!.url;
-  for (const [url, body] of [
-    ["/v1/admin/teams/lianhua-community", { name: "Lianhua community committee", level: "community", divisionPrefix: "440402001001", categories: ["family", "neighbour", "consumer", "other"] }],
-    ["/v1/admin/caseworkers/cw-chen", { teamId: "lianhua-community", name: "Chen Jing", categories: ["family", "neighbour", "consumer", "other"], languages: ["zh", "en"], capacity: 12 }],
-  ] as const) {
-    const res = await fetch(`${triageUrl}${url}`, { method: "PUT", headers: admin, body: JSON.stringify(body) });
-    expect(res.status, url).toBe(200);
-  }
-  consoleApp = await startConsole(loadConfig(ConsoleConfig, {
-    NODE_ENV: "test", PORT: String(consolePort), LOG_LEVEL: "warn", PUBLIC_URL: consoleUrl,
-    INTAKE_URL: services[0]!.url, TRIAGE_URL: triageUrl, OIDC_ISSUER: provider.issuer,
-    OIDC_CLIENT_ID: "console-test", OIDC_CLIENT_SECRET: "console-test-client-secret",
-  }), env.logger);
-  db = new pg.Pool({ connectionString: env.databaseUrl });
-  browser = await launchChromium();
+  stack = await startConsoleStack("operator");
+  ({ consoleApp, provider, browser, db, shots } = stack);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await consoleApp?.stop();
-  await Promise.allSettled(services.map((s) => s.stop()));
-  await provider?.close();
-  await db?.end();
-  await env?.drop();
+  await stack?.stop();
 });
 
 async function grievanceCount(): Promise<number> {
   const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM intake.grievances");
   return rows[0]!.n;
-}
-
-async function signIn(page: Page, user: string): Promise<void> {
-  await page.getByLabel("User name").fill(user);
-  await page.getByLabel("Password").fill("demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
 }
 
 describe("the console in a real browser", () => {
