@@ -20,11 +20,13 @@ export interface MessagePosition {
   offset: string;
 }
 
-export interface BatchMessage {
+export interface BatchMessage<P = unknown> {
   event: DecodedEvent;
   position: MessagePosition;
   /** The consumer span's trace context while a batch handler applies it: what it writes carries this. */
   traceparent?: string;
+  /** What the handler's `prepare` made of the event before the transaction opened. */
+  prepared?: P;
 }
 
 export type EventHandler = (client: PoolClient, event: DecodedEvent, position: MessagePosition) => Promise<void>;
@@ -34,6 +36,21 @@ export type EventHandler = (client: PoolClient, event: DecodedEvent, position: M
  * state for all of them, decide each in order, save all. Runs in the consumer's transaction.
  */
 export type BatchHandler = (client: PoolClient, messages: BatchMessage[]) => Promise<void>;
+
+/**
+ * A batch handler with a pure step per event (classifying, rendering) that runs before the
+ * transaction opens, so the transaction only reads and writes and holds its locks and its
+ * connection for no longer. `apply` finds each event's result in `prepared`.
+ */
+export interface PreparingBatchHandler<P> {
+  prepare: (event: DecodedEvent) => P;
+  apply: (client: PoolClient, messages: (BatchMessage<P> & { prepared: P })[]) => Promise<void>;
+}
+
+/** Builds a preparing batch handler with its types tied together. */
+export function preparingBatchHandler<P>(handler: PreparingBatchHandler<P>): PreparingBatchHandler<P> {
+  return handler;
+}
 
 export interface EventConsumerOptions {
   kafka: Kafka;
@@ -47,7 +64,7 @@ export interface EventConsumerOptions {
   /** Handlers of one event by event type; events of types without a handler are recorded and skipped. */
   handlers?: Partial<Record<EventTypeName, EventHandler>>;
   /** Batch handlers by event type: consecutive events whose types share one are handed to it together. */
-  batchHandlers?: Partial<Record<EventTypeName, BatchHandler>>;
+  batchHandlers?: Partial<Record<EventTypeName, BatchHandler | PreparingBatchHandler<any>>>;
   fromBeginning?: boolean;
   /** The most messages of one partition applied in one transaction (default 200). */
   maxMessagesPerTransaction?: number;
@@ -58,7 +75,8 @@ type Handlers = Pick<EventConsumerOptions, "pool" | "schema" | "handlers" | "bat
 const oneAtATime = new WeakMap<EventHandler, BatchHandler>();
 function batchHandlerOf(opts: Handlers, type: EventTypeName): BatchHandler | undefined {
   const batch = opts.batchHandlers?.[type];
-  if (batch) return batch;
+  if (typeof batch === "function") return batch;
+  if (batch) return batch.apply as BatchHandler;
   const single = opts.handlers?.[type];
   if (!single) return undefined;
   let adapted = oneAtATime.get(single);
@@ -78,6 +96,10 @@ function batchHandlerOf(opts: Handlers, type: EventTypeName): BatchHandler | und
  * twice in the list) changes nothing; if any fails, none is applied.
  */
 export async function applyMessages(opts: Handlers, messages: BatchMessage[]): Promise<EventTypeName[]> {
+  for (const m of messages) {
+    const handler = opts.batchHandlers?.[m.event.type];
+    if (handler && typeof handler !== "function" && m.prepared === undefined) m.prepared = handler.prepare(m.event);
+  }
   return withTransaction(opts.pool, async (client) => {
     const { rows } = await client.query<{ event_id: string }>(
       `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset)

@@ -60,11 +60,16 @@ export async function enqueueEvents(client: PoolClient, ctx: OutboxContext, even
   // The public counterpart goes out through the same outbox, so it is exactly as complete.
   const { columns, rows, params, eventIds } = outboxRows(ctx, events);
   await client.query(`INSERT INTO ${ctx.schema}.outbox (${columns}) SELECT * FROM ${rows}`, params);
+  await announceOutboxOnCommit(ctx, client);
+  return eventIds;
+}
+
+/** Tells the relay of outbox rows a statement of the caller's own wrote in this transaction, once it commits (see `outboxRows`). */
+export async function announceOutboxOnCommit(ctx: OutboxContext, client: PoolClient): Promise<void> {
   // The relay is told after the commit, not by a NOTIFY in this transaction: Postgres holds one
   // cluster-wide lock from a notifying transaction's commit until its WAL is flushed, so every
   // notifying writer would commit one after another, each waiting for its own flush.
   if (!(ctx.announce && afterCommit(client, ctx.announce))) await announceOutbox(ctx, client);
-  return eventIds;
 }
 
 /** Tells the relay of outbox rows a statement of the caller's own has committed (see `outboxRows`). */

@@ -4,7 +4,7 @@
 // transaction: the state it needs read with one statement per table, each grievance decided in
 // order by the pure functions, and everything written with one statement per table.
 import { v5 as uuidv5 } from "uuid";
-import { enqueueEvents, type BatchHandler, type BatchMessage, type OutgoingEvent, type PoolClient, type ServiceRuntime } from "@grievance-hub/kit";
+import { announceOutboxOnCommit, outboxRows, preparingBatchHandler, type BatchMessage, type OutgoingEvent, type PoolClient, type PreparingBatchHandler, type ServiceRuntime } from "@grievance-hub/kit";
 import { moreUrgent, partitionKeyFor, type GrievanceReceivedV1, type RiskSignal } from "@grievance-hub/schema";
 import { classify, type Classification } from "../domain/classification/classify";
 import type { Ruleset } from "../domain/classification/ruleset";
@@ -12,8 +12,8 @@ import type { CategoryModel } from "../domain/classification/category-model";
 import { decide, evolve, initialState, type CaseCommand, type CaseEvent, type CaseState, type DecisionContext, type OpenedCase } from "../domain/case-lifecycle";
 import { computeDueDates, deskDueDates, type DeadlinePolicy } from "../domain/deadlines";
 import { routeToCaseworker, type Caseworker } from "../domain/routing";
-import { recordAssignments, type RoutingDirectory } from "../db/directory";
-import { appendTimeline, reviveCase, saveCases, type CaseExtras } from "../db/cases";
+import { assignmentsUpsert, type RoutingDirectory } from "../db/directory";
+import { reviveCase, saveCases, timelineInsert, type CaseExtras } from "../db/cases";
 import { toWire } from "../commands/wire";
 
 const CASE_NAMESPACE = "5b0c8f2e-3c41-4f7a-9d3e-0a7c1f6e2b90";
@@ -58,6 +58,8 @@ interface OpenCase {
 class BatchWrites {
   readonly cases = new Map<string, { state: OpenedCase; extras?: CaseExtras }>();
   readonly repeatCounts = new Map<string, number>();
+  /** The state of each case a repeat joined, saved with its new repeat count. */
+  readonly repeatStates = new Map<string, OpenedCase>();
   readonly links: { caseId: string; grievanceId: string; kind: "repeat" | "related"; relatedCaseId: string | null; similarity: number | null }[] = [];
   readonly events: OutgoingEvent[] = [];
   /** For each case event in `events`, its timeline entry. */
@@ -66,51 +68,57 @@ class BatchWrites {
   constructor(readonly now: Date) {}
 }
 
-export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory): BatchHandler {
-  return async (client, messages) => {
-    const now = new Date();
-    await lockDistricts(client, messages.map((m) => partitionKeyFor((m.event.data as GrievanceReceivedV1).divisionCode)));
-    const grievances = await unknownGrievances(client, messages);
-    if (grievances.length === 0) return;
-    const classified = grievances.map((g) => ({
-      g,
-      phoneHash: g.complainant.anonymous ? null : g.complainant.phoneHash,
-      classification: classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset, rules.categoryModel),
-    }));
+export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory): PreparingBatchHandler<Classification> {
+  return preparingBatchHandler({
+    // Classifying is the CPU of a grievance: done before the transaction opens, so the batch's
+    // locks and connection are held only for its reads and writes.
+    prepare: (event) => {
+      const g = event.data as GrievanceReceivedV1;
+      return classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset, rules.categoryModel);
+    },
+    apply: (client, messages) => applyGrievances(client, rt, rules, directory, messages),
+  });
+}
 
-    // Which grievances join a caller's open case: those in the database, and those opened earlier in this batch.
-    const open = await openCasesOfCallers(client, classified.flatMap((c) => (c.phoneHash ? [{ phoneHash: c.phoneHash, district: partitionKeyFor(c.g.divisionCode) }] : [])));
-    const opening: typeof classified = [];
-    const repeatOf = new Map<string, OpenCase | undefined>();
-    for (const c of classified) {
-      const joined = c.phoneHash ? repeatTarget(open, c.phoneHash, c.classification.category, c.g, rules.repeatWindowDays) : undefined;
-      if (joined) {
-        repeatOf.set(c.g.grievanceId, joined);
-        continue;
-      }
-      opening.push(c);
-      if (c.phoneHash) {
-        // Stands in for the case this grievance opens, so the caller's next grievance in the batch joins it.
-        const state = { ...(evolveAll(initialState, openingEvents(c.g, now)) as OpenedCase), classification: { category: c.classification.category, urgency: c.classification.urgency, signals: [], rulesetVersion: c.classification.rulesetVersion } };
-        open.push({ state, phoneHash: c.phoneHash, repeatCount: 0 });
-      }
-    }
+async function applyGrievances(client: PoolClient, rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory, messages: (BatchMessage<Classification> & { prepared: Classification })[]): Promise<void> {
+  const now = new Date();
+  await lockDistricts(client, messages.map((m) => partitionKeyFor((m.event.data as GrievanceReceivedV1).divisionCode)));
+  const grievances = await unknownGrievances(client, messages);
+  if (grievances.length === 0) return;
+  const classified = grievances.map(({ g, classification }) => ({ g, phoneHash: g.complainant.anonymous ? null : g.complainant.phoneHash, classification }));
 
-    const related = await relatedCases(client, rules, opening.map((c) => ({ g: c.g, phoneHash: c.phoneHash })));
-    const loads = await directory.loadsFor(client, opening.map((c) => c.g.divisionCode));
-    const writes = new BatchWrites(now);
-    const traceOf = new Map(messages.map((m) => [(m.event.data as GrievanceReceivedV1).grievanceId, m.traceparent]));
-    for (const c of classified) {
-      const first = writes.events.length;
-      const target = repeatOf.get(c.g.grievanceId);
-      if (target) linkRepeat(writes, rules, target, c.g, c.classification, now);
-      else openCase(rt, writes, rules, directory, loads, c.g, c.phoneHash, c.classification, related.get(c.g.grievanceId) ?? [], now);
-      // What this grievance caused continues its trace (the consumer span of its event).
-      const traceparent = traceOf.get(c.g.grievanceId);
-      if (traceparent) for (const e of writes.events.slice(first)) e.opts = { ...e.opts, traceparent };
+  // Which grievances join a caller's open case: those in the database, and those opened earlier in this batch.
+  const open = await openCasesOfCallers(client, classified.flatMap((c) => (c.phoneHash ? [{ phoneHash: c.phoneHash, district: partitionKeyFor(c.g.divisionCode) }] : [])));
+  const opening: typeof classified = [];
+  const repeatOf = new Map<string, OpenCase | undefined>();
+  for (const c of classified) {
+    const joined = c.phoneHash ? repeatTarget(open, c.phoneHash, c.classification.category, c.g, rules.repeatWindowDays) : undefined;
+    if (joined) {
+      repeatOf.set(c.g.grievanceId, joined);
+      continue;
     }
-    await save(client, rt, writes);
-  };
+    opening.push(c);
+    if (c.phoneHash) {
+      // Stands in for the case this grievance opens, so the caller's next grievance in the batch joins it.
+      const state = { ...(evolveAll(initialState, openingEvents(c.g, now)) as OpenedCase), classification: { category: c.classification.category, urgency: c.classification.urgency, signals: [], rulesetVersion: c.classification.rulesetVersion } };
+      open.push({ state, phoneHash: c.phoneHash, repeatCount: 0 });
+    }
+  }
+
+  const related = await relatedCases(client, rules, opening.map((c) => ({ g: c.g, phoneHash: c.phoneHash })));
+  const loads = await directory.loadsFor(client, opening.map((c) => c.g.divisionCode));
+  const writes = new BatchWrites(now);
+  const traceOf = new Map(messages.map((m) => [(m.event.data as GrievanceReceivedV1).grievanceId, m.traceparent]));
+  for (const c of classified) {
+    const first = writes.events.length;
+    const target = repeatOf.get(c.g.grievanceId);
+    if (target) linkRepeat(writes, rules, target, c.g, c.classification, now);
+    else openCase(rt, writes, rules, directory, loads, c.g, c.phoneHash, c.classification, related.get(c.g.grievanceId) ?? [], now);
+    // What this grievance caused continues its trace (the consumer span of its event).
+    const traceparent = traceOf.get(c.g.grievanceId);
+    if (traceparent) for (const e of writes.events.slice(first)) e.opts = { ...e.opts, traceparent };
+  }
+  await save(client, rt, writes);
 }
 
 /**
@@ -127,15 +135,15 @@ async function lockDistricts(client: PoolClient, districts: string[]): Promise<v
 }
 
 /** The batch's grievances that no case knows yet, each once (a replay by hand may send one under another event id). */
-async function unknownGrievances(client: PoolClient, messages: BatchMessage[]): Promise<GrievanceReceivedV1[]> {
-  const all = messages.map((m) => m.event.data as GrievanceReceivedV1);
+async function unknownGrievances(client: PoolClient, messages: (BatchMessage<Classification> & { prepared: Classification })[]): Promise<{ g: GrievanceReceivedV1; classification: Classification }[]> {
+  const all = messages.map((m) => ({ g: m.event.data as GrievanceReceivedV1, classification: m.prepared }));
   const { rows } = await client.query<{ grievance_id: string }>(
     `SELECT grievance_id::text FROM cases WHERE id = ANY($1::uuid[])
      UNION ALL SELECT grievance_id::text FROM case_links WHERE grievance_id = ANY($2::uuid[]) AND kind = 'repeat'`,
-    [all.map((g) => caseIdFor(g.grievanceId)), all.map((g) => g.grievanceId)],
+    [all.map(({ g }) => caseIdFor(g.grievanceId)), all.map(({ g }) => g.grievanceId)],
   );
   const seen = new Set(rows.map((r) => r.grievance_id));
-  return all.filter((g) => !seen.has(g.grievanceId) && (seen.add(g.grievanceId), true));
+  return all.filter(({ g }) => !seen.has(g.grievanceId) && (seen.add(g.grievanceId), true));
 }
 
 /**
@@ -233,6 +241,7 @@ function linkRepeat(writes: BatchWrites, rules: TriageRules, target: OpenCase, g
   let raised = moreUrgent(state.classification?.urgency ?? "P3", classification.urgency);
   if (repeatCount >= rules.repeatsForP2) raised = moreUrgent(raised, "P2");
   writes.repeatCounts.set(state.caseId, repeatCount);
+  writes.repeatStates.set(state.caseId, state);
   writes.links.push({ caseId: state.caseId, grievanceId: g.grievanceId, kind: "repeat", relatedCaseId: null, similarity: null });
   if (state.classification && raised !== state.classification.urgency) {
     // The caller coming back raises attention on the case they already have.
@@ -317,21 +326,31 @@ function openCase(
   }
 }
 
-/** Everything the batch decided, one statement per table. */
+/**
+ * Everything the batch decided in two statements: the cases (with the repeat counts), then the
+ * links, outbox rows, timeline and last assignments together as data-modifying CTEs.
+ */
 async function save(client: PoolClient, rt: ServiceRuntime, writes: BatchWrites): Promise<void> {
-  await saveCases(client, [...writes.cases.values()]);
-  if (writes.repeatCounts.size > 0) {
-    await client.query("UPDATE cases SET repeat_count = v.n FROM unnest($1::uuid[], $2::int[]) AS v (id, n) WHERE cases.id = v.id", [[...writes.repeatCounts.keys()], [...writes.repeatCounts.values()]]);
-  }
-  if (writes.links.length > 0) {
-    const l = writes.links;
-    await client.query(
-      `INSERT INTO case_links (case_id, grievance_id, kind, related_case_id, similarity, linked_at)
-       SELECT *, $6::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::real[]) ON CONFLICT DO NOTHING`,
-      [l.map((x) => x.caseId), l.map((x) => x.grievanceId), l.map((x) => x.kind), l.map((x) => x.relatedCaseId), l.map((x) => x.similarity), writes.now],
-    );
-  }
-  const eventIds = writes.events.length > 0 ? await enqueueEvents(client, rt.outbox, writes.events) : [];
-  await appendTimeline(client, writes.timeline.map((t) => ({ caseId: t.caseId, eventId: eventIds[t.index]!, event: t.event, version: t.version })));
-  await recordAssignments(client, writes.assignments);
+  const cases = new Map(writes.cases);
+  for (const [caseId, state] of writes.repeatStates) if (!cases.has(caseId)) cases.set(caseId, { state });
+  await saveCases(client, [...cases].map(([caseId, c]) => ({ ...c, repeatCount: writes.repeatCounts.get(caseId) ?? 0 })));
+  const outbox = outboxRows(rt.outbox, writes.events);
+  const l = writes.links;
+  const linkParams = [l.map((x) => x.caseId), l.map((x) => x.grievanceId), l.map((x) => x.kind), l.map((x) => x.relatedCaseId), l.map((x) => x.similarity), writes.now];
+  const p = (i: number) => `$${outbox.params.length + i + 1}`;
+  const timeline = timelineInsert(
+    writes.timeline.map((t) => ({ caseId: t.caseId, eventId: outbox.eventIds[t.index]!, event: t.event, version: t.version })),
+    outbox.params.length + linkParams.length + 1,
+  );
+  const assignments = assignmentsUpsert(writes.assignments, outbox.params.length + linkParams.length + timeline.params.length + 1);
+  await client.query(
+    `WITH outbox AS (INSERT INTO ${rt.outbox.schema}.outbox (${outbox.columns}) SELECT * FROM ${outbox.rows}),
+       links AS (INSERT INTO case_links (case_id, grievance_id, kind, related_case_id, similarity, linked_at)
+         SELECT *, ${p(5)}::timestamptz FROM unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::uuid[], ${p(4)}::real[]) ON CONFLICT DO NOTHING),
+       timeline AS (${timeline.sql}),
+       assignments AS (${assignments.sql})
+     SELECT 1`,
+    [...outbox.params, ...linkParams, ...timeline.params, ...assignments.params],
+  );
+  await announceOutboxOnCommit(rt.outbox, client);
 }

@@ -41,24 +41,29 @@ export async function saveCase(client: PoolClient, state: OpenedCase, extras: Ca
   await saveCases(client, [{ state, extras }]);
 }
 
-/** Cases in one statement (each at most once); the extras are written only when a case is first saved. */
-export async function saveCases(client: PoolClient, cases: { state: OpenedCase; extras?: CaseExtras }[]): Promise<void> {
+/**
+ * Cases in one statement (each at most once); the extras are written only when a case is first
+ * saved. A repeat count, when given, is the case's new one (counts only grow, so a save without
+ * one keeps what the row has).
+ */
+export async function saveCases(client: PoolClient, cases: { state: OpenedCase; extras?: CaseExtras; repeatCount?: number }[]): Promise<void> {
   if (cases.length === 0) return;
-  const column = <T>(f: (c: { state: OpenedCase; extras: CaseExtras }) => T) => cases.map(({ state, extras }) => f({ state, extras: extras ?? {} }));
+  const column = <T>(f: (c: { state: OpenedCase; extras: CaseExtras; repeatCount: number }) => T) =>
+    cases.map(({ state, extras, repeatCount }) => f({ state, extras: extras ?? {}, repeatCount: repeatCount ?? 0 }));
   await client.query(
     `INSERT INTO cases (id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
         received_at, opened_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
-        breached_acknowledge, breached_resolve)
+        breached_acknowledge, breached_resolve, repeat_count)
      SELECT id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
         received_at, received_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
-        breached_acknowledge, breached_resolve
+        breached_acknowledge, breached_resolve, repeat_count
      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
         $11::timestamptz[], $12::int[], $13::jsonb[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[], $19::bool[],
-        $20::bool[], $21::bool[])
+        $20::bool[], $21::bool[], $22::int[])
        AS c (id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
         received_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
-        breached_acknowledge, breached_resolve)
-     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, category = EXCLUDED.category, urgency = EXCLUDED.urgency, version = EXCLUDED.version,
+        breached_acknowledge, breached_resolve, repeat_count)
+     ON CONFLICT (id) DO UPDATE SET repeat_count = GREATEST(cases.repeat_count, EXCLUDED.repeat_count), status = EXCLUDED.status, category = EXCLUDED.category, urgency = EXCLUDED.urgency, version = EXCLUDED.version,
         state = EXCLUDED.state, team_id = EXCLUDED.team_id, team_level = EXCLUDED.team_level, caseworker_id = EXCLUDED.caseworker_id,
         acknowledge_by = EXCLUDED.acknowledge_by, resolve_by = EXCLUDED.resolve_by, acknowledged = EXCLUDED.acknowledged,
         breached_acknowledge = EXCLUDED.breached_acknowledge, breached_resolve = EXCLUDED.breached_resolve`,
@@ -69,7 +74,7 @@ export async function saveCases(client: PoolClient, cases: { state: OpenedCase; 
       column((c) => c.state.receivedAt), column((c) => c.state.version), column((c) => JSON.stringify(c.state)),
       column((c) => c.state.team?.id ?? null), column((c) => c.state.team?.level ?? null), column((c) => c.state.caseworkerId),
       column((c) => c.state.dueDates?.acknowledgeBy ?? null), column((c) => c.state.dueDates?.resolveBy ?? null), column((c) => c.state.acknowledgedAt !== null),
-      column((c) => c.state.breached.acknowledge), column((c) => c.state.breached.resolve),
+      column((c) => c.state.breached.acknowledge), column((c) => c.state.breached.resolve), column((c) => c.repeatCount),
     ],
   );
 }
@@ -85,13 +90,20 @@ export interface TimelineEntry {
 /** Timeline entries, in one statement. */
 export async function appendTimeline(client: PoolClient, entries: TimelineEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  const { sql, params } = timelineInsert(entries, 1);
+  await client.query(sql, params);
+}
+
+/** The INSERT of timeline entries with its parameters numbered from `firstParam`, for a statement of the caller's own. */
+export function timelineInsert(entries: TimelineEntry[], firstParam: number): { sql: string; params: unknown[] } {
   const rows = entries.map(({ caseId, eventId, event, version }) => {
     const { type, occurredAt, actor, ...facts } = event;
     return { eventId, caseId, type, actor, occurredAt, facts: JSON.stringify(facts), version };
   });
-  await client.query(
-    `INSERT INTO case_timeline (event_id, case_id, type, actor_id, actor_role, at, facts, version)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::int[]) ON CONFLICT (event_id) DO NOTHING`,
-    [rows.map((r) => r.eventId), rows.map((r) => r.caseId), rows.map((r) => r.type), rows.map((r) => r.actor.id), rows.map((r) => r.actor.role), rows.map((r) => r.occurredAt), rows.map((r) => r.facts), rows.map((r) => r.version)],
-  );
+  const p = (i: number) => `$${firstParam + i}`;
+  return {
+    sql: `INSERT INTO case_timeline (event_id, case_id, type, actor_id, actor_role, at, facts, version)
+     SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::timestamptz[], ${p(6)}::jsonb[], ${p(7)}::int[]) ON CONFLICT (event_id) DO NOTHING`,
+    params: [rows.map((r) => r.eventId), rows.map((r) => r.caseId), rows.map((r) => r.type), rows.map((r) => r.actor.id), rows.map((r) => r.actor.role), rows.map((r) => r.occurredAt), rows.map((r) => r.facts), rows.map((r) => r.version)],
+  };
 }

@@ -116,16 +116,23 @@ export class RoutingDirectory {
 
 /** Records, per district, when the batch last gave each caseworker a case (one statement). */
 export async function recordAssignments(db: Db, assignments: { caseworkerId: string; district: string; at: Date }[]): Promise<void> {
+  if (assignments.length === 0) return;
+  const { sql, params } = assignmentsUpsert(assignments, 1);
+  await db.query(sql, params);
+}
+
+/** The upsert of `recordAssignments` with its parameters numbered from `firstParam`, for a statement of the caller's own. */
+export function assignmentsUpsert(assignments: { caseworkerId: string; district: string; at: Date }[], firstParam: number): { sql: string; params: unknown[] } {
   const latest = new Map<string, { caseworkerId: string; district: string; at: Date }>();
   for (const a of assignments) latest.set(`${a.caseworkerId}\n${a.district}`, a);
-  if (latest.size === 0) return;
   const rows = [...latest.values()];
-  await db.query(
-    `INSERT INTO caseworker_assignments (caseworker_id, district, last_assigned_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+  const p = (i: number) => `$${firstParam + i}`;
+  return {
+    sql: `INSERT INTO caseworker_assignments (caseworker_id, district, last_assigned_at)
+     SELECT * FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::timestamptz[])
      ON CONFLICT (caseworker_id, district) DO UPDATE SET last_assigned_at = GREATEST(caseworker_assignments.last_assigned_at, EXCLUDED.last_assigned_at)`,
-    [rows.map((r) => r.caseworkerId), rows.map((r) => r.district), rows.map((r) => r.at)],
-  );
+    params: [rows.map((r) => r.caseworkerId), rows.map((r) => r.district), rows.map((r) => r.at)],
+  };
 }
 
 export async function markAssigned(db: Db, caseworkerId: string, at: Date): Promise<void> {
