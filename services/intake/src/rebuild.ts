@@ -1,10 +1,10 @@
 // Rebuilds intake's view of each grievance's progress (status, handling level, timeline)
-// from triage's case events, through the same handler the live consumer uses. The
+// from triage's case events, through the same statement the live consumer uses. The
 // grievances themselves are intake's own records, not a projection, and are kept.
 import type { Kafka } from "kafkajs";
 import { replayTopics, withTransaction, type Logger, type Pool } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
-import { onCaseEvent } from "./consumers/case-events";
+import { applyCaseEvents } from "./consumers/case-events";
 
 export async function rebuildIntake(opts: { pool: Pool; kafka: Kafka; topicPrefix: string; liveGroupId: string; logger: Logger; from?: Date }): Promise<{ events: number; seconds: number }> {
   const started = Date.now();
@@ -23,10 +23,7 @@ export async function rebuildIntake(opts: { pool: Pool; kafka: Kafka; topicPrefi
         await client.query("UPDATE grievances SET status = 'received', status_changed_at = received_at, handling_level = NULL");
       });
     },
-    onBatch: (batch) =>
-      withTransaction(opts.pool, async (client) => {
-        for (const { event, topic: t, partition, offset } of batch) await onCaseEvent(client, event, { topic: t, partition, offset });
-      }),
+    onBatch: (batch) => withTransaction(opts.pool, (client) => applyCaseEvents(client, batch.map((b) => b.event))),
   });
   return { events, seconds: (Date.now() - started) / 1000 };
 }

@@ -4,7 +4,7 @@ import rateLimit from "@fastify/rate-limit";
 import { EventConsumer, postgresRateLimitStore, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { IntakeConfig } from "./config";
-import { onCaseEvent } from "./consumers/case-events";
+import { onCaseEvents } from "./consumers/case-events";
 import { statusEventTypes } from "./domain/status";
 import { grievanceRoutes } from "./http/grievances";
 import { open311Routes } from "./http/open311";
@@ -41,7 +41,7 @@ export const intake: ServiceDefinition<IntakeConfig> = {
       producer: rt.producer,
       deadLetterTopic: rt.topic(Topics.deadLetterIntake),
       logger: rt.logger,
-      handlers: Object.fromEntries(statusEventTypes.map((type) => [type, onCaseEvent])),
+      batchHandlers: Object.fromEntries(statusEventTypes.map((type) => [type, onCaseEvents])),
     }),
   ],
 };
