@@ -44,15 +44,15 @@ export async function saveParty(client: PoolClient, p: PartyContact): Promise<vo
   );
 }
 
-/** A party by recipient id (`<grievanceId>:<partyId>`). */
-export async function findParty(client: Pick<PoolClient, "query">, recipientId: string): Promise<PartyContact | undefined> {
-  const [grievanceId, partyId] = recipientId.split(":");
-  const { rows } = await client.query<{ consent: boolean; language: Language; phone: string | null }>(
-    "SELECT consent, language, phone FROM parties WHERE grievance_id = $1::uuid AND party_id = $2",
-    [grievanceId, partyId],
+/** Parties by recipient id (`<grievanceId>:<partyId>`), in one statement. */
+export async function findParties(client: Pick<PoolClient, "query">, recipientIds: string[]): Promise<PartyContact[]> {
+  if (recipientIds.length === 0) return [];
+  const { rows } = await client.query<{ grievance_id: string; party_id: string; consent: boolean; language: Language; phone: string | null }>(
+    `SELECT p.grievance_id::text, p.party_id, p.consent, p.language, p.phone FROM parties p
+     JOIN unnest($1::uuid[], $2::text[]) AS k (grievance_id, party_id) ON p.grievance_id = k.grievance_id AND p.party_id = k.party_id`,
+    [recipientIds.map((id) => id.split(":")[0]), recipientIds.map((id) => id.split(":")[1])],
   );
-  const r = rows[0];
-  return r && { grievanceId: grievanceId!, partyId: partyId!, consent: r.consent, language: r.language, phone: r.phone };
+  return rows.map((r) => ({ grievanceId: r.grievance_id, partyId: r.party_id, consent: r.consent, language: r.language, phone: r.phone }));
 }
 
 /** The team an event says now handles the case, if it says: `team`, or `toTeam` on an escalation. */
@@ -76,13 +76,14 @@ export async function noteCaseTeams(client: PoolClient, events: { grievanceId: s
   );
 }
 
-export async function findComplainant(client: Pick<PoolClient, "query">, grievanceId: string): Promise<ComplainantContact | undefined> {
-  const { rows } = await client.query<{ tracking_code: string; anonymous: boolean; consent: boolean; language: Language; phone: string | null }>(
-    "SELECT tracking_code, anonymous, consent, language, phone FROM complainants WHERE grievance_id = $1",
-    [grievanceId],
+/** Complainants' contacts by grievance id, in one statement. */
+export async function findComplainants(client: Pick<PoolClient, "query">, grievanceIds: string[]): Promise<ComplainantContact[]> {
+  if (grievanceIds.length === 0) return [];
+  const { rows } = await client.query<{ grievance_id: string; tracking_code: string; anonymous: boolean; consent: boolean; language: Language; phone: string | null }>(
+    "SELECT grievance_id::text, tracking_code, anonymous, consent, language, phone FROM complainants WHERE grievance_id = ANY($1::uuid[])",
+    [grievanceIds],
   );
-  const r = rows[0];
-  return r && { grievanceId, trackingCode: r.tracking_code, anonymous: r.anonymous, consent: r.consent, language: r.language, phone: r.phone };
+  return rows.map((r) => ({ grievanceId: r.grievance_id, trackingCode: r.tracking_code, anonymous: r.anonymous, consent: r.consent, language: r.language, phone: r.phone }));
 }
 
 interface StaffContact {
@@ -100,14 +101,7 @@ async function contactsOf(client: PoolClient, messages: Message[]) {
   const complainantIds = [...new Set(messages.flatMap((m) => (m.recipient.kind === "complainant" ? [m.recipient.id] : [])))];
   const staff = messages.filter((m) => m.recipient.kind !== "complainant" && m.recipient.kind !== "party").map((m) => m.recipient);
   const partyIds = [...new Set(messages.flatMap((m) => (m.recipient.kind === "party" ? [m.recipient.id] : [])))];
-  const complainants = new Map<string, ComplainantContact>();
-  if (complainantIds.length > 0) {
-    const { rows } = await client.query<{ grievance_id: string; tracking_code: string; anonymous: boolean; consent: boolean; language: Language; phone: string | null }>(
-      "SELECT grievance_id::text, tracking_code, anonymous, consent, language, phone FROM complainants WHERE grievance_id = ANY($1::uuid[])",
-      [complainantIds],
-    );
-    for (const r of rows) complainants.set(r.grievance_id, { grievanceId: r.grievance_id, trackingCode: r.tracking_code, anonymous: r.anonymous, consent: r.consent, language: r.language, phone: r.phone });
-  }
+  const complainants = new Map((await findComplainants(client, complainantIds)).map((c) => [c.grievanceId, c]));
   const directory = new Map<string, StaffContact>();
   if (staff.length > 0) {
     const { rows } = await client.query<StaffContact>(
@@ -117,16 +111,7 @@ async function contactsOf(client: PoolClient, messages: Message[]) {
     );
     for (const r of rows) directory.set(`${r.kind}\n${r.id}`, r);
   }
-  const parties = new Map<string, PartyContact>();
-  if (partyIds.length > 0) {
-    // A party's recipient id is `<grievanceId>:<partyId>`.
-    const { rows } = await client.query<{ grievance_id: string; party_id: string; consent: boolean; language: Language; phone: string | null }>(
-      `SELECT p.grievance_id::text, p.party_id, p.consent, p.language, p.phone FROM parties p
-       JOIN unnest($1::uuid[], $2::text[]) AS k (grievance_id, party_id) ON p.grievance_id = k.grievance_id AND p.party_id = k.party_id`,
-      [partyIds.map((id) => id.split(":")[0]), partyIds.map((id) => id.split(":")[1])],
-    );
-    for (const r of rows) parties.set(`${r.grievance_id}:${r.party_id}`, { grievanceId: r.grievance_id, partyId: r.party_id, consent: r.consent, language: r.language, phone: r.phone });
-  }
+  const parties = new Map((await findParties(client, partyIds)).map((p) => [`${p.grievanceId}:${p.partyId}`, p]));
   return { complainants, directory, parties };
 }
 

@@ -9,8 +9,8 @@ import { WebhookChannel } from "../channels/webhook";
 import { permanentFailure, transientFailure, type DeliveryFailure, type DeliveryResult } from "../channels/delivery";
 import type { NotificationConfig } from "../config";
 import { maskDestination, type ChannelName } from "../domain/destination";
-import { mayBeTold } from "../domain/who-is-told";
-import { findComplainant, findParty, type EnabledChannels } from "../db/deliveries";
+import { mayBeTold, type ComplainantContact, type PartyContact } from "../domain/who-is-told";
+import { findComplainants, findParties, type EnabledChannels } from "../db/deliveries";
 import type { TemplateName } from "../templates/catalogue";
 import { TemplateError, type RenderedMessage, type Templates } from "../templates/render";
 
@@ -41,7 +41,48 @@ export interface Target {
   send: () => Promise<DeliveryResult>;
 }
 
-export type Resolution = { kind: "send"; target: Target } | { kind: "skip" } | { kind: "fail"; failure: DeliveryFailure };
+export type Resolution =
+  | { kind: "send"; target: Target; rendered?: RenderedMessage & { language: Language } }
+  | { kind: "skip" }
+  | { kind: "fail"; failure: DeliveryFailure };
+
+interface StaffAddress {
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  email: string | null;
+  sms_phone: string | null;
+}
+
+interface Contacts {
+  staff: Map<string, StaffAddress>;
+  complainants: Map<string, ComplainantContact>;
+  parties: Map<string, PartyContact>;
+}
+
+/** The current contacts of the deliveries' recipients: one statement per table that any of them is in. */
+async function contactsFor(client: PoolClient, rows: DeliveryRow[]): Promise<Contacts> {
+  const staffRows = rows.filter((r) => r.recipient_kind === "caseworker" || r.recipient_kind === "team_supervisor");
+  const grievanceIds = [...new Set(rows.flatMap((r) => (r.recipient_kind === "complainant" ? [r.grievance_id] : [])))];
+  const partyIds = [...new Set(rows.flatMap((r) => (r.recipient_kind === "party" ? [r.recipient_id] : [])))];
+  const [staff, complainants, parties] = await Promise.all([
+    staffRows.length === 0
+      ? []
+      : client
+          .query<StaffAddress & { kind: string; id: string }>(
+            `SELECT r.kind, r.id, r.webhook_url, r.webhook_secret, r.email, r.sms_phone FROM recipients r
+             JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS k (kind, id)) k ON r.kind = k.kind AND r.id = k.id`,
+            [staffRows.map((r) => r.recipient_kind), staffRows.map((r) => r.recipient_id)],
+          )
+          .then((r) => r.rows),
+    findComplainants(client, grievanceIds),
+    findParties(client, partyIds),
+  ]);
+  return {
+    staff: new Map(staff.map((r) => [`${r.kind}\n${r.id}`, r])),
+    complainants: new Map(complainants.map((c) => [c.grievanceId, c])),
+    parties: new Map(parties.map((p) => [`${p.grievanceId}:${p.partyId}`, p])),
+  };
+}
 
 export class DeliveryChannels {
   readonly enabled: EnabledChannels;
@@ -82,19 +123,24 @@ export class DeliveryChannels {
     this.email?.close();
   }
 
-  async resolve(client: PoolClient, row: DeliveryRow): Promise<Resolution> {
-    if (row.recipient_kind === "complainant") return this.toComplainant(client, row);
+  /**
+   * How each claimed delivery reaches its receiver, in order: the contacts of all of them read
+   * with one statement per table (recipients, complainants, parties), whatever their number.
+   */
+  async resolveAll(client: PoolClient, rows: DeliveryRow[]): Promise<Resolution[]> {
+    const contacts = await contactsFor(client, rows);
+    return rows.map((row) => this.resolve(row, contacts));
+  }
+
+  private resolve(row: DeliveryRow, contacts: Contacts): Resolution {
+    if (row.recipient_kind === "complainant") return this.toComplainant(row, contacts.complainants.get(row.grievance_id));
     if (row.recipient_kind === "party") {
       // Consent is checked once more on sending, as for a complainant.
-      const party = await findParty(client, row.recipient_id);
+      const party = contacts.parties.get(row.recipient_id);
       if (!party?.consent || !party.phone) return { kind: "skip" };
       return this.smsTo(party.phone, row.body!, row.delivery_key);
     }
-    const { rows } = await client.query<{ webhook_url: string | null; webhook_secret: string | null; email: string | null; sms_phone: string | null }>(
-      "SELECT webhook_url, webhook_secret, email, sms_phone FROM recipients WHERE kind = $1 AND id = $2",
-      [row.recipient_kind, row.recipient_id],
-    );
-    const r = rows[0];
+    const r = contacts.staff.get(`${row.recipient_kind}\n${row.recipient_id}`);
     const gone = permanentFailure(`${row.channel}: the recipient has no ${row.channel} address any more`);
     switch (row.channel) {
       case "webhook": {
@@ -117,24 +163,21 @@ export class DeliveryChannels {
     }
   }
 
-  private async toComplainant(client: PoolClient, row: DeliveryRow): Promise<Resolution> {
-    const contact = await findComplainant(client, row.grievance_id);
+  private toComplainant(row: DeliveryRow, contact: ComplainantContact | undefined): Resolution {
     // The outcome of a case can arrive before the grievance it came from has been read.
     if (!contact) return { kind: "fail", failure: transientFailure("the complainant's contact is not known yet") };
     if (!mayBeTold(contact)) return { kind: "skip" };
-    let text = row.body;
-    if (text === null) {
-      let rendered: RenderedMessage;
-      try {
-        rendered = this.templates.render(row.template, contact.language, row.variables as never);
-      } catch (err) {
-        if (err instanceof TemplateError) return { kind: "fail", failure: permanentFailure(`template: ${err.message}`) };
-        throw err;
-      }
-      await client.query("UPDATE deliveries SET language = $2, subject = $3, body = $4, html = $5 WHERE id = $1", [row.id, contact.language, rendered.subject, rendered.text, rendered.html]);
-      text = rendered.text;
+    if (row.body !== null) return this.smsTo(contact.phone!, row.body, row.delivery_key);
+    let rendered: RenderedMessage;
+    try {
+      rendered = this.templates.render(row.template, contact.language, row.variables as never);
+    } catch (err) {
+      if (err instanceof TemplateError) return { kind: "fail", failure: permanentFailure(`template: ${err.message}`) };
+      throw err;
     }
-    return this.smsTo(contact.phone!, text, row.delivery_key);
+    const resolution = this.smsTo(contact.phone!, rendered.text, row.delivery_key);
+    // Rendered now that the language is known: the worker keeps it with the attempt.
+    return resolution.kind === "send" ? { ...resolution, rendered: { language: contact.language, ...rendered } } : resolution;
   }
 
   private smsTo(phone: string, text: string, reference: string): Resolution {

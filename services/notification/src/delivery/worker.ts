@@ -11,8 +11,8 @@ import type { CircuitBreaker } from "../channels/circuit-breaker";
 import type { DeliveryResult } from "../channels/delivery";
 import { DELIVERIES_CHANNEL } from "../db/deliveries";
 import { PgListener } from "../db/listener";
-import type { DeliveryChannels, DeliveryRow, Target } from "./channels";
-import { afterAttempt, type RetryPolicy } from "./retry-policy";
+import type { DeliveryChannels, DeliveryRow, Resolution, Target } from "./channels";
+import { afterAttempt, type NextStep, type RetryPolicy } from "./retry-policy";
 import type { DeliveryMetrics } from "./metrics";
 
 export interface DeliveryWorkerOptions {
@@ -34,6 +34,60 @@ export interface DeliveryWorkerOptions {
 /** Passes in flight at once, each with its transaction and connection. */
 const MAX_PASSES = 4;
 
+/** A complainant's message rendered on sending, once their language was known. */
+type Rendered = NonNullable<Extract<Resolution, { kind: "send" }>["rendered"]>;
+
+/** What became of a claimed delivery in a pass: attempted, skipped (not to be told), or paused by its circuit. */
+type Outcome =
+  | {
+      kind: "attempt"; row: DeliveryRow; attempts: number; status: NextStep["status"]; retryInMs: number; destination: string | null; error: string | null;
+      durationMs: number; outcome: "sent" | "permanent_error" | "transient_error"; providerId: string | null; rendered: Rendered | undefined;
+    }
+  | { kind: "skip"; row: DeliveryRow }
+  | { kind: "pause"; row: DeliveryRow; until: Date };
+
+/**
+ * A pass's outcomes in one statement: the attempts, each delivery's next step (with the message
+ * rendered for a complainant), and the source events nothing unfinished needs any more (kept for
+ * a dead letter only).
+ */
+async function recordOutcomes(client: PoolClient, outcomes: Outcome[]): Promise<void> {
+  const o = <T>(f: (x: Outcome) => T) => outcomes.map(f);
+  const attempt = (x: Outcome) => (x.kind === "attempt" ? x : undefined);
+  const finished = outcomes.filter((x) => x.kind === "skip" || (x.kind === "attempt" && x.status === "sent"));
+  await client.query(
+    `WITH o AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::double precision[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[],
+         $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[])
+         AS o (id, kind, attempts, status, retry_ms, destination, error, duration_ms, outcome, provider_id, paused_until, language, subject, body, html)),
+     attempts AS (
+       INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome, error, provider_id)
+       SELECT id, attempts, now(), duration_ms, outcome, error, provider_id FROM o WHERE kind = 'attempt'),
+     next AS (
+       UPDATE deliveries d SET
+         attempts = CASE WHEN o.kind = 'attempt' THEN o.attempts ELSE d.attempts END,
+         status = CASE o.kind WHEN 'attempt' THEN o.status WHEN 'skip' THEN 'skipped' ELSE d.status END,
+         last_attempt_at = CASE WHEN o.kind = 'attempt' THEN now() ELSE d.last_attempt_at END,
+         destination = CASE WHEN o.kind = 'attempt' THEN coalesce(o.destination, d.destination) ELSE d.destination END,
+         last_error = CASE WHEN o.kind = 'attempt' THEN o.error ELSE d.last_error END,
+         sent_at = CASE WHEN o.kind = 'attempt' THEN CASE WHEN o.status = 'sent' THEN now() END ELSE d.sent_at END,
+         next_attempt_at = CASE o.kind
+           WHEN 'attempt' THEN CASE WHEN o.status = 'pending' THEN now() + make_interval(secs => o.retry_ms / 1000) END
+           WHEN 'skip' THEN NULL ELSE o.paused_until END,
+         language = coalesce(o.language, d.language), subject = coalesce(o.subject, d.subject), body = coalesce(o.body, d.body), html = coalesce(o.html, d.html)
+       FROM o WHERE d.id = o.id)
+     DELETE FROM source_events s WHERE s.event_id = ANY($16::text[])
+       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = s.event_id AND d.status IN ('pending', 'dead_lettered') AND d.id <> ALL($17::bigint[]))`,
+    [
+      o((x) => x.row.id), o((x) => x.kind), o((x) => attempt(x)?.attempts ?? null), o((x) => attempt(x)?.status ?? null), o((x) => attempt(x)?.retryInMs ?? null),
+      o((x) => attempt(x)?.destination ?? null), o((x) => attempt(x)?.error ?? null), o((x) => attempt(x)?.durationMs ?? null), o((x) => attempt(x)?.outcome ?? null),
+      o((x) => attempt(x)?.providerId ?? null), o((x) => (x.kind === "pause" ? x.until : null)), o((x) => attempt(x)?.rendered?.language ?? null),
+      o((x) => attempt(x)?.rendered?.subject ?? null), o((x) => attempt(x)?.rendered?.text ?? null), o((x) => attempt(x)?.rendered?.html ?? null),
+      [...new Set(finished.map((x) => x.row.event_id))], finished.map((x) => x.row.id),
+    ],
+  );
+}
+
 /** A due delivery with the trace context of the event that made it due. */
 type TracedRow = DeliveryRow & { traceparent: string | null };
 
@@ -50,6 +104,12 @@ export class DeliveryWorker {
   /** The connections of passes that dead-lettered a delivery, until their transaction ends. */
   private readonly deadLetteredIn = new WeakSet<PoolClient>();
   private readonly passes = new Set<Promise<void>>();
+  /**
+   * Deliveries may be due that no pass could take (their lane was busy, or every pass was): the
+   * next pass to end starts another. Otherwise a pass ending starts none, so no pass runs only
+   * to find nothing.
+   */
+  private mayHaveMore = false;
   /** Recipient and channel of every delivery a pass is sending now. */
   private readonly sending = new Set<string>();
 
@@ -58,7 +118,11 @@ export class DeliveryWorker {
       databaseUrl: opts.databaseUrl,
       channel: DELIVERIES_CHANNEL,
       logger: opts.logger,
-      onNotify: () => this.nudge(),
+      onNotify: () => {
+        // A pass in flight may keep the new rows from the next one (their lane is busy, or every pass is).
+        if (this.passes.size > 0) this.mayHaveMore = true;
+        this.nudge();
+      },
       onConnect: () => this.nudge(),
     });
   }
@@ -104,7 +168,7 @@ export class DeliveryWorker {
 
   /**
    * Starts a pass and resolves once it has claimed its deliveries (true: a full page, there may
-   * be more); the sending goes on, and the loop is woken when it is done.
+   * be more); the sending goes on, and the loop is woken when it is done if more may be due.
    */
   private startPass(): Promise<boolean> {
     return new Promise<boolean>((claimed, failed) => {
@@ -120,7 +184,10 @@ export class DeliveryWorker {
         })
         .finally(() => {
           this.passes.delete(pass);
-          this.nudge();
+          if (this.mayHaveMore || this.deadLettersDue) {
+            this.mayHaveMore = false;
+            this.nudge();
+          }
         });
       this.passes.add(pass);
     });
@@ -148,6 +215,7 @@ export class DeliveryWorker {
 
   private async deliverClaimed(client: PoolClient, lanes: string[], onClaimed: (claimed: number) => void): Promise<void> {
     const busy = [...this.sending].map((l) => l.split("\n"));
+    if (busy.length > 0) this.mayHaveMore = true;
     const { rows } = await client.query<TracedRow>(
       `SELECT id, delivery_key, event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, attempts,
               template, language, variables, subject, body, html,
@@ -163,56 +231,67 @@ export class DeliveryWorker {
       lanes.push(lane);
     }
     onClaimed(rows.length);
+    if (rows.length === 0) return;
     // One endpoint's deliveries go one after another so its circuit can open between them;
-    // different endpoints go in parallel.
-    const byEndpoint = new Map<string, { row: TracedRow; target: Target }[]>();
-    const finished: string[] = [];
-    for (const row of rows) {
-      const resolution = await this.opts.channels.resolve(client, row);
-      if (resolution.kind === "skip") {
-        await client.query("UPDATE deliveries SET status = 'skipped', next_attempt_at = NULL WHERE id = $1", [row.id]);
-        finished.push(row.event_id);
-      } else if (resolution.kind === "fail") {
-        await this.record(client, row, null, resolution.failure, 0);
-      } else {
+    // different endpoints go in parallel. What became of each is written at the end, for all
+    // of them in one statement.
+    const resolutions = await this.opts.channels.resolveAll(client, rows);
+    const outcomes: Outcome[] = [];
+    const byEndpoint = new Map<string, { row: TracedRow; target: Target; rendered: Rendered | undefined }[]>();
+    rows.forEach((row, i) => {
+      const resolution = resolutions[i]!;
+      if (resolution.kind === "skip") outcomes.push({ kind: "skip", row });
+      else if (resolution.kind === "fail") outcomes.push(this.attempted(row, null, resolution.failure, 0, undefined));
+      else {
         const queue = byEndpoint.get(resolution.target.endpoint) ?? [];
-        queue.push({ row, target: resolution.target });
+        queue.push({ row, target: resolution.target, rendered: resolution.rendered });
         byEndpoint.set(resolution.target.endpoint, queue);
       }
-    }
+    });
     await Promise.all(
       [...byEndpoint.values()].map(async (queue) => {
-        for (const { row, target } of queue) if (await this.attempt(client, row, target)) finished.push(row.event_id);
+        for (const { row, target, rendered } of queue) outcomes.push(await this.attempt(row, target, rendered));
       }),
     );
-    if (finished.length > 0) {
-      // The original event was kept for a dead letter only; once nothing of it is unfinished it goes.
-      await client.query(
-        `DELETE FROM source_events s WHERE s.event_id = ANY($1)
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = s.event_id AND d.status IN ('pending', 'dead_lettered'))`,
-        [finished],
-      );
+    await recordOutcomes(client, outcomes);
+    if (outcomes.some((o) => o.kind === "attempt" && o.status === "dead_lettered")) {
+      // Not deadLettersDue yet: the loop could look before this transaction commits and find nothing.
+      this.deadLetteredIn.add(client);
     }
   }
 
-  /** True when the delivery was sent. */
-  private async attempt(client: PoolClient, row: TracedRow, target: Target): Promise<boolean> {
+  private async attempt(row: TracedRow, target: Target, rendered: Rendered | undefined): Promise<Outcome> {
     const { breaker } = this.opts;
     if (!breaker.canSend(target.endpoint, Date.now())) {
       // Paused, not attempted: the delivery waits for the circuit to let a probe through. The
       // paused deliveries of an endpoint then fall due together, and the one tried least
       // probes first (see the ORDER BY), so one delivery does not spend its attempts on
       // every probe while the others wait.
-      await client.query("UPDATE deliveries SET next_attempt_at = $2 WHERE id = $1", [row.id, new Date(this.pausedUntil(target.endpoint))]);
-      return false;
+      return { kind: "pause", row, until: new Date(this.pausedUntil(target.endpoint)) };
     }
     const started = performance.now();
     // The send continues the trace of the event that made the delivery due (its HTTP call is a child).
     const result = await withSpanFrom(`deliver ${row.channel}`, row.traceparent, { "delivery.channel": row.channel, "delivery.attempt": row.attempts + 1, "cloudevents.event_type": row.event_type }, () => target.send());
     // A permanent refusal is the message's fault; the receiver answered, so it counts as up.
     breaker.record(target.endpoint, result.ok || result.permanent, Date.now());
-    await this.record(client, row, target.destination, result, Math.round(performance.now() - started));
-    return result.ok;
+    return this.attempted(row, target.destination, result, Math.round(performance.now() - started), rendered);
+  }
+
+  /** An attempt's outcome: the delivery's next step, counted and logged. */
+  private attempted(row: DeliveryRow, destination: string | null, result: DeliveryResult, durationMs: number, rendered: Rendered | undefined): Outcome {
+    const attempts = row.attempts + 1;
+    const next = afterAttempt(result, attempts, this.opts.policy, this.opts.random ?? Math.random);
+    const error = result.ok ? null : result.error;
+    const outcome = result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error";
+    this.opts.metrics?.attempted(row.channel, outcome);
+    if (next.status === "dead_lettered") {
+      this.opts.metrics?.deadLettered(row.channel);
+      this.opts.logger.warn({ deliveryId: row.id, eventType: row.event_type, channel: row.channel, attempts, error }, "delivery dead-lettered");
+    }
+    return {
+      kind: "attempt", row, attempts, status: next.status, retryInMs: next.status === "pending" ? next.retryInMs : 0, destination, error, durationMs, outcome,
+      providerId: result.ok ? (result.providerId ?? null) : null, rendered,
+    };
   }
 
   private pausedUntil(endpoint: string): number {
@@ -220,32 +299,6 @@ export class DeliveryWorker {
     if (state.kind === "open") return state.until;
     if (state.kind === "half_open") return state.probeAt + this.opts.coolDownMs;
     return Date.now();
-  }
-
-  private async record(client: PoolClient, row: DeliveryRow, destination: string | null, result: DeliveryResult, durationMs: number): Promise<void> {
-    const attempts = row.attempts + 1;
-    const next = afterAttempt(result, attempts, this.opts.policy, this.opts.random ?? Math.random);
-    const error = result.ok ? null : result.error;
-    // The attempt and the delivery's next step in one statement.
-    await client.query(
-      `WITH attempt AS (
-         INSERT INTO delivery_attempts (delivery_id, attempt, at, duration_ms, outcome, error, provider_id) VALUES ($1, $2, now(), $7, $8, $5, $9))
-       UPDATE deliveries SET attempts = $2, status = $3, last_attempt_at = now(), destination = coalesce($4, destination), last_error = $5,
-         sent_at = CASE WHEN $3 = 'sent' THEN now() END,
-         next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $6::double precision / 1000) END
-       WHERE id = $1`,
-      [
-        row.id, attempts, next.status, destination, error, next.status === "pending" ? next.retryInMs : 0,
-        durationMs, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error", result.ok ? (result.providerId ?? null) : null,
-      ],
-    );
-    this.opts.metrics?.attempted(row.channel, result.ok ? "sent" : result.permanent ? "permanent_error" : "transient_error");
-    if (next.status === "dead_lettered") {
-      this.opts.metrics?.deadLettered(row.channel);
-      // Not deadLettersDue yet: the loop could look before this transaction commits and find nothing.
-      this.deadLetteredIn.add(client);
-      this.opts.logger.warn({ deliveryId: row.id, eventType: row.event_type, channel: row.channel, attempts, error }, "delivery dead-lettered");
-    }
   }
 
   /**
