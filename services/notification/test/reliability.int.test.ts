@@ -55,6 +55,11 @@ async function deadLetters(match: (m: KafkaMessage) => boolean, expected: number
   }
 }
 
+async function keptSourceEvents(eventIds: string[]): Promise<number> {
+  const { rows } = await h.db.query<{ n: number }>("SELECT count(*)::int AS n FROM source_events WHERE event_id = ANY($1::text[])", [eventIds]);
+  return rows[0]!.n;
+}
+
 const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
 
 describe("a webhook receiver that is down for a while", () => {
@@ -72,10 +77,13 @@ describe("a webhook receiver that is down for a while", () => {
     // Without the circuit breaker five deliveries retried every 25-300 ms for 1.5 s would make ~50 requests.
     expect(receiver.state.hits).toBeLessThanOrEqual(15);
     expect(receiver.received).toEqual([]);
+    // The events are kept for a dead letter while their deliveries are unfinished, and go once they are sent.
+    expect(await keptSourceEvents(events)).toBe(events.length);
 
     receiver.state.status = 204;
     await eventually(async () => ((await Promise.all(events.map(deliveryOf))).every((r) => r!.status === "sent") ? true : undefined), 20_000, "every delivery sent");
     expect(receiver.received.map((w) => w.body.eventId).sort()).toEqual([...events].sort());
+    expect(await keptSourceEvents(events)).toBe(0);
     await receiver.close();
   });
 
