@@ -21,6 +21,8 @@ export interface DecodedEvent<T extends EventTypeName = EventTypeName> {
   time: string;
   traceparent?: string;
   data: EventData<T>;
+  /** The message as it came off Kafka (headers as strings): what a dead letter carries, without encoding the event again. */
+  wire?: { key: string | null; headers: Record<string, string>; value: string };
 }
 
 /** A message that cannot be applied: it goes to the dead-letter topic with this reason. */
@@ -115,5 +117,6 @@ export function decodeEvent(message: { headers?: Record<string, unknown>; value:
     time: ce.time ?? new Date().toISOString(),
     ...(headers["traceparent"] ? { traceparent: headers["traceparent"] } : {}),
     data: result.data as EventData<EventTypeName>,
+    wire: { key: message.key === null || message.key === undefined ? null : String(message.key), headers, value },
   };
 }

@@ -217,12 +217,15 @@ export async function recordDeliveries(
 
 /** The events as they were on the wire (CloudEvents headers and data), for the dead-letter topic. */
 async function keepSourceEvents(client: PoolClient, kept: { event: DecodedEvent; position: MessagePosition }[]): Promise<void> {
-  const wire = kept.map(({ event }) =>
-    encodeEvent(event.type, event.data, { source: event.source, topicPrefix: "", id: event.id, time: new Date(event.time), ...(event.traceparent ? { traceparent: event.traceparent } : {}) }),
+  // As it came off Kafka; an event handed over otherwise (a replay by hand) is encoded again.
+  const wire = kept.map(
+    ({ event }) =>
+      event.wire ??
+      encodeEvent(event.type, event.data, { source: event.source, topicPrefix: "", id: event.id, time: new Date(event.time), ...(event.traceparent ? { traceparent: event.traceparent } : {}) }),
   );
   await client.query(
     `INSERT INTO source_events (event_id, topic, kafka_partition, kafka_offset, message_key, headers, payload)
      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::jsonb[], $7::text[]) ON CONFLICT (event_id) DO NOTHING`,
-    [kept.map((k) => k.event.id), kept.map((k) => k.position.topic), kept.map((k) => k.position.partition), kept.map((k) => k.position.offset), wire.map((w) => w.key), wire.map((w) => JSON.stringify(w.headers)), wire.map((w) => w.value)],
+    [kept.map((k) => k.event.id), kept.map((k) => k.position.topic), kept.map((k) => k.position.partition), kept.map((k) => k.position.offset), wire.map((w, i) => w.key ?? kept[i]!.event.subject), wire.map((w) => JSON.stringify(w.headers)), wire.map((w) => w.value)],
   );
 }
