@@ -66,11 +66,17 @@ export interface EventConsumerOptions {
   /** Batch handlers by event type: consecutive events whose types share one are handed to it together. */
   batchHandlers?: Partial<Record<EventTypeName, BatchHandler | PreparingBatchHandler<any>>>;
   fromBeginning?: boolean;
+  /**
+   * A key whose events are applied by one transaction at a time (an advisory lock, taken with
+   * the inbox rows and held until the commit): what must be decided in order, should it ever
+   * sit on two partitions at once (partitions added, a key moved).
+   */
+  lockKeyOf?: (event: DecodedEvent) => string;
   /** The most messages of one partition applied in one transaction (default 200). */
   maxMessagesPerTransaction?: number;
 }
 
-type Handlers = Pick<EventConsumerOptions, "pool" | "schema" | "handlers" | "batchHandlers"> & { groupId?: string };
+type Handlers = Pick<EventConsumerOptions, "pool" | "schema" | "handlers" | "batchHandlers" | "lockKeyOf"> & { groupId?: string };
 
 const oneAtATime = new WeakMap<EventHandler, BatchHandler>();
 function batchHandlerOf(opts: Handlers, type: EventTypeName): BatchHandler | undefined {
@@ -101,15 +107,20 @@ export async function applyMessages(opts: Handlers, messages: BatchMessage[]): P
     if (handler && typeof handler !== "function" && m.prepared === undefined) m.prepared = handler.prepare(m.event);
   }
   return withTransaction(opts.pool, async (client) => {
+    // The locks in sorted order (two transactions never wait for each other in a circle), all
+    // taken before the statement inserts a row, so the reads that follow see what a holder committed.
     const { rows } = await client.query<{ event_id: string }>(
       `INSERT INTO ${opts.schema}.inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[]) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+       SELECT m.* FROM (SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM (SELECT DISTINCT k FROM unnest($6::text[]) AS k ORDER BY k) AS keys) AS locked,
+         unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[]) AS m
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
       [
         messages.map((m) => m.event.id),
         messages.map((m) => m.event.type),
         messages.map((m) => m.position.topic),
         messages.map((m) => m.position.partition),
         messages.map((m) => m.position.offset),
+        opts.lockKeyOf ? messages.map((m) => opts.lockKeyOf!(m.event)) : [],
       ],
     );
     const fresh = new Set(rows.map((r) => r.event_id));

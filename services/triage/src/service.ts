@@ -5,7 +5,7 @@ import { Topics } from "@grievance-hub/schema";
 import type { TriageConfig } from "./config";
 import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
 import { loadCategoryModel } from "./domain/classification/category-model";
-import { onGrievancesReceived } from "./consumers/grievance-received";
+import { districtLockKey, onGrievancesReceived } from "./consumers/grievance-received";
 import { RoutingDirectory } from "./db/directory";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
@@ -38,6 +38,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
         producer: rt.producer,
         deadLetterTopic: rt.topic(Topics.deadLetterTriage),
         logger: rt.logger,
+        lockKeyOf: districtLockKey,
         batchHandlers: {
           "grievance.received.v1": onGrievancesReceived(rt, {
             ruleset,

@@ -4,7 +4,7 @@
 // transaction: the state it needs read with one statement per table, each grievance decided in
 // order by the pure functions, and everything written with one statement per table.
 import { v5 as uuidv5 } from "uuid";
-import { announceOutboxOnCommit, outboxRows, preparingBatchHandler, type BatchMessage, type OutgoingEvent, type PoolClient, type PreparingBatchHandler, type ServiceRuntime } from "@grievance-hub/kit";
+import { announceOutboxOnCommit, outboxRows, preparingBatchHandler, type BatchMessage, type DecodedEvent, type OutgoingEvent, type PoolClient, type PreparingBatchHandler, type ServiceRuntime } from "@grievance-hub/kit";
 import { moreUrgent, partitionKeyFor, type GrievanceReceivedV1, type RiskSignal } from "@grievance-hub/schema";
 import { classify, type Classification } from "../domain/classification/classify";
 import type { Ruleset } from "../domain/classification/ruleset";
@@ -82,7 +82,6 @@ export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, dir
 
 async function applyGrievances(client: PoolClient, rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory, messages: (BatchMessage<Classification> & { prepared: Classification })[]): Promise<void> {
   const now = new Date();
-  await lockDistricts(client, messages.map((m) => partitionKeyFor((m.event.data as GrievanceReceivedV1).divisionCode)));
   const grievances = await unknownGrievances(client, messages);
   if (grievances.length === 0) return;
   const classified = grievances.map(({ g, classification }) => ({ g, phoneHash: g.complainant.anonymous ? null : g.complainant.phoneHash, classification }));
@@ -123,15 +122,12 @@ async function applyGrievances(client: PoolClient, rt: ServiceRuntime, rules: Tr
 
 /**
  * Each district is decided by one partition's consumer, so in steady state nobody else holds
- * these locks and taking them costs one statement a batch. While partitions are added or a
+ * these locks, taken with the batch's inbox rows, and they cost nothing. While partitions are added or a
  * district's key changes, the district's grievances can sit on two partitions at once; then the
  * lock makes their transactions take turns, and each reads what the other committed.
  */
-async function lockDistricts(client: PoolClient, districts: string[]): Promise<void> {
-  await client.query(
-    "SELECT count(pg_advisory_xact_lock(hashtext('triage.district:' || d))) FROM (SELECT DISTINCT d FROM unnest($1::text[]) AS d ORDER BY d) AS districts",
-    [districts],
-  );
+export function districtLockKey(event: DecodedEvent): string {
+  return `triage.district:${partitionKeyFor((event.data as GrievanceReceivedV1).divisionCode)}`;
 }
 
 /** The batch's grievances that no case knows yet, each once (a replay by hand may send one under another event id). */
