@@ -246,6 +246,20 @@ describe("grievances decided together in one batch", () => {
   });
 });
 
+describe("a repeat and another caller's similar grievance in one batch", () => {
+  it("links the other caller's grievance to the case the repeat joined, never to the repeat itself", async () => {
+    const phone = caller();
+    const first = grievance(phone, "小区北门的烧烤摊每天半夜营业，油烟和吵闹声让整栋楼都睡不着", "440402001040");
+    // The repeat is the closer match of the two.
+    const again = grievance(phone, "小区北门的烧烤摊每天半夜还在营业，油烟和吵闹声让整栋楼都睡不着觉", "440402001040");
+    const other = grievance(caller(), "小区北门的烧烤摊每天半夜还在营业，油烟和吵闹声让整栋楼都睡不着觉", "440402001040");
+    await receiveTogether([first, again, other]);
+    const firstCase = await caseOf(first.grievanceId);
+    expect(firstCase).toMatchObject({ repeatCount: 1 });
+    expect((await caseOf(other.grievanceId)).links).toEqual([expect.objectContaining({ kind: "related", relatedCaseId: firstCase.caseId })]);
+  });
+});
+
 describe("a caller whose open case is in another district", () => {
   it("gets a new case in the district they call about; the other district's case is not touched", async () => {
     const phone = caller();

@@ -12,7 +12,7 @@ import type { CategoryModel } from "../domain/classification/category-model";
 import { decide, evolve, initialState, type CaseCommand, type CaseEvent, type CaseState, type DecisionContext, type OpenedCase } from "../domain/case-lifecycle";
 import { computeDueDates, deskDueDates, type DeadlinePolicy } from "../domain/deadlines";
 import { routeToCaseworker, type Caseworker } from "../domain/routing";
-import { assignmentsUpsert, type RoutingDirectory } from "../db/directory";
+import { assignmentsUpsert, caseworkerLoadsSql, type CaseworkerLoadRow, type RoutingDirectory } from "../db/directory";
 import { reviveCase, saveCases, timelineInsert, type CaseExtras } from "../db/cases";
 import { toWire } from "../commands/wire";
 
@@ -45,6 +45,8 @@ interface Related {
   caseId: string;
   grievanceId: string;
   similarity: number;
+  /** A grievance earlier in the same batch, not a case already saved. */
+  inBatch: boolean;
 }
 
 /** A caller's open case, as the repeat check needs it. */
@@ -82,12 +84,20 @@ export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, dir
 
 async function applyGrievances(client: PoolClient, rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory, messages: (BatchMessage<Classification> & { prepared: Classification })[]): Promise<void> {
   const now = new Date();
-  const grievances = await unknownGrievances(client, messages);
-  if (grievances.length === 0) return;
-  const classified = grievances.map(({ g, classification }) => ({ g, phoneHash: g.complainant.anonymous ? null : g.complainant.phoneHash, classification }));
+  // Each grievance once, with its classification.
+  const batch = new Map<string, { g: GrievanceReceivedV1; classification: Classification }>();
+  for (const m of messages) {
+    const g = m.event.data as GrievanceReceivedV1;
+    if (!batch.has(g.grievanceId)) batch.set(g.grievanceId, { g, classification: m.prepared });
+  }
+  const read = await readBatchState(client, rules, directory, [...batch.values()].map((b) => b.g));
+  const classified = [...batch.values()]
+    .filter(({ g }) => !read.known.has(g.grievanceId))
+    .map(({ g, classification }) => ({ g, phoneHash: g.complainant.anonymous ? null : g.complainant.phoneHash, classification }));
+  if (classified.length === 0) return;
 
   // Which grievances join a caller's open case: those in the database, and those opened earlier in this batch.
-  const open = await openCasesOfCallers(client, classified.flatMap((c) => (c.phoneHash ? [{ phoneHash: c.phoneHash, district: partitionKeyFor(c.g.divisionCode) }] : [])));
+  const open = read.open;
   const opening: typeof classified = [];
   const repeatOf = new Map<string, OpenCase | undefined>();
   for (const c of classified) {
@@ -104,15 +114,15 @@ async function applyGrievances(client: PoolClient, rt: ServiceRuntime, rules: Tr
     }
   }
 
-  const related = await relatedCases(client, rules, opening.map((c) => ({ g: c.g, phoneHash: c.phoneHash })));
-  const loads = await directory.loadsFor(client, opening.map((c) => c.g.divisionCode));
+  const openingIds = new Set(opening.map((c) => c.g.grievanceId));
+  const loads = read.loads ?? (await directory.loadsFor(client, opening.map((c) => c.g.divisionCode)));
   const writes = new BatchWrites(now);
   const traceOf = new Map(messages.map((m) => [(m.event.data as GrievanceReceivedV1).grievanceId, m.traceparent]));
   for (const c of classified) {
     const first = writes.events.length;
     const target = repeatOf.get(c.g.grievanceId);
     if (target) linkRepeat(writes, rules, target, c.g, c.classification, now);
-    else openCase(rt, writes, rules, directory, loads, c.g, c.phoneHash, c.classification, related.get(c.g.grievanceId) ?? [], now);
+    else openCase(rt, writes, rules, directory, loads, c.g, c.phoneHash, c.classification, relatedAmong(read.related.get(c.g.grievanceId), openingIds), now);
     // What this grievance caused continues its trace (the consumer span of its event).
     const traceparent = traceOf.get(c.g.grievanceId);
     if (traceparent) for (const e of writes.events.slice(first)) e.opts = { ...e.opts, traceparent };
@@ -130,34 +140,80 @@ export function districtLockKey(event: DecodedEvent): string {
   return `triage.district:${partitionKeyFor((event.data as GrievanceReceivedV1).divisionCode)}`;
 }
 
-/** The batch's grievances that no case knows yet, each once (a replay by hand may send one under another event id). */
-async function unknownGrievances(client: PoolClient, messages: (BatchMessage<Classification> & { prepared: Classification })[]): Promise<{ g: GrievanceReceivedV1; classification: Classification }[]> {
-  const all = messages.map((m) => ({ g: m.event.data as GrievanceReceivedV1, classification: m.prepared }));
-  const { rows } = await client.query<{ grievance_id: string }>(
-    `SELECT grievance_id::text FROM cases WHERE id = ANY($1::uuid[])
-     UNION ALL SELECT grievance_id::text FROM case_links WHERE grievance_id = ANY($2::uuid[]) AND kind = 'repeat'`,
-    [all.map(({ g }) => caseIdFor(g.grievanceId)), all.map(({ g }) => g.grievanceId)],
-  );
-  const seen = new Set(rows.map((r) => r.grievance_id));
-  return all.filter(({ g }) => !seen.has(g.grievanceId) && (seen.add(g.grievanceId), true));
+/** What a batch reads before deciding, all in one statement. */
+interface BatchState {
+  /** Grievances some case already knows (opened one, or linked as a repeat): a replay by hand may send one under another event id. */
+  known: Set<string>;
+  open: OpenCase[];
+  /** Similar grievances of each, before the repeats of the batch are known (see `relatedAmong`). */
+  related: Map<string, Related[]>;
+  /** Undefined when the directory moved since it was last read. */
+  loads: Map<string, Pick<Caseworker, "openCases" | "lastAssignedAt">> | undefined;
 }
 
 /**
- * The open cases of these callers in these districts, locked against the case actions. Only
- * the grievance's own district is searched: a case in another district belongs to another
- * partition, and writing it from here would give its row two writers.
+ * In one statement: which of the batch's grievances some case knows; the open cases of its
+ * callers in their districts, locked against the case actions (only the grievance's own
+ * district: a case in another belongs to another partition, and writing it from here would give
+ * its row two writers); the cases similar to each grievance (another caller, the same division,
+ * within the window: among the division's latest RELATED_CANDIDATES cases, so the cost does not
+ * grow with the table, and among the batch's earlier grievances); and the loads of the
+ * caseworkers who may be given one, with the directory's version.
  */
-async function openCasesOfCallers(client: PoolClient, callers: { phoneHash: string; district: string }[]): Promise<OpenCase[]> {
-  if (callers.length === 0) return [];
-  const { rows } = await client.query<{ state: Record<string, unknown>; phone_hash: string; repeat_count: number }>(
-    `SELECT c.state, c.phone_hash, c.repeat_count FROM cases c
-     JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS k (phone_hash, district)) k
-       ON c.phone_hash = k.phone_hash AND left(c.division_code, 6) = k.district
-     WHERE c.status NOT IN ('resolved', 'closed') AND c.state IS NOT NULL
-     ORDER BY c.id FOR UPDATE OF c`,
-    [callers.map((c) => c.phoneHash), callers.map((c) => c.district)],
+async function readBatchState(client: PoolClient, rules: TriageRules, directory: RoutingDirectory, grievances: GrievanceReceivedV1[]): Promise<BatchState> {
+  const phoneHash = (g: GrievanceReceivedV1) => (g.complainant.anonymous ? null : g.complainant.phoneHash);
+  const { rows } = await client.query<{ part: "known" | "open" | "related" | "load"; facts: Record<string, unknown> }>(
+    `WITH g AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::uuid[], $7::uuid[], $8::text[])
+                  AS g (i, description, division_code, received_at, phone_hash, grievance_id, case_id, district)),
+     known AS (SELECT grievance_id FROM cases WHERE id IN (SELECT case_id FROM g)
+               UNION ALL SELECT grievance_id FROM case_links WHERE grievance_id IN (SELECT grievance_id FROM g) AND kind = 'repeat'),
+     fresh AS (SELECT * FROM g WHERE grievance_id NOT IN (SELECT grievance_id FROM known)),
+     open AS (SELECT c.state, c.phone_hash, c.repeat_count FROM cases c
+              JOIN (SELECT DISTINCT phone_hash, district FROM fresh WHERE phone_hash IS NOT NULL) k
+                ON c.phone_hash = k.phone_hash AND left(c.division_code, 6) = k.district
+              WHERE c.status NOT IN ('resolved', 'closed') AND c.state IS NOT NULL
+              ORDER BY c.id FOR UPDATE OF c),
+     related AS (
+       SELECT g.i, r.id AS case_id, r.grievance_id, r.sim FROM fresh g CROSS JOIN LATERAL (
+         SELECT recent.id, recent.grievance_id, similarity(recent.description, g.description) AS sim FROM (
+           SELECT c.id, c.grievance_id, c.description, c.phone_hash FROM cases c
+           WHERE c.division_code = g.division_code AND c.received_at > g.received_at - make_interval(days => $9)
+           ORDER BY c.received_at DESC LIMIT ${RELATED_CANDIDATES}
+         ) recent
+         WHERE (g.phone_hash IS NULL OR recent.phone_hash IS DISTINCT FROM g.phone_hash)
+       ) r WHERE r.sim >= $10
+       UNION ALL
+       SELECT g.i, NULL, e.grievance_id, similarity(e.description, g.description) FROM fresh g JOIN fresh e
+         ON e.i < g.i AND e.division_code = g.division_code AND e.received_at > g.received_at - make_interval(days => $9)
+         AND (g.phone_hash IS NULL OR e.phone_hash IS DISTINCT FROM g.phone_hash)
+       WHERE similarity(e.description, g.description) >= $10),
+     loads AS (${caseworkerLoadsSql("$11")})
+     SELECT 'known' AS part, jsonb_build_object('grievanceId', grievance_id) AS facts FROM known
+     UNION ALL SELECT 'open', jsonb_build_object('state', state, 'phoneHash', phone_hash, 'repeatCount', repeat_count) FROM open
+     UNION ALL SELECT 'related', jsonb_build_object('i', i, 'caseId', case_id, 'grievanceId', grievance_id, 'sim', sim) FROM related
+     UNION ALL SELECT 'load', to_jsonb(loads) FROM loads`,
+    [
+      grievances.map((_, i) => i), grievances.map((g) => g.description), grievances.map((g) => g.divisionCode), grievances.map((g) => g.receivedAt),
+      grievances.map(phoneHash), grievances.map((g) => g.grievanceId), grievances.map((g) => caseIdFor(g.grievanceId)), grievances.map((g) => partitionKeyFor(g.divisionCode)),
+      rules.relatedWindowDays, rules.relatedSimilarity, directory.caseworkerIdsFor(grievances.map((g) => g.divisionCode)),
+    ],
   );
-  return rows.map((r) => ({ state: reviveCase(r.state), phoneHash: r.phone_hash, repeatCount: r.repeat_count }));
+  const state: BatchState = { known: new Set(), open: [], related: new Map(), loads: undefined };
+  const loadRows: CaseworkerLoadRow[] = [];
+  for (const { part, facts } of rows) {
+    if (part === "known") state.known.add(facts.grievanceId as string);
+    else if (part === "open") state.open.push({ state: reviveCase(facts.state as Record<string, unknown>), phoneHash: facts.phoneHash as string, repeatCount: facts.repeatCount as number });
+    else if (part === "load") loadRows.push(facts as unknown as CaseworkerLoadRow);
+    else {
+      const g = grievances[facts.i as number]!;
+      const grievanceId = facts.grievanceId as string;
+      const list = state.related.get(g.grievanceId) ?? [];
+      list.push({ caseId: (facts.caseId as string | null) ?? caseIdFor(grievanceId), grievanceId, similarity: Math.round((facts.sim as number) * 1000) / 1000, inBatch: facts.caseId === null });
+      state.related.set(g.grievanceId, list);
+    }
+  }
+  state.loads = directory.loadsAt(loadRows);
+  return state;
 }
 
 /** The caller's latest open case about the same matter in the grievance's district within the repeat window. */
@@ -174,43 +230,14 @@ function repeatTarget(open: OpenCase[], phoneHash: string, category: string, g: 
 }
 
 /**
- * Cases similar to each grievance (another caller, the same division, within the window), in
- * one statement: among the division's latest RELATED_CANDIDATES cases, so the cost does not
- * grow with the table, and among the grievances earlier in the batch.
+ * The five most similar of a grievance that opens a case: a grievance earlier in the batch
+ * counts only when it opened a case too (a repeat joined its caller's case instead).
  */
-async function relatedCases(client: PoolClient, rules: TriageRules, grievances: { g: GrievanceReceivedV1; phoneHash: string | null }[]): Promise<Map<string, Related[]>> {
-  const found = new Map<string, Related[]>();
-  if (grievances.length === 0) return found;
-  const { rows } = await client.query<{ i: number; case_id: string; grievance_id: string; sim: number }>(
-    `WITH g AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::uuid[])
-                  AS g (i, description, division_code, received_at, phone_hash, grievance_id))
-     SELECT g.i, r.id::text AS case_id, r.grievance_id::text, r.sim FROM g CROSS JOIN LATERAL (
-       SELECT recent.id, recent.grievance_id, similarity(recent.description, g.description) AS sim FROM (
-         SELECT c.id, c.grievance_id, c.description, c.phone_hash FROM cases c
-         WHERE c.division_code = g.division_code AND c.received_at > g.received_at - make_interval(days => $7)
-         ORDER BY c.received_at DESC LIMIT ${RELATED_CANDIDATES}
-       ) recent
-       WHERE (g.phone_hash IS NULL OR recent.phone_hash IS DISTINCT FROM g.phone_hash)
-     ) r WHERE r.sim >= $8
-     UNION ALL
-     SELECT g.i, NULL, e.grievance_id::text, similarity(e.description, g.description) FROM g JOIN g e
-       ON e.i < g.i AND e.division_code = g.division_code AND e.received_at > g.received_at - make_interval(days => $7)
-       AND (g.phone_hash IS NULL OR e.phone_hash IS DISTINCT FROM g.phone_hash)
-     WHERE similarity(e.description, g.description) >= $8`,
-    [
-      grievances.map((_, i) => i), grievances.map((x) => x.g.description), grievances.map((x) => x.g.divisionCode),
-      grievances.map((x) => x.g.receivedAt), grievances.map((x) => x.phoneHash), grievances.map((x) => x.g.grievanceId),
-      rules.relatedWindowDays, rules.relatedSimilarity,
-    ],
-  );
-  for (const r of rows) {
-    const g = grievances[r.i]!.g;
-    const list = found.get(g.grievanceId) ?? [];
-    list.push({ caseId: r.case_id ?? caseIdFor(r.grievance_id), grievanceId: r.grievance_id, similarity: Math.round(r.sim * 1000) / 1000 });
-    found.set(g.grievanceId, list);
-  }
-  for (const [id, list] of found) found.set(id, list.sort((a, b) => b.similarity - a.similarity || (a.caseId < b.caseId ? -1 : 1)).slice(0, 5));
-  return found;
+function relatedAmong(found: Related[] | undefined, opening: Set<string>): Related[] {
+  return (found ?? [])
+    .filter((r) => !r.inBatch || opening.has(r.grievanceId))
+    .sort((a, b) => b.similarity - a.similarity || (a.caseId < b.caseId ? -1 : 1))
+    .slice(0, 5);
 }
 
 function openingEvents(g: GrievanceReceivedV1, now: Date): CaseEvent[] {

@@ -46,11 +46,24 @@ export async function caseworkersOf(db: Db, teamIds: string[]): Promise<Casework
 /** A caseworker as the directory has them: everything routing needs but the load. */
 export type CaseworkerProfile = Omit<Caseworker, "openCases" | "lastAssignedAt">;
 
-interface CaseworkerLoadRow {
+export interface CaseworkerLoadRow {
   directory_version: string;
   id: string | null;
-  open_cases: string | null;
-  last_assigned_at: Date | null;
+  open_cases: string | number | null;
+  last_assigned_at: Date | string | null;
+}
+
+/**
+ * The directory's version with the loads of these caseworkers (a text[] parameter): open
+ * cases, and the last assignment in any district. One row with a null id when none is asked for.
+ */
+export function caseworkerLoadsSql(ids: string): string {
+  return `SELECT d.version::text AS directory_version, w.id, w.open_cases, w.last_assigned_at FROM directory_version d
+         LEFT JOIN LATERAL (
+           SELECT w.id, (SELECT count(*) FROM cases c WHERE c.caseworker_id = w.id AND c.status IN ('assigned', 'accepted', 'in_mediation')) AS open_cases,
+             GREATEST(w.last_assigned_at, (SELECT max(a.last_assigned_at) FROM caseworker_assignments a WHERE a.caseworker_id = w.id)) AS last_assigned_at
+           FROM caseworkers w WHERE w.id = ANY(${ids}::text[])
+         ) w ON true`;
 }
 
 /**
@@ -77,24 +90,26 @@ export class RoutingDirectory {
    * assignment in any district), with the directory brought up to date first when it moved.
    */
   async loadsFor(db: Db, divisionCodes: Iterable<string>): Promise<Map<string, Pick<Caseworker, "openCases" | "lastAssignedAt">>> {
+    const divisions = [...divisionCodes];
     for (;;) {
-      const teams = [...new Set([...divisionCodes].flatMap((d) => this.teamsCovering(d).map((t) => t.id)))];
-      const ids = this.caseworkersOf(teams).map((c) => c.id);
-      const { rows } = await db.query<CaseworkerLoadRow>(
-        `SELECT d.version::text AS directory_version, w.id, w.open_cases, w.last_assigned_at FROM directory_version d
-         LEFT JOIN LATERAL (
-           SELECT w.id, (SELECT count(*) FROM cases c WHERE c.caseworker_id = w.id AND c.status IN ('assigned', 'accepted', 'in_mediation')) AS open_cases,
-             GREATEST(w.last_assigned_at, (SELECT max(a.last_assigned_at) FROM caseworker_assignments a WHERE a.caseworker_id = w.id)) AS last_assigned_at
-           FROM caseworkers w WHERE w.id = ANY($1::text[])
-         ) w ON true`,
-        [ids],
-      );
-      const version = rows[0]?.directory_version;
-      if (version !== undefined && version === this.version) {
-        return new Map(rows.flatMap((r) => (r.id === null ? [] : [[r.id, { openCases: Number(r.open_cases), lastAssignedAt: r.last_assigned_at }] as const])));
-      }
+      const { rows } = await db.query<CaseworkerLoadRow>(caseworkerLoadsSql("$1"), [this.caseworkerIdsFor(divisions)]);
+      const loads = this.loadsAt(rows);
+      if (loads) return loads;
       await this.reload(db);
     }
+  }
+
+  /** Whose loads a batch of these divisions needs, by the directory as last read (see `caseworkerLoadsSql`). */
+  caseworkerIdsFor(divisionCodes: Iterable<string>): string[] {
+    const teams = [...new Set([...divisionCodes].flatMap((d) => this.teamsCovering(d).map((t) => t.id)))];
+    return this.caseworkersOf(teams).map((c) => c.id);
+  }
+
+  /** The loads `caseworkerLoadsSql` read, or undefined when the directory has moved since it was read here (then `loadsFor`). */
+  loadsAt(rows: CaseworkerLoadRow[]): Map<string, Pick<Caseworker, "openCases" | "lastAssignedAt">> | undefined {
+    const version = rows[0]?.directory_version;
+    if (version === undefined || version !== this.version) return undefined;
+    return new Map(rows.flatMap((r) => (r.id === null ? [] : [[r.id, { openCases: Number(r.open_cases), lastAssignedAt: r.last_assigned_at === null ? null : new Date(r.last_assigned_at) }] as const])));
   }
 
   private async reload(db: Db): Promise<void> {
