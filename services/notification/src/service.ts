@@ -44,7 +44,7 @@ async function assemble(rt: ServiceRuntime, config: NotificationConfig): Promise
     metrics: deliveryMetrics(rt.metrics.registry, breaker),
   });
   const hub = new FeedHub({ pool: rt.pool, databaseUrl: config.DATABASE_URL, logger: rt.logger, heartbeatMs: config.FEED_HEARTBEAT_MS });
-  return { deps: { templates, enabled: channels.enabled, links: { caseUrl: (caseId) => `${base}/${caseId}`, statusUrl: config.STATUS_URL }, pool: rt.pool }, worker, hub, channels };
+  return { deps: { templates, enabled: channels.enabled, links: { caseUrl: (caseId) => `${base}/${caseId}`, statusUrl: config.STATUS_URL }, pool: rt.pool, deliveriesMade: () => worker.deliveriesMade() }, worker, hub, channels };
 }
 
 export function notificationService(): ServiceDefinition<NotificationConfig> {

@@ -24,12 +24,14 @@ export interface DeliveriesDueDeps {
   templates: Templates;
   links: Links;
   enabled: EnabledChannels;
-  /** For the wake-ups sent once a delivery is committed. */
+  /** For the wake-ups sent once a feed row is committed. */
   pool: Pool;
+  /** Wakes this process's delivery worker once new deliveries are committed. */
+  deliveriesMade: () => void;
 }
 
 export function onEventsMakingDeliveriesDue(deps: DeliveriesDueDeps): BatchHandler {
-  const { templates, links, enabled, pool } = deps;
+  const { templates, links, enabled, pool, deliveriesMade } = deps;
   return async (client, messages) => {
     const received = messages.filter((m) => m.event.type === "grievance.received.v1");
     await saveComplainants(client, received.map((m) => contactOf(m.event.data as GrievanceReceivedV1)));
@@ -38,7 +40,7 @@ export function onEventsMakingDeliveriesDue(deps: DeliveriesDueDeps): BatchHandl
     const cases = messages.filter((m) => m.event.type !== "grievance.received.v1" && m.event.type !== "case.party_added.v1");
     await noteCaseTeams(client, cases.map((m) => ({ grievanceId: (m.event.data as { grievanceId: string }).grievanceId, data: m.event.data })));
     try {
-      await recordDeliveries(client, messages.map((m) => ({ ...m, messages: whoIsTold(m.event, links) })), { templates, enabled, pool });
+      await recordDeliveries(client, messages.map((m) => ({ ...m, messages: whoIsTold(m.event, links) })), { templates, enabled, pool, deliveriesMade });
     } catch (err) {
       // Facts the templates refuse (a tracking code in another format, say) will never render:
       // the event goes to the dead-letter topic (found alone by the batch being split) instead of blocking its partition.

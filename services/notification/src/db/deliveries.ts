@@ -3,7 +3,7 @@
 // queues nothing new. Feed messages are delivered right here (a row in `feed`); the other
 // channels wait, `pending`, for the delivery worker.
 import { createHash } from "node:crypto";
-import { encodeEvent, notifyOnCommit, type DecodedEvent, type MessagePosition, type Pool, type PoolClient } from "@grievance-hub/kit";
+import { afterCommit, encodeEvent, notifyOnCommit, type DecodedEvent, type MessagePosition, type Pool, type PoolClient } from "@grievance-hub/kit";
 import type { Language } from "@grievance-hub/schema";
 import type { Templates } from "../templates/render";
 import type { ChannelName } from "../domain/destination";
@@ -152,7 +152,7 @@ function planChannels(message: Message, contacts: Awaited<ReturnType<typeof cont
 export async function recordDeliveries(
   client: PoolClient,
   due: { event: DecodedEvent; position: MessagePosition; messages: Message[] }[],
-  deps: { templates: Templates; enabled: EnabledChannels; pool: Pool },
+  deps: { templates: Templates; enabled: EnabledChannels; pool: Pool; deliveriesMade: () => void },
 ): Promise<void> {
   const contacts = await contactsOf(client, due.flatMap((d) => d.messages));
   const rows: {
@@ -170,23 +170,43 @@ export async function recordDeliveries(
   if (rows.length === 0) return;
   const column = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
   const feed = column((r) => r.channel === "feed");
+  // The events as they were on the wire (CloudEvents headers and data), kept for a dead letter
+  // while a delivery of theirs is pending: offered for every event with a delivery for the
+  // worker, kept only where one was made (in the same statement).
+  const kept = [...new Map(rows.filter((r) => r.channel !== "feed").map((r) => [r.event.id, r])).values()];
+  const wire = kept.map(
+    ({ event }) =>
+      event.wire ??
+      // As it came off Kafka; an event handed over otherwise (a replay by hand) is encoded again.
+      encodeEvent(event.type, event.data, { source: event.source, topicPrefix: "", id: event.id, time: new Date(event.time), ...(event.traceparent ? { traceparent: event.traceparent } : {}) }),
+  );
   const { rows: inserted } = await client.query<{ id: string; i: number }>(
-    `INSERT INTO deliveries (event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, status, attempts, delivery_key,
-       template, language, variables, subject, body, html, destination, next_attempt_at, last_attempt_at, sent_at)
-     SELECT event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, CASE WHEN feed THEN 'sent' ELSE 'pending' END,
-       CASE WHEN feed THEN 1 ELSE 0 END, delivery_key, template, language, variables, subject, body, html,
-       CASE WHEN feed THEN 'feed' END, CASE WHEN feed THEN NULL ELSE now() END, CASE WHEN feed THEN now() END, CASE WHEN feed THEN now() END
-     FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::jsonb[],
-       $11::text[], $12::text[], $13::text[], $14::bool[])
-       AS d (event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, delivery_key, template, language, variables, subject, body, html, feed)
-     ON CONFLICT (event_id, recipient_kind, recipient_id, channel) DO NOTHING
-     RETURNING id, array_position($7::uuid[], delivery_key) - 1 AS i`,
+    `WITH made AS (
+       INSERT INTO deliveries (event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, status, attempts, delivery_key,
+         template, language, variables, subject, body, html, destination, next_attempt_at, last_attempt_at, sent_at)
+       SELECT event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, CASE WHEN feed THEN 'sent' ELSE 'pending' END,
+         CASE WHEN feed THEN 1 ELSE 0 END, delivery_key, template, language, variables, subject, body, html,
+         CASE WHEN feed THEN 'feed' END, CASE WHEN feed THEN NULL ELSE now() END, CASE WHEN feed THEN now() END, CASE WHEN feed THEN now() END
+       FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::jsonb[],
+         $11::text[], $12::text[], $13::text[], $14::bool[])
+         AS d (event_id, event_type, grievance_id, recipient_kind, recipient_id, channel, delivery_key, template, language, variables, subject, body, html, feed)
+       ON CONFLICT (event_id, recipient_kind, recipient_id, channel) DO NOTHING
+       RETURNING id, event_id, channel, array_position($7::uuid[], delivery_key) - 1 AS i),
+     kept AS (
+       INSERT INTO source_events (event_id, topic, kafka_partition, kafka_offset, message_key, headers, payload)
+       SELECT * FROM unnest($15::text[], $16::text[], $17::int[], $18::bigint[], $19::text[], $20::jsonb[], $21::text[])
+         AS s (event_id, topic, kafka_partition, kafka_offset, message_key, headers, payload)
+       WHERE s.event_id IN (SELECT event_id FROM made WHERE channel <> 'feed')
+       ON CONFLICT (event_id) DO NOTHING)
+     SELECT id, i FROM made`,
     [
       column((r) => r.event.id), column((r) => r.event.type), column((r) => (r.event.data as { grievanceId: string }).grievanceId),
       column((r) => r.message.recipient.kind), column((r) => r.message.recipient.id), column((r) => r.channel),
       column((r) => deliveryKey(r.event.id, r.message.recipient.kind, r.message.recipient.id, r.channel)),
       column((r) => r.message.template), column((r) => r.language), column((r) => JSON.stringify(r.message.variables)),
       column((r) => r.rendered?.subject ?? null), column((r) => r.rendered?.text ?? null), column((r) => r.rendered?.html ?? null), feed,
+      kept.map((k) => k.event.id), kept.map((k) => k.position.topic), kept.map((k) => k.position.partition), kept.map((k) => k.position.offset),
+      wire.map((w, i) => w.key ?? kept[i]!.event.subject), wire.map((w) => JSON.stringify(w.headers)), wire.map((w) => w.value),
     ],
   );
   const made = inserted.map((x) => ({ id: x.id, ...rows[x.i]! }));
@@ -210,22 +230,7 @@ export async function recordDeliveries(
     await notifyOnCommit(client, deps.pool, FEED_CHANNEL);
   }
   if (pending.length > 0) {
-    await keepSourceEvents(client, [...new Map(pending.map((m) => [m.event.id, m])).values()]);
-    await notifyOnCommit(client, deps.pool, DELIVERIES_CHANNEL);
+    // This process's worker sends them (another replica's finds them on its interval should this one stop).
+    if (!afterCommit(client, deps.deliveriesMade)) await notifyOnCommit(client, deps.pool, DELIVERIES_CHANNEL);
   }
-}
-
-/** The events as they were on the wire (CloudEvents headers and data), for the dead-letter topic. */
-async function keepSourceEvents(client: PoolClient, kept: { event: DecodedEvent; position: MessagePosition }[]): Promise<void> {
-  // As it came off Kafka; an event handed over otherwise (a replay by hand) is encoded again.
-  const wire = kept.map(
-    ({ event }) =>
-      event.wire ??
-      encodeEvent(event.type, event.data, { source: event.source, topicPrefix: "", id: event.id, time: new Date(event.time), ...(event.traceparent ? { traceparent: event.traceparent } : {}) }),
-  );
-  await client.query(
-    `INSERT INTO source_events (event_id, topic, kafka_partition, kafka_offset, message_key, headers, payload)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::jsonb[], $7::text[]) ON CONFLICT (event_id) DO NOTHING`,
-    [kept.map((k) => k.event.id), kept.map((k) => k.position.topic), kept.map((k) => k.position.partition), kept.map((k) => k.position.offset), wire.map((w, i) => w.key ?? kept[i]!.event.subject), wire.map((w) => JSON.stringify(w.headers)), wire.map((w) => w.value)],
-  );
 }

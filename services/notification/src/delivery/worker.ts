@@ -118,11 +118,7 @@ export class DeliveryWorker {
       databaseUrl: opts.databaseUrl,
       channel: DELIVERIES_CHANNEL,
       logger: opts.logger,
-      onNotify: () => {
-        // A pass in flight may keep the new rows from the next one (their lane is busy, or every pass is).
-        if (this.passes.size > 0) this.mayHaveMore = true;
-        this.nudge();
-      },
+      onNotify: () => this.deliveriesMade(),
       onConnect: () => this.nudge(),
     });
   }
@@ -139,6 +135,16 @@ export class DeliveryWorker {
     await this.loop;
     await Promise.all(this.passes);
     await this.listener.stop();
+  }
+
+  /**
+   * New deliveries are committed: by this process's consumer (told directly, after its commit),
+   * or by another process (the dead-letters command: told by NOTIFY).
+   */
+  deliveriesMade(): void {
+    // A pass in flight may keep the new rows from the next one (their lane is busy, or every pass is).
+    if (this.passes.size > 0) this.mayHaveMore = true;
+    this.nudge();
   }
 
   private nudge(): void {
