@@ -29,7 +29,7 @@ import { measureRebuild, type RebuildResult } from "./rebuild";
 import { samplePostgres } from "./pg-sampler";
 import { seedDirectory } from "./seed";
 import {
-  commandCpuSeconds, createDatabase, freePort, machineCpuSeconds, postgresCpuSeconds, postgresCpuUsed, processCpuSeconds, resultsDir, say, serviceNodeFlags, spawnNode,
+  commandCpuSeconds, createDatabase, freePort, serviceRoles, statementProfile, statementsCounted, statementStats, machineCpuSeconds, postgresCpuSeconds, postgresCpuUsed, processCpuSeconds, resultsDir, say, serviceNodeFlags, spawnNode,
   statementCounter, useKafka, usePostgres, type Child,
 } from "./stack";
 
@@ -126,17 +126,21 @@ async function main(): Promise<void> {
   const receiver = await startWebhookReceiver((recipient) => secrets.get(recipient), (id, at) => onNotice(id, at));
   cleanups.push(receiver.close);
   const env2 = { ...common, DATABASE_URL: db2.url, KAFKA_TOPIC_PREFIX: prefix2 };
+  // With pg_stat_statements, each service connects as a role of its own, so its statements are told apart.
+  const roles = (await statementsCounted(postgres.adminUrl)) ? await serviceRoles(postgres.adminUrl, runId, ["intake", "triage", "notification"]) : undefined;
+  if (roles) cleanups.unshift(roles.drop);
+  const envOf = (service: string) => (roles ? { ...env2, DATABASE_URL: roles.urlOf(db2.url, service) } : env2);
   // One after another: each runs its own migrations, and the first creates the topics.
-  const intake2 = await spawnNode("intake", "services/intake/src/main.ts", env2, await freePort());
+  const intake2 = await spawnNode("intake", "services/intake/src/main.ts", envOf("intake"), await freePort());
   children.push(intake2);
   const triages: Child[] = [];
   for (let n = 1; n <= triageReplicas; n++) {
-    const replica = await spawnNode(n === 1 ? "triage" : `triage-${n}`, "services/triage/src/main.ts", env2, await freePort());
+    const replica = await spawnNode(n === 1 ? "triage" : `triage-${n}`, "services/triage/src/main.ts", envOf("triage"), await freePort());
     children.push(replica);
     triages.push(replica);
   }
   const triage = triages[0]!;
-  const notification = await spawnNode("notification", "services/notification/src/main.ts", env2, await freePort());
+  const notification = await spawnNode("notification", "services/notification/src/main.ts", envOf("notification"), await freePort());
   children.push(notification);
   secrets = await seedDirectory({ triageUrl: triage.url, notificationUrl: notification.url, adminToken, webhookBase: receiver.url });
   const e2eDatabase = `gh_bench_${runId}_e2e`;
@@ -154,6 +158,7 @@ async function main(): Promise<void> {
   const statements = await statementCounter(postgres.adminUrl, db2.url, e2eDatabase);
   if ("unavailable" in statements) say(`  statements per grievance: not counted: ${statements.unavailable}`);
   const statementsBefore = "count" in statements ? await statements.count() : 0;
+  const statementStatsBefore = roles ? await statementStats(db2.url, e2eDatabase) : undefined;
   const cpuBefore = await cpu();
   const pgSampler = process.env.BENCH_PG_PROFILE ? samplePostgres({ databaseUrl: postgres.adminUrl, database: `gh_bench_${runId}_e2e`, everyMs: 10 }) : undefined;
   const e2e = await openLoop({
@@ -171,6 +176,8 @@ async function main(): Promise<void> {
   });
   const cpuAfter = await cpu();
   const statementsAfter = "count" in statements ? await statements.count() : 0;
+  const statementsByService =
+    roles && statementStatsBefore && e2e.accepted > 0 ? statementProfile(statementStatsBefore, await statementStats(db2.url, e2eDatabase), e2e.accepted, roles.serviceOf) : undefined;
   // All processes together: the services, this database's Postgres backends and the server's background processes, the broker.
   const cpuSecondsUsed =
     cpuAfter.intake - cpuBefore.intake + cpuAfter.triage - cpuBefore.triage + cpuAfter.notification - cpuBefore.notification +
@@ -180,6 +187,11 @@ async function main(): Promise<void> {
     statements: "count" in statements && e2e.accepted > 0 ? Math.round(((statementsAfter - statementsBefore) * 10) / e2e.accepted) / 10 : null,
     kafkaCounted: kafkaInfra.pid !== undefined,
   };
+  if (statementsByService) {
+    await writeFile(path.join(resultsDir, "statements.tmp"), statementsByService.statements.map((x) => `${String(x.perGrievance).padStart(7)}  ${String(x.meanMs).padStart(8)} ms  ${x.service.padEnd(12)}  ${x.query}`).join("\n") + "\n");
+    say(`  SQL statements per grievance by service: ${JSON.stringify(statementsByService.byService)}; the most called (per grievance, mean time; all in bench/results/statements.tmp):`);
+    for (const x of statementsByService.statements.slice(0, 20)) say(`  ${String(x.perGrievance).padStart(7)}  ${String(x.meanMs).padStart(8)} ms  ${x.service.padEnd(12)}  ${x.query.slice(0, 110)}`);
+  }
   say(`  per grievance: ${perGrievance.cpuMs} ms CPU (all processes${perGrievance.kafkaCounted ? "" : "; the broker's not counted: no local pid"}), ${perGrievance.statements ?? "n/a"} SQL statements`);
   let replicaWork: number[] | undefined;
   if (triageReplicas > 1) {
@@ -246,7 +258,7 @@ async function main(): Promise<void> {
   say(`  ${rebuild.events} events in ${rebuild.seconds.toFixed(2)} s`);
 
   const pgVersion = await serverVersion(postgres.adminUrl);
-  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, rebuild, rssMb, pgVersion, webhooks: receiver.stats, perGrievance, capacity, replicaWork });
+  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, rebuild, rssMb, pgVersion, webhooks: receiver.stats, perGrievance, statementsByService, capacity, replicaWork });
   await writeFile(path.join(resultsDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
   printTable(report);
   say(`written: bench/results/latest.json`);
@@ -310,6 +322,7 @@ function buildReport(r: {
   pgVersion: string;
   webhooks: { received: number; badSignature: number };
   perGrievance: { cpuMs: number | null; statements: number | null; kafkaCounted: boolean };
+  statementsByService: ReturnType<typeof statementProfile> | undefined;
   capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number; unanswered: number }[] } | undefined;
   replicaWork: number[] | undefined;
 }) {
@@ -365,6 +378,10 @@ function buildReport(r: {
       brokerCpuCounted: r.perGrievance.kafkaCounted,
       /** SQL statements per accepted grievance, all services (pg_stat_statements); null when it is not loaded. */
       statementsPerGrievance: r.perGrievance.statements,
+      /** The same by service (each connects as a role of its own; "bench/admin" is the bench's own reads), with --embedded-postgres. */
+      ...(r.statementsByService
+        ? { statementsPerGrievanceByService: r.statementsByService.byService, statementProfile: r.statementsByService.statements.slice(0, 40) }
+        : {}),
       /** Grievances each triage replica applied (with --triage-replicas). */
       ...(r.replicaWork ? { triageReplicaWork: r.replicaWork } : {}),
     },

@@ -255,3 +255,90 @@ export async function commandCpuSeconds(command: string): Promise<number> {
   }
   return sum;
 }
+
+/** Whether pg_stat_statements is loaded (in `shared_preload_libraries`, which only a restart changes). */
+export async function statementsCounted(adminUrl: string): Promise<boolean> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const preload = (await admin.query<{ v: string }>("SELECT current_setting('shared_preload_libraries') AS v")).rows[0]!.v;
+    return preload.split(",").map((x) => x.trim()).includes("pg_stat_statements");
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * A login role per service on the bench's own server, so pg_stat_statements (which keeps
+ * statements apart by user) tells which service ran which statement. Superusers, as the admin
+ * the services otherwise connect as; only for the bench's embedded server.
+ */
+export async function serviceRoles(adminUrl: string, runId: string, services: string[]): Promise<{ urlOf: (databaseUrl: string, service: string) => string; serviceOf: (role: string) => string; drop: () => Promise<void> }> {
+  const password = decodeURIComponent(new URL(adminUrl).password);
+  const role = (s: string) => `gh_bench_${runId}_${s}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (const s of services) await admin.query(`CREATE ROLE ${role(s)} LOGIN SUPERUSER${password ? ` PASSWORD '${password.replace(/'/g, "''")}'` : ""}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    urlOf: (databaseUrl, s) => {
+      const u = new URL(databaseUrl);
+      u.username = role(s);
+      return u.toString();
+    },
+    serviceOf: (r) => services.find((s) => r === role(s)) ?? "bench/admin",
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        for (const s of services) await c.query(`DROP ROLE IF EXISTS ${role(s)}`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export interface StatementStats {
+  role: string;
+  query: string;
+  calls: number;
+  totalMs: number;
+}
+
+/** This database's statements so far by role and statement (pg_stat_statements must be loaded). */
+export async function statementStats(databaseUrl: string, database: string): Promise<Map<string, StatementStats>> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    const { rows } = await c.query<{ role: string; queryid: string; query: string; calls: string; total: number }>(
+      `SELECT r.rolname AS role, s.queryid::text, s.query, s.calls, s.total_exec_time AS total FROM pg_stat_statements s
+       JOIN pg_roles r ON r.oid = s.userid WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
+      [database],
+    );
+    return new Map(rows.map((r) => [`${r.role}\n${r.queryid}`, { role: r.role, query: r.query.replace(/\s+/g, " "), calls: Number(r.calls), totalMs: r.total }]));
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * What ran between two `statementStats`: per service, statements per grievance, and each
+ * statement with its calls per grievance and mean time, most called first.
+ */
+export function statementProfile(before: Map<string, StatementStats>, after: Map<string, StatementStats>, grievances: number, serviceOf: (role: string) => string) {
+  const statements = [...after].flatMap(([key, a]) => {
+    const calls = a.calls - (before.get(key)?.calls ?? 0);
+    if (calls <= 0) return [];
+    const totalMs = a.totalMs - (before.get(key)?.totalMs ?? 0);
+    return [{ service: serviceOf(a.role), perGrievance: Math.round((calls / grievances) * 100) / 100, calls, meanMs: Math.round((totalMs / calls) * 1000) / 1000, query: a.query.slice(0, 160) }];
+  });
+  statements.sort((x, y) => y.calls - x.calls);
+  const byService: Record<string, number> = {};
+  for (const s of statements) byService[s.service] = Math.round(((byService[s.service] ?? 0) + s.calls / grievances) * 100) / 100;
+  return { byService, statements };
+}
