@@ -4,10 +4,10 @@
 // From the beginning the projection is emptied first; from a timestamp only events not yet
 // in the projection (by event id) are applied.
 import type { Kafka } from "kafkajs";
-import { replayTopics, withTransaction, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
+import { replayTopics, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
 import { Topics, type GrievanceReceivedV1, type Urgency } from "@grievance-hub/schema";
 import { evolve, initialState, type CaseEvent, type OpenedCase } from "./domain/case-lifecycle";
-import { appendTimeline, loadCase, saveCases } from "./db/cases";
+import { reviveCase, saveCases, timelineInsert, type TimelineEntry } from "./db/cases";
 import { fromWire } from "./commands/wire";
 import { caseIdFor } from "./consumers/grievance-received";
 
@@ -64,22 +64,35 @@ export async function rebuildTriage(opts: { pool: Pool; kafka: Kafka; topicPrefi
   }
 }
 
+/**
+ * A batch of case events, set-based: the states of the cases it continues read with one
+ * statement, the events evolved in order in memory, then the cases with one statement and the
+ * timeline, links, reminders and published statistics with one more.
+ */
 async function applyCaseEvents(client: PoolClient, events: { id: string; type: string; data: Record<string, unknown> }[]): Promise<void> {
   const seen = new Set((await client.query<{ event_id: string }>("SELECT event_id FROM case_timeline WHERE event_id = ANY($1::uuid[])", [events.map((e) => e.id)])).rows.map((r) => r.event_id));
-  const states = new Map<string, OpenedCase>();
-  const created = new Map<string, Extras>();
-  const timeline: { caseId: string; eventId: string; event: CaseEvent; version: number }[] = [];
-  const afterCases: (() => Promise<unknown>)[] = [];
-  const stateOf = async (caseId: string) => states.get(caseId) ?? (await loadCase(client, caseId, true));
-  const openedFor = events.filter((e) => e.type === "case.opened.v1" && !seen.has(e.id)).map((e) => e.data.grievanceId as string);
-  const grievances = new Map(
-    (await client.query<Extras & { grievance_id: string }>("SELECT grievance_id, phone_hash, description, language, received_at FROM rebuild_grievances WHERE grievance_id = ANY($1::uuid[])", [openedFor])).rows.map(
-      ({ grievance_id, ...g }) => [grievance_id, g],
-    ),
+  const fresh = events.filter((e) => !seen.has(e.id));
+  const openedFor = fresh.filter((e) => e.type === "case.opened.v1").map((e) => e.data.grievanceId as string);
+  const openedHere = new Set(fresh.filter((e) => e.type === "case.opened.v1").map((e) => e.data.caseId as string));
+  const continued = [...new Set(fresh.map((e) => e.data.caseId as string | undefined).filter((id): id is string => id !== undefined && !openedHere.has(id)))];
+  const { rows: known } = await client.query<{ part: "grievance" | "case"; id: string; facts: Record<string, unknown> }>(
+    `SELECT 'grievance' AS part, grievance_id::text AS id, jsonb_build_object('phone_hash', phone_hash, 'description', description, 'language', language, 'received_at', received_at) AS facts
+       FROM rebuild_grievances WHERE grievance_id = ANY($1::uuid[])
+     UNION ALL SELECT 'case', id::text, state FROM cases WHERE id = ANY($2::uuid[]) AND state IS NOT NULL`,
+    [openedFor, continued],
   );
+  const grievances = new Map(known.flatMap((r) => (r.part === "grievance" ? [[r.id, r.facts as unknown as Extras] as const] : [])));
+  const states = new Map<string, OpenedCase>(known.flatMap((r) => (r.part === "case" ? [[r.id, reviveCase(r.facts)] as const] : [])));
+  const changed = new Set<string>();
+  const created = new Map<string, Extras>();
+  const repeatCounts = new Map<string, number>();
+  const timeline: TimelineEntry[] = [];
+  const links: { caseId: string; grievanceId: string; kind: string; relatedCaseId: string | null; similarity: number | null; at: string }[] = [];
+  const reminders: { caseId: string; deadline: string; dueAt: string }[] = [];
+  const sessionReminders: { caseId: string; sessionId: string; at: string }[] = [];
+  const days: string[] = [];
 
-  for (const e of events) {
-    if (seen.has(e.id)) continue;
+  for (const e of fresh) {
     const caseId = e.data.caseId as string;
     if (e.type === "case.opened.v1") {
       const grievanceId = e.data.grievanceId as string;
@@ -90,62 +103,73 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
         caseId, grievanceId, trackingCode: e.data.trackingCode as string, divisionCode: e.data.divisionCode as string, language: g.language, receivedAt: new Date(g.received_at),
       };
       states.set(caseId, evolve(initialState, opened) as OpenedCase);
+      changed.add(caseId);
       created.set(caseId, g);
       timeline.push({ caseId, eventId: e.id, event: opened, version: 1 });
       continue;
     }
     if (e.type === "grievance.linked.v1") {
-      await applyLink(e.data, states, stateOf, afterCases, client);
+      const d = e.data;
+      if (d.kind === "repeat") {
+        // A repeat may raise the case's urgency, in order with the case's other events.
+        const state = states.get(caseId);
+        if (state?.classification) states.set(caseId, { ...state, classification: { ...state.classification, urgency: d.urgency as Urgency } });
+        if (state) changed.add(caseId);
+        repeatCounts.set(caseId, d.repeatCount as number);
+        links.push({ caseId, grievanceId: d.linkedGrievanceId as string, kind: "repeat", relatedCaseId: null, similarity: null, at: d.occurredAt as string });
+      } else {
+        links.push({ caseId, grievanceId: d.grievanceId as string, kind: "related", relatedCaseId: caseIdFor(d.linkedGrievanceId as string), similarity: (d.similarity as number | undefined) ?? null, at: d.occurredAt as string });
+      }
       continue;
     }
     if (e.type === "case.deadline_approaching.v1") {
-      // After the case rows, like the links: the case may have been opened in this very batch.
-      afterCases.push(() => client.query("INSERT INTO deadline_reminders (case_id, deadline, due_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [caseId, e.data.deadline, e.data.dueAt]));
+      reminders.push({ caseId, deadline: e.data.deadline as string, dueAt: e.data.dueAt as string });
       continue;
     }
     if (e.type === "statistics.published.v1") {
-      afterCases.push(() => client.query("INSERT INTO statistics_published (day) VALUES ($1) ON CONFLICT DO NOTHING", [e.data.day]));
+      days.push(e.data.day as string);
       continue;
     }
     if (e.type === "case.session_reminder_due.v1") {
-      afterCases.push(() => client.query("INSERT INTO session_reminders (case_id, session_id, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [caseId, e.data.sessionId, e.data.at]));
+      sessionReminders.push({ caseId, sessionId: e.data.sessionId as string, at: e.data.at as string });
       continue;
     }
     const event = fromWire(e.type, e.data);
     if (!event) continue;
-    const state = await stateOf(caseId);
+    const state = states.get(caseId);
     if (!state) throw new Error(`${e.type} ${e.id} for case ${caseId}, which was never opened`);
     const after = evolve(state, event) as OpenedCase;
     states.set(caseId, after);
+    changed.add(caseId);
     timeline.push({ caseId, eventId: e.id, event, version: after.version });
   }
   await saveCases(
     client,
-    [...states].map(([caseId, state]) => {
+    [...changed].map((caseId) => {
       const extras = created.get(caseId);
-      return { state, extras: extras ? { phoneHash: extras.phone_hash, description: extras.description } : {} };
+      const repeatCount = repeatCounts.get(caseId);
+      return { state: states.get(caseId)!, extras: extras ? { phoneHash: extras.phone_hash, description: extras.description } : {}, ...(repeatCount === undefined ? {} : { repeatCount }) };
     }),
   );
-  await appendTimeline(client, timeline);
-  for (const write of afterCases) await write();
-}
-
-/** A repeat may raise the case's urgency (in order with the case's other events); the link rows come after the case rows. */
-async function applyLink(d: Record<string, unknown>, states: Map<string, OpenedCase>, stateOf: (id: string) => Promise<OpenedCase | undefined>, links: (() => Promise<unknown>)[], client: PoolClient): Promise<void> {
-  const caseId = d.caseId as string;
-  if (d.kind === "repeat") {
-    const state = await stateOf(caseId);
-    if (state?.classification) states.set(caseId, { ...state, classification: { ...state.classification, urgency: d.urgency as Urgency } });
-    links.push(
-      () => client.query("INSERT INTO case_links (case_id, grievance_id, kind, linked_at) VALUES ($1,$2,'repeat',$3) ON CONFLICT DO NOTHING", [caseId, d.linkedGrievanceId, d.occurredAt]),
-      () => client.query("UPDATE cases SET repeat_count = $2 WHERE id = $1", [caseId, d.repeatCount]),
-    );
-    return;
-  }
-  links.push(() =>
-    client.query(
-      "INSERT INTO case_links (case_id, grievance_id, kind, related_case_id, similarity, linked_at) VALUES ($1,$2,'related',$3,$4,$5) ON CONFLICT DO NOTHING",
-      [caseId, d.grievanceId, caseIdFor(d.linkedGrievanceId as string), d.similarity ?? null, d.occurredAt],
-    ),
+  // After the case rows: they reference cases that may have been opened in this very batch.
+  const entries = timelineInsert(timeline, 1);
+  const n = entries.params.length;
+  const p = (i: number) => `$${n + i + 1}`;
+  await client.query(
+    `WITH timeline AS (${entries.sql}),
+       links AS (INSERT INTO case_links (case_id, grievance_id, kind, related_case_id, similarity, linked_at)
+         SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::uuid[], ${p(4)}::real[], ${p(5)}::timestamptz[]) ON CONFLICT DO NOTHING),
+       repeats AS (UPDATE cases SET repeat_count = r.n FROM unnest(${p(6)}::uuid[], ${p(7)}::int[]) AS r (id, n) WHERE cases.id = r.id AND NOT (cases.id = ANY(${p(8)}::uuid[]))),
+       reminders AS (INSERT INTO deadline_reminders (case_id, deadline, due_at) SELECT * FROM unnest(${p(9)}::uuid[], ${p(10)}::text[], ${p(11)}::timestamptz[]) ON CONFLICT DO NOTHING),
+       sessions AS (INSERT INTO session_reminders (case_id, session_id, at) SELECT * FROM unnest(${p(12)}::uuid[], ${p(13)}::text[], ${p(14)}::timestamptz[]) ON CONFLICT DO NOTHING)
+     INSERT INTO statistics_published (day) SELECT * FROM unnest(${p(15)}::date[]) ON CONFLICT DO NOTHING`,
+    [
+      ...entries.params,
+      links.map((l) => l.caseId), links.map((l) => l.grievanceId), links.map((l) => l.kind), links.map((l) => l.relatedCaseId), links.map((l) => l.similarity), links.map((l) => l.at),
+      [...repeatCounts.keys()], [...repeatCounts.values()], [...changed],
+      reminders.map((r) => r.caseId), reminders.map((r) => r.deadline), reminders.map((r) => r.dueAt),
+      sessionReminders.map((r) => r.caseId), sessionReminders.map((r) => r.sessionId), sessionReminders.map((r) => r.at),
+      days,
+    ],
   );
 }
