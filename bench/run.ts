@@ -128,7 +128,8 @@ async function main(): Promise<void> {
   const env2 = { ...common, DATABASE_URL: db2.url, KAFKA_TOPIC_PREFIX: prefix2 };
   // With pg_stat_statements, each service connects as a role of its own, so its statements are told apart.
   const roles = (await statementsCounted(postgres.adminUrl)) ? await serviceRoles(postgres.adminUrl, runId, ["intake", "triage", "notification"]) : undefined;
-  if (roles) cleanups.unshift(roles.drop);
+  // Dropped once the database that holds their objects is (before the server stops); kept with it under --keep.
+  if (roles && !keep) cleanups.splice(cleanups.indexOf(db2.drop), 0, roles.drop);
   const envOf = (service: string) => (roles ? { ...env2, DATABASE_URL: roles.urlOf(db2.url, service) } : env2);
   // One after another: each runs its own migrations, and the first creates the topics.
   const intake2 = await spawnNode("intake", "services/intake/src/main.ts", envOf("intake"), await freePort());
