@@ -3,11 +3,11 @@
 // FOR UPDATE SKIP LOCKED and the breach is recorded in the same transaction, so with
 // several replicas each breach is acted on once; state lives in Postgres, so a restart
 // loses nothing.
-import { enqueueEvent, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
+import { enqueueEvents, withTransaction, type OutgoingEvent, type ServiceRuntime } from "@grievance-hub/kit";
 import { partitionKeyFor } from "@grievance-hub/schema";
 import type { CaseCommand, DecisionContext } from "../domain/case-lifecycle";
 import { dueForBreach, nearDeadline, type DeadlinePolicy } from "../domain/deadlines";
-import { loadCase } from "../db/cases";
+import { reviveCase } from "../db/cases";
 import { execute } from "../commands/execute";
 import { escalationCommands } from "../commands/escalation";
 import { actOnMediationDeadlines, publishDailyStatistics, remindOfSessions } from "./mediation-deadlines";
@@ -60,8 +60,8 @@ export class DeadlineScheduler {
 
   private async actOnBreaches(now: Date): Promise<number> {
     return withTransaction(this.rt.pool, async (client) => {
-      const { rows } = await client.query<{ id: string }>(
-        `SELECT id FROM cases
+      const { rows } = await client.query<{ state: Record<string, unknown> }>(
+        `SELECT state FROM cases
          WHERE status = ANY($1) AND state IS NOT NULL
            AND ((NOT acknowledged AND NOT breached_acknowledge AND (acknowledge_by IS NULL OR acknowledge_by < $2))
              OR (NOT breached_resolve AND (resolve_by IS NULL OR resolve_by < $2)))
@@ -69,8 +69,9 @@ export class DeadlineScheduler {
         [DEADLINE_STATUSES, now, this.opts.batchSize ?? 100],
       );
       let acted = 0;
-      for (const { id } of rows) {
-        const state = (await loadCase(client, id))!;
+      for (const row of rows) {
+        const state = reviveCase(row.state);
+        const id = state.caseId;
         const breaches = dueForBreach(state, now, this.opts.policy);
         if (breaches.length === 0) continue;
         const commands: CaseCommand[] = breaches.map((b) => ({ type: "recordBreach", deadline: b.deadline, dueAt: b.dueAt }));
@@ -88,30 +89,43 @@ export class DeadlineScheduler {
     });
   }
 
+  /** Reminders of one scan with a fixed number of statements: the claimed cases with their state, the new reminders, their events. */
   private async remind(now: Date): Promise<number> {
     const horizon = new Date(now.getTime() + this.opts.leadTimeMinutes * 60_000);
     return withTransaction(this.rt.pool, async (client) => {
-      const { rows } = await client.query<{ id: string }>(
-        `SELECT id FROM cases WHERE status = ANY($1) AND state IS NOT NULL
+      const { rows } = await client.query<{ state: Record<string, unknown> }>(
+        `SELECT state FROM cases WHERE status = ANY($1) AND state IS NOT NULL
            AND ((NOT acknowledged AND acknowledge_by BETWEEN $2 AND $3) OR resolve_by BETWEEN $2 AND $3)
          LIMIT $4 FOR UPDATE SKIP LOCKED`,
         [DEADLINE_STATUSES, now, horizon, this.opts.batchSize ?? 100],
       );
-      let sent = 0;
-      for (const { id } of rows) {
-        const state = (await loadCase(client, id))!;
-        for (const d of nearDeadline(state, now, this.opts.leadTimeMinutes)) {
-          const fresh = await client.query("INSERT INTO deadline_reminders (case_id, deadline, due_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [id, d.deadline, d.dueAt]);
-          if (fresh.rowCount === 0 || !state.classification) continue;
-          await enqueueEvent(client, this.rt.outbox, "case.deadline_approaching.v1", {
+      const due = rows.flatMap((r) => {
+        const state = reviveCase(r.state);
+        return nearDeadline(state, now, this.opts.leadTimeMinutes).map((d) => ({ state, ...d }));
+      });
+      if (due.length === 0) return 0;
+      // A reminder is sent once: only those this scan records for the first time become events.
+      const key = (caseId: string, deadline: string, dueAt: Date) => `${caseId} ${deadline} ${dueAt.getTime()}`;
+      const { rows: fresh } = await client.query<{ case_id: string; deadline: string; due_at: Date }>(
+        `INSERT INTO deadline_reminders (case_id, deadline, due_at) SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
+         ON CONFLICT DO NOTHING RETURNING case_id::text, deadline, due_at`,
+        [due.map((d) => d.state.caseId), due.map((d) => d.deadline), due.map((d) => d.dueAt)],
+      );
+      const recorded = new Set(fresh.map((r) => key(r.case_id, r.deadline, r.due_at)));
+      const events: OutgoingEvent[] = due.flatMap(({ state, deadline, dueAt }) => {
+        if (!recorded.has(key(state.caseId, deadline, dueAt)) || !state.classification) return [];
+        return [{
+          type: "case.deadline_approaching.v1",
+          data: {
             caseId: state.caseId, grievanceId: state.grievanceId, occurredAt: now.toISOString(), actor: system,
             trackingCode: state.trackingCode, divisionCode: state.divisionCode, category: state.classification.category, urgency: state.classification.urgency,
-            deadline: d.deadline, dueAt: d.dueAt.toISOString(), team: state.team, caseworkerId: state.caseworkerId,
-          }, { key: partitionKeyFor(state.divisionCode) });
-          sent++;
-        }
-      }
-      return sent;
+            deadline, dueAt: dueAt.toISOString(), team: state.team, caseworkerId: state.caseworkerId,
+          },
+          opts: { key: partitionKeyFor(state.divisionCode) },
+        }];
+      });
+      if (events.length > 0) await enqueueEvents(client, this.rt.outbox, events);
+      return events.length;
     });
   }
 }
