@@ -5,7 +5,7 @@ import { PoisonMessageError, type BatchHandler, type Pool } from "@grievance-hub
 import type { EventData, EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TemplateError, type Templates } from "../templates/render";
 import { contactOf, partyContactOf, whoIsTold, type Links } from "../domain/who-is-told";
-import { noteCaseTeams, recordDeliveries, saveComplainants, saveParty, type EnabledChannels } from "../db/deliveries";
+import { recordDeliveries, saveComplainants, saveParty, type EnabledChannels } from "../db/deliveries";
 export const notifiedEventTypes = [
   "grievance.received.v1",
   "case.assigned.v1",
@@ -38,9 +38,9 @@ export function onEventsMakingDeliveriesDue(deps: DeliveriesDueDeps): BatchHandl
     // Parties come and go with mediation, a few per case: one statement each is fine.
     for (const m of messages) if (m.event.type === "case.party_added.v1") await saveParty(client, partyContactOf(m.event.data as EventData<"case.party_added.v1">));
     const cases = messages.filter((m) => m.event.type !== "grievance.received.v1" && m.event.type !== "case.party_added.v1");
-    await noteCaseTeams(client, cases.map((m) => ({ grievanceId: (m.event.data as { grievanceId: string }).grievanceId, data: m.event.data })));
+    const caseEvents = cases.map((m) => ({ grievanceId: (m.event.data as { grievanceId: string }).grievanceId, data: m.event.data }));
     try {
-      await recordDeliveries(client, messages.map((m) => ({ ...m, messages: whoIsTold(m.event, links) })), { templates, enabled, pool, deliveriesMade });
+      await recordDeliveries(client, messages.map((m) => ({ ...m, messages: whoIsTold(m.event, links) })), caseEvents, { templates, enabled, pool, deliveriesMade });
     } catch (err) {
       // Facts the templates refuse (a tracking code in another format, say) will never render:
       // the event goes to the dead-letter topic (found alone by the batch being split) instead of blocking its partition.

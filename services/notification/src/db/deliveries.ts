@@ -63,17 +63,23 @@ function teamOf(data: unknown): string | undefined {
 
 /** Keeps case_teams current (the last team each event names), in one statement: the delivery log scopes a supervisor to their team's cases. */
 export async function noteCaseTeams(client: PoolClient, events: { grievanceId: string; data: unknown }[]): Promise<void> {
+  const upsert = caseTeamsUpsert(events, 1);
+  if (upsert) await client.query(upsert.sql, upsert.params);
+}
+
+/** The upsert of `noteCaseTeams` with its parameters numbered from `firstParam`, for a statement of the caller's own; undefined when no event names a team. */
+function caseTeamsUpsert(events: { grievanceId: string; data: unknown }[], firstParam: number): { sql: string; params: unknown[] } | undefined {
   const teams = new Map<string, string>();
   for (const e of events) {
     const team = teamOf(e.data);
     if (team !== undefined) teams.set(e.grievanceId, team);
   }
-  if (teams.size === 0) return;
-  await client.query(
-    `INSERT INTO case_teams (grievance_id, team_id) SELECT * FROM unnest($1::uuid[], $2::text[])
+  if (teams.size === 0) return undefined;
+  return {
+    sql: `INSERT INTO case_teams (grievance_id, team_id) SELECT * FROM unnest($${firstParam}::uuid[], $${firstParam + 1}::text[])
      ON CONFLICT (grievance_id) DO UPDATE SET team_id = EXCLUDED.team_id WHERE case_teams.team_id <> EXCLUDED.team_id`,
-    [[...teams.keys()], [...teams.values()]],
-  );
+    params: [[...teams.keys()], [...teams.values()]],
+  };
 }
 
 /** Complainants' contacts by grievance id, in one statement. */
@@ -148,10 +154,15 @@ function planChannels(message: Message, contacts: Awaited<ReturnType<typeof cont
   return { message, channels, language: r.language };
 }
 
-/** The deliveries a batch of events makes due, each event with its messages, in one statement per table. */
+/**
+ * The deliveries a batch of events makes due, each event with its messages, and the team each
+ * case event names now (see `noteCaseTeams`): deliveries, kept source events and case teams in
+ * one statement, feed rows in one more.
+ */
 export async function recordDeliveries(
   client: PoolClient,
   due: { event: DecodedEvent; position: MessagePosition; messages: Message[] }[],
+  caseEvents: { grievanceId: string; data: unknown }[],
   deps: { templates: Templates; enabled: EnabledChannels; pool: Pool; deliveriesMade: () => void },
 ): Promise<void> {
   const contacts = await contactsOf(client, due.flatMap((d) => d.messages));
@@ -167,8 +178,9 @@ export async function recordDeliveries(
       for (const channel of plan.channels) rows.push({ event, position, message, channel, language: plan.language, rendered });
     }
   }
-  if (rows.length === 0) return;
+  if (rows.length === 0) return noteCaseTeams(client, caseEvents);
   const column = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  const teams = caseTeamsUpsert(caseEvents, 22);
   const feed = column((r) => r.channel === "feed");
   // The events as they were on the wire (CloudEvents headers and data), kept for a dead letter
   // while a delivery of theirs is pending: offered for every event with a delivery for the
@@ -197,7 +209,8 @@ export async function recordDeliveries(
        SELECT * FROM unnest($15::text[], $16::text[], $17::int[], $18::bigint[], $19::text[], $20::jsonb[], $21::text[])
          AS s (event_id, topic, kafka_partition, kafka_offset, message_key, headers, payload)
        WHERE s.event_id IN (SELECT event_id FROM made WHERE channel <> 'feed')
-       ON CONFLICT (event_id) DO NOTHING)
+       ON CONFLICT (event_id) DO NOTHING)${teams ? `,
+     teams AS (${teams.sql})` : ""}
      SELECT id, i FROM made`,
     [
       column((r) => r.event.id), column((r) => r.event.type), column((r) => (r.event.data as { grievanceId: string }).grievanceId),
@@ -207,6 +220,7 @@ export async function recordDeliveries(
       column((r) => r.rendered?.subject ?? null), column((r) => r.rendered?.text ?? null), column((r) => r.rendered?.html ?? null), feed,
       kept.map((k) => k.event.id), kept.map((k) => k.position.topic), kept.map((k) => k.position.partition), kept.map((k) => k.position.offset),
       wire.map((w, i) => w.key ?? kept[i]!.event.subject), wire.map((w) => JSON.stringify(w.headers)), wire.map((w) => w.value),
+      ...(teams?.params ?? []),
     ],
   );
   const made = inserted.map((x) => ({ id: x.id, ...rows[x.i]! }));
