@@ -102,11 +102,14 @@ interface StaffContact {
   feed: boolean;
 }
 
-/** Who the messages go to, as the directory and the complainants' table say: one statement each. */
-async function contactsOf(client: PoolClient, messages: Message[]) {
-  const complainantIds = [...new Set(messages.flatMap((m) => (m.recipient.kind === "complainant" ? [m.recipient.id] : [])))];
+/**
+ * Who the messages go to, as the directory and the complainants' table say: one statement each.
+ * Complainants and parties are told by SMS only: without a gateway their contacts are not read.
+ */
+async function contactsOf(client: PoolClient, messages: Message[], enabled: EnabledChannels) {
+  const complainantIds = enabled.sms ? [...new Set(messages.flatMap((m) => (m.recipient.kind === "complainant" ? [m.recipient.id] : [])))] : [];
   const staff = messages.filter((m) => m.recipient.kind !== "complainant" && m.recipient.kind !== "party").map((m) => m.recipient);
-  const partyIds = [...new Set(messages.flatMap((m) => (m.recipient.kind === "party" ? [m.recipient.id] : [])))];
+  const partyIds = enabled.sms ? [...new Set(messages.flatMap((m) => (m.recipient.kind === "party" ? [m.recipient.id] : [])))] : [];
   const complainants = new Map((await findComplainants(client, complainantIds)).map((c) => [c.grievanceId, c]));
   const directory = new Map<string, StaffContact>();
   if (staff.length > 0) {
@@ -165,7 +168,7 @@ export async function recordDeliveries(
   caseEvents: { grievanceId: string; data: unknown }[],
   deps: { templates: Templates; enabled: EnabledChannels; pool: Pool; deliveriesMade: () => void },
 ): Promise<void> {
-  const contacts = await contactsOf(client, due.flatMap((d) => d.messages));
+  const contacts = await contactsOf(client, due.flatMap((d) => d.messages), deps.enabled);
   const rows: {
     event: DecodedEvent; position: MessagePosition; message: Message; channel: ChannelName; language: Language | null;
     rendered: ReturnType<Templates["render"]> | null;
