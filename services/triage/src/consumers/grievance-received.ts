@@ -41,7 +41,7 @@ export const RELATED_CANDIDATES = 200;
 const system: DecisionContext["actor"] = { id: "triage", role: "system" };
 const DAY_MS = 24 * 3600_000;
 
-interface Related {
+export interface Related {
   caseId: string;
   grievanceId: string;
   similarity: number;
@@ -233,7 +233,7 @@ function repeatTarget(open: OpenCase[], phoneHash: string, category: string, g: 
  * The five most similar of a grievance that opens a case: a grievance earlier in the batch
  * counts only when it opened a case too (a repeat joined its caller's case instead).
  */
-function relatedAmong(found: Related[] | undefined, opening: Set<string>): Related[] {
+export function relatedAmong(found: Related[] | undefined, opening: Set<string>): Related[] {
   return (found ?? [])
     .filter((r) => !r.inBatch || opening.has(r.grievanceId))
     .sort((a, b) => b.similarity - a.similarity || (a.caseId < b.caseId ? -1 : 1))
