@@ -32,16 +32,18 @@ export async function replayTopics(opts: ReplayOptions): Promise<{ events: numbe
   const ends = new Map<string, bigint>();
   const starts = new Map<string, string>();
   try {
-    const { groups } = await admin.describeGroups([opts.liveGroupId]);
-    const live = groups[0];
-    if (live && live.members.length > 0) {
-      throw new ServiceStillRunningError(`consumer group ${opts.liveGroupId} has ${live.members.length} active member(s): stop the service before rebuilding`);
-    }
+    // The offsets first: reading them fills the client's broker list, which the group lookup
+    // needs (asked first, kafkajs finds the list empty and waits its retry time, ~250 ms).
     for (const topic of opts.topics) {
       for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${p.partition}`, BigInt(p.high));
       if (opts.from) {
         for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, opts.from.getTime())) starts.set(`${topic}:${p.partition}`, p.offset);
       }
+    }
+    const { groups } = await admin.describeGroups([opts.liveGroupId]);
+    const live = groups[0];
+    if (live && live.members.length > 0) {
+      throw new ServiceStillRunningError(`consumer group ${opts.liveGroupId} has ${live.members.length} active member(s): stop the service before rebuilding`);
     }
   } finally {
     await admin.disconnect();
@@ -101,6 +103,7 @@ export async function replayTopics(opts: ReplayOptions): Promise<{ events: numbe
     // The rebuild's group committed nothing; remove it so it does not linger in the cluster.
     const cleanup = opts.kafka.admin();
     await cleanup.connect();
+    await cleanup.fetchTopicMetadata({ topics: opts.topics }).catch(() => undefined); // the broker list, as above
     await cleanup.deleteGroups([groupId]).catch(() => undefined);
     await cleanup.disconnect();
   }
