@@ -8,6 +8,7 @@ import { replayTopics, withTransaction, type Logger, type Pool, type PoolClient 
 import { Topics, type GrievanceReceivedV1, type Urgency } from "@grievance-hub/schema";
 import { evolve, initialState, type CaseEvent, type OpenedCase } from "./domain/case-lifecycle";
 import { appendTimeline, loadCase, saveCases } from "./db/cases";
+import { saveRepeatCounts } from "./db/statistics";
 import { fromWire } from "./commands/wire";
 import { caseIdFor } from "./consumers/grievance-received";
 
@@ -43,7 +44,7 @@ export async function rebuildTriage(opts: { pool: Pool; kafka: Kafka; topicPrefi
       logger: opts.logger,
       // Cleared only once triage is known to be stopped (checked again: it may have started meanwhile).
       beforeReplay: async () => {
-        if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, session_reminders, statistics_published, cases");
+        if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, session_reminders, statistics_published, case_statistics, cases");
       },
       ...(opts.from ? { from: opts.from } : {}),
       onBatch: async (batch) => {
@@ -138,7 +139,7 @@ async function applyLink(d: Record<string, unknown>, states: Map<string, OpenedC
     if (state?.classification) states.set(caseId, { ...state, classification: { ...state.classification, urgency: d.urgency as Urgency } });
     links.push(
       () => client.query("INSERT INTO case_links (case_id, grievance_id, kind, linked_at) VALUES ($1,$2,'repeat',$3) ON CONFLICT DO NOTHING", [caseId, d.linkedGrievanceId, d.occurredAt]),
-      () => client.query("UPDATE cases SET repeat_count = $2 WHERE id = $1", [caseId, d.repeatCount]),
+      () => saveRepeatCounts(client, new Map([[caseId, d.repeatCount as number]])),
     );
     return;
   }

@@ -14,6 +14,7 @@ import { computeDueDates, deskDueDates, type DeadlinePolicy } from "../domain/de
 import { routeToCaseworker, type Caseworker } from "../domain/routing";
 import { recordAssignments, type RoutingDirectory } from "../db/directory";
 import { appendTimeline, reviveCase, saveCases, type CaseExtras } from "../db/cases";
+import { saveRepeatCounts } from "../db/statistics";
 import { toWire } from "../commands/wire";
 
 const CASE_NAMESPACE = "5b0c8f2e-3c41-4f7a-9d3e-0a7c1f6e2b90";
@@ -320,9 +321,7 @@ function openCase(
 /** Everything the batch decided, one statement per table. */
 async function save(client: PoolClient, rt: ServiceRuntime, writes: BatchWrites): Promise<void> {
   await saveCases(client, [...writes.cases.values()]);
-  if (writes.repeatCounts.size > 0) {
-    await client.query("UPDATE cases SET repeat_count = v.n FROM unnest($1::uuid[], $2::int[]) AS v (id, n) WHERE cases.id = v.id", [[...writes.repeatCounts.keys()], [...writes.repeatCounts.values()]]);
-  }
+  await saveRepeatCounts(client, writes.repeatCounts);
   if (writes.links.length > 0) {
     const l = writes.links;
     await client.query(

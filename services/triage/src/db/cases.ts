@@ -3,6 +3,7 @@
 import type { PoolClient, Pool } from "@grievance-hub/kit";
 import type { CaseEvent, OpenedCase } from "../domain/case-lifecycle";
 import { reviveDispute } from "../domain/mediation/dispute";
+import { saveCaseStatistics } from "./statistics";
 
 type Json = Record<string, unknown>;
 
@@ -41,7 +42,10 @@ export async function saveCase(client: PoolClient, state: OpenedCase, extras: Ca
   await saveCases(client, [{ state, extras }]);
 }
 
-/** Cases in one statement (each at most once); the extras are written only when a case is first saved. */
+/**
+ * Cases in one statement (each at most once), and their facts in the statistics projection in the
+ * same transaction; the extras are written only when a case is first saved.
+ */
 export async function saveCases(client: PoolClient, cases: { state: OpenedCase; extras?: CaseExtras }[]): Promise<void> {
   if (cases.length === 0) return;
   const column = <T>(f: (c: { state: OpenedCase; extras: CaseExtras }) => T) => cases.map(({ state, extras }) => f({ state, extras: extras ?? {} }));
@@ -72,6 +76,7 @@ export async function saveCases(client: PoolClient, cases: { state: OpenedCase; 
       column((c) => c.state.breached.acknowledge), column((c) => c.state.breached.resolve),
     ],
   );
+  await saveCaseStatistics(client, cases.map((c) => c.state));
 }
 
 export interface TimelineEntry {
