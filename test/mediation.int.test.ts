@@ -1,6 +1,7 @@
 // A neighbour dispute mediated to a settlement that holds, and a labour case handed to labour
 // arbitration, through the HTTP API over the real broker and database (the walk README shows
 // with curl).
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
@@ -224,6 +225,24 @@ describe("the supervisor's statistics", () => {
     // the projection, not the cases table: without its rows the dashboard has nothing
     const { rows } = await db.query("SELECT count(*)::int AS n FROM triage.case_statistics WHERE division_code LIKE '440402001%'");
     expect(rows[0].n).toBe(2);
+  });
+
+  it("backfills, by its migration, the same facts the case writes upserted", async () => {
+    const migration = readFileSync(new URL("../services/triage/migrations/2000000000023_case-statistics.sql", import.meta.url), "utf8");
+    const backfill = migration.slice(migration.indexOf("INSERT INTO case_statistics"), migration.indexOf("-- Down Migration"));
+    const client = await db.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SET LOCAL search_path TO triage");
+      const live = (await client.query("SELECT * FROM case_statistics ORDER BY case_id")).rows;
+      expect(live.length).toBeGreaterThan(0);
+      await client.query("DELETE FROM case_statistics");
+      await client.query(backfill);
+      expect((await client.query("SELECT * FROM case_statistics ORDER BY case_id")).rows).toEqual(live);
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
   });
 
   it("keeps a supervisor to their area, other roles out, and names the wrong field of a bad query", async () => {
