@@ -1,6 +1,7 @@
 // A neighbour dispute mediated to a settlement that holds, and a labour case handed to labour
 // arbitration, through the HTTP API over the real broker and database (the walk README shows
 // with curl).
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
@@ -211,6 +212,51 @@ describe("the supervisor's statistics", () => {
     const answer = await call("GET", "/v1/statistics?division=110105", supervisor);
     expect(answer.status).toBe(403);
     expect(answer.body.errors).toEqual([expect.objectContaining({ field: "division" })]);
+  });
+
+  it("serves the supervisor's dashboard of their area from the statistics projection", async () => {
+    const answer = await call("GET", "/v1/statistics/dashboard", supervisor);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body).toMatchObject({ divisionPrefix: "440402001", to: today(), resolution: { resolved: 2, atCommunityWithoutEscalation: 1, share: 0.5 } });
+    expect(answer.body.receivedPerDay).toEqual(expect.arrayContaining([expect.objectContaining({ day: today(), category: "neighbour", received: 1 }), expect.objectContaining({ day: today(), category: "labour", received: 1 })]));
+    expect(answer.body.urgencyMix.reduce((n: number, u: { received: number }) => n + u.received, 0)).toBe(2);
+    expect(answer.body.medianMinutesToFirstContact).toEqual(expect.any(Number));
+    expect(answer.body.medianDaysToResolution).toEqual(expect.any(Number));
+    // the projection, not the cases table: without its rows the dashboard has nothing
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM triage.case_statistics WHERE division_code LIKE '440402001%'");
+    expect(rows[0].n).toBe(2);
+  });
+
+  it("backfills, by its migration, the same facts the case writes upserted", async () => {
+    const migration = readFileSync(new URL("../services/triage/migrations/2000000000023_case-statistics.sql", import.meta.url), "utf8");
+    const backfill = migration.slice(migration.indexOf("INSERT INTO case_statistics"), migration.indexOf("-- Down Migration"));
+    const client = await db.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SET LOCAL search_path TO triage");
+      const live = (await client.query("SELECT * FROM case_statistics ORDER BY case_id")).rows;
+      expect(live.length).toBeGreaterThan(0);
+      await client.query("DELETE FROM case_statistics");
+      await client.query(backfill);
+      expect((await client.query("SELECT * FROM case_statistics ORDER BY case_id")).rows).toEqual(live);
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  });
+
+  it("keeps a supervisor to their area, other roles out, and names the wrong field of a bad query", async () => {
+    const other = await call("GET", "/v1/statistics/dashboard?division=110105", supervisor);
+    expect(other.status).toBe(403);
+    expect(other.body.errors).toEqual([expect.objectContaining({ field: "division" })]);
+    expect((await call("GET", "/v1/statistics/dashboard", cw)).status).toBe(403);
+    expect((await call("GET", "/v1/statistics/dashboard?division=110105", await tokenFor("admin"))).status).toBe(200);
+    const tooLong = await call("GET", "/v1/statistics/dashboard?from=2026-01-01&to=2026-06-30", supervisor);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.errors).toEqual([expect.objectContaining({ field: "from" })]);
+    const malformed = await call("GET", "/v1/statistics/dashboard?to=2026-02-30x", supervisor);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors).toEqual([expect.objectContaining({ field: "querystring.to" })]);
   });
 });
 

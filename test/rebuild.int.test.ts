@@ -24,6 +24,7 @@ const tables = {
   deadline_reminders: "SELECT * FROM triage.deadline_reminders ORDER BY case_id, deadline, due_at",
   session_reminders: "SELECT * FROM triage.session_reminders ORDER BY case_id, session_id, at",
   statistics_published: "SELECT * FROM triage.statistics_published ORDER BY day",
+  case_statistics: "SELECT * FROM triage.case_statistics ORDER BY case_id",
   intake_timeline: "SELECT * FROM intake.timeline ORDER BY event_id",
   intake_status: "SELECT id, status, status_changed_at, handling_level FROM intake.grievances ORDER BY id",
   complainants: "SELECT * FROM notification.complainants ORDER BY grievance_id",

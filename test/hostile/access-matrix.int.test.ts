@@ -381,6 +381,22 @@ const matrix: MatrixRoute[] = [
     },
   },
   {
+    route: "GET /v1/statistics/dashboard?division=",
+    owned: true,
+    request: (t, owner) => json(triage, "GET", `/v1/statistics/dashboard?division=${place[owner].prefix}`, t),
+    expect: {
+      operator: 403,
+      caseworker: 403,
+      "caseworker (team-mate)": 403,
+      // A supervisor sees their own team's area; another's is refused, naming the division.
+      supervisor: scoped(200, 403),
+      // Without a team a supervisor has no area: refused, naming the division.
+      "supervisor without team or division": 403,
+      admin: 200,
+      "no token": 401,
+    },
+  },
+  {
     route: "PUT /v1/recipients/:kind/:id",
     owned: true,
     request: (t, owner) => json(notification, "PUT", `/v1/recipients/caseworker/${place[owner].caseworkers[0]}`, t, { language: "zh", channels: { feed: true } }),

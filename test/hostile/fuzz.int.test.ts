@@ -529,6 +529,18 @@ const readRoutes = (): ReadRoute[] => [
     }),
     numRuns: 80,
   },
+  {
+    name: "GET /v1/statistics/dashboard",
+    service: () => triage,
+    path: withQuery("/v1/statistics/dashboard"),
+    token: oneOf(["supervisor", "admin"]).map((r) => tokens[r as keyof typeof tokens]),
+    acceptable: queryAcceptable((q) => {
+      const day = (v: unknown) => v === undefined || (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)));
+      const span = typeof q.from === "string" && typeof q.to === "string" ? (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 : 0;
+      return Object.keys(q).every((k) => ["division", "from", "to"].includes(k)) && (q.division === undefined || (typeof q.division === "string" && /^\d{2,12}$/.test(q.division))) && day(q.from) && day(q.to) && span >= 0 && span < 92;
+    }),
+    numRuns: 80,
+  },
   { name: "GET /v1/recipients", service: () => notification, path: withQuery("/v1/recipients"), token: fc.constant(null).map(() => tokens.admin), acceptable: () => true, numRuns: 80 },
   {
     name: "GET /v1/deliveries",

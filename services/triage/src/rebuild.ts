@@ -43,7 +43,7 @@ export async function rebuildTriage(opts: { pool: Pool; kafka: Kafka; topicPrefi
       logger: opts.logger,
       // Cleared only once triage is known to be stopped (checked again: it may have started meanwhile).
       beforeReplay: async () => {
-        if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, session_reminders, statistics_published, cases");
+        if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, session_reminders, statistics_published, case_statistics, cases");
       },
       ...(opts.from ? { from: opts.from } : {}),
       onBatch: async (batch) => {
@@ -160,6 +160,7 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
        links AS (INSERT INTO case_links (case_id, grievance_id, kind, related_case_id, similarity, linked_at)
          SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::uuid[], ${p(4)}::real[], ${p(5)}::timestamptz[]) ON CONFLICT DO NOTHING),
        repeats AS (UPDATE cases SET repeat_count = r.n FROM unnest(${p(6)}::uuid[], ${p(7)}::int[]) AS r (id, n) WHERE cases.id = r.id AND NOT (cases.id = ANY(${p(8)}::uuid[]))),
+       repeat_facts AS (UPDATE case_statistics SET repeat_count = r.n FROM unnest(${p(6)}::uuid[], ${p(7)}::int[]) AS r (id, n) WHERE case_statistics.case_id = r.id AND NOT (case_statistics.case_id = ANY(${p(8)}::uuid[]))),
        reminders AS (INSERT INTO deadline_reminders (case_id, deadline, due_at) SELECT * FROM unnest(${p(9)}::uuid[], ${p(10)}::text[], ${p(11)}::timestamptz[]) ON CONFLICT DO NOTHING),
        sessions AS (INSERT INTO session_reminders (case_id, session_id, at) SELECT * FROM unnest(${p(12)}::uuid[], ${p(13)}::text[], ${p(14)}::timestamptz[]) ON CONFLICT DO NOTHING)
      INSERT INTO statistics_published (day) SELECT * FROM unnest(${p(15)}::date[]) ON CONFLICT DO NOTHING`,

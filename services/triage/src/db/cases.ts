@@ -3,6 +3,7 @@
 import type { PoolClient, Pool } from "@grievance-hub/kit";
 import type { CaseEvent, OpenedCase } from "../domain/case-lifecycle";
 import { reviveDispute } from "../domain/mediation/dispute";
+import { saveCaseStatistics } from "./statistics";
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +45,8 @@ export async function saveCase(client: PoolClient, state: OpenedCase, extras: Ca
 /**
  * Cases in one statement (each at most once); the extras are written only when a case is first
  * saved. A repeat count, when given, is the case's new one (counts only grow, so a save without
- * one keeps what the row has).
+ * one keeps what the row has). The cases' facts go to the statistics projection in the same
+ * transaction.
  */
 export async function saveCases(client: PoolClient, cases: { state: OpenedCase; extras?: CaseExtras; repeatCount?: number }[]): Promise<void> {
   if (cases.length === 0) return;
@@ -77,6 +79,7 @@ export async function saveCases(client: PoolClient, cases: { state: OpenedCase; 
       column((c) => c.state.breached.acknowledge), column((c) => c.state.breached.resolve), column((c) => c.repeatCount),
     ],
   );
+  await saveCaseStatistics(client, cases);
 }
 
 export interface TimelineEntry {

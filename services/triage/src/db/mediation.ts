@@ -1,4 +1,4 @@
-// Mediators, the sessions they are booked for, and the statistics supervisors read; all from
+// Mediators and the sessions they are booked for; all from
 // the case projection (a case's dispute lives in its state), so a rebuild of cases rebuilds them.
 import type { Pool, PoolClient } from "@grievance-hub/kit";
 import type { Category, Language } from "@grievance-hub/schema";
@@ -58,53 +58,4 @@ export async function mediatorBookedBetween(db: Db, mediatorId: string, at: Date
     [mediatorId, at, minutes, except?.caseId ?? "00000000-0000-0000-0000-000000000000", except?.sessionId ?? ""],
   );
   return rows.length > 0;
-}
-
-const rate = (n: number, of: number) => (of === 0 ? null : Math.round((n / of) * 1000) / 1000);
-
-/** Figures per month of receipt (UTC) for the cases of a division prefix ("" for all). */
-export async function divisionStatistics(db: Db, divisionPrefix: string, fromMonth: string, toMonth: string) {
-  const { rows } = await db.query<{
-    month: string; received: string; resolved: string; community: string; mediated: string; agreed: string; followed: string; holding: string;
-    reached: string; satisfied: string; repeats: string; median_days: number | null;
-  }>(
-    `WITH c AS (
-       SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, received_at, repeat_count,
-         COALESCE(state -> 'dispute', '{}'::jsonb) AS d,
-         CASE WHEN jsonb_typeof(state -> 'resolution') = 'object' THEN state -> 'resolution' END AS r
-       FROM cases WHERE state IS NOT NULL AND division_code LIKE $1 || '%'
-     ), m AS (
-       SELECT *,
-         EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(d -> 'sessions', '[]')) s WHERE s ->> 'status' = 'held') AS mediated,
-         EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(d -> 'sessions', '[]')) s WHERE s ->> 'result' IN ('agreement', 'partial_agreement')) AS agreed,
-         jsonb_array_length(COALESCE(d -> 'agreements', '[]')) > 0 AND d -> 'followUp' ->> 'recordedAt' IS NOT NULL AS followed,
-         NOT EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(d -> 'agreements' -> -1 -> 'obligations', '[]')) o WHERE o ->> 'status' = 'broken') AS holding
-       FROM c WHERE month BETWEEN $2 AND $3
-     )
-     SELECT month, count(*) AS received,
-       count(*) FILTER (WHERE r IS NOT NULL) AS resolved,
-       count(*) FILTER (WHERE r IS NOT NULL AND d ->> 'resolutionLevel' = 'community') AS community,
-       count(*) FILTER (WHERE mediated) AS mediated,
-       count(*) FILTER (WHERE mediated AND agreed) AS agreed,
-       count(*) FILTER (WHERE followed) AS followed,
-       count(*) FILTER (WHERE followed AND holding) AS holding,
-       count(*) FILTER (WHERE d -> 'followUp' ->> 'reached' = 'true') AS reached,
-       count(*) FILTER (WHERE d -> 'followUp' ->> 'satisfaction' = 'satisfied') AS satisfied,
-       count(*) FILTER (WHERE repeat_count > 0) AS repeats,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (r ->> 'resolvedAt')::timestamptz - received_at) / 86400) FILTER (WHERE r IS NOT NULL) AS median_days
-     FROM m GROUP BY month ORDER BY month`,
-    [divisionPrefix, fromMonth, toMonth],
-  );
-  return rows.map((r) => ({
-    divisionPrefix,
-    month: r.month,
-    received: Number(r.received),
-    resolved: Number(r.resolved),
-    resolvedAtCommunityLevel: Number(r.community),
-    mediationSuccessRate: rate(Number(r.agreed), Number(r.mediated)),
-    agreementsHoldingAtFollowUp: rate(Number(r.holding), Number(r.followed)),
-    satisfaction: rate(Number(r.satisfied), Number(r.reached)),
-    repeatRate: rate(Number(r.repeats), Number(r.received)),
-    medianDaysToResolution: r.median_days === null ? null : Math.round(r.median_days * 10) / 10,
-  }));
 }

@@ -1,16 +1,17 @@
 // Mediation on the case API: the mediators directory (admins write, supervisors read), the
 // commands behind the mediation actions of /v1/cases/:id/<action>, and the supervisors'
-// statistics per division and month.
+// statistics per division and month and their dashboard, both read from the statistics projection.
 import type { FastifyInstance } from "fastify";
 import { HttpProblem, requireRole, type Pool, type PoolClient, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
-import { CaseActionBodies, DivisionMonthStatistics, MediatorBody, MediatorView, type Category, type Language } from "@grievance-hub/schema";
+import { CaseActionBodies, DashboardQuery, DivisionMonthStatistics, SupervisorDashboard, MediatorBody, MediatorView, type Category, type Language } from "@grievance-hub/schema";
 import { z } from "zod";
 import { disputeOf, type CaseCommand, type OpenedCase } from "../domain/case-lifecycle";
 import type { DeadlinePolicy } from "../domain/deadlines";
 import { routeToCaseworker, type Caseworker, type Team } from "../domain/routing";
 import { dueDatesByUrgency, referralAcknowledgeBy } from "../domain/mediation/policy";
 import { findTeam } from "../db/directory";
-import { divisionStatistics, findMediators, markMediatorAssigned, mediatorBookedBetween, upsertMediator } from "../db/mediation";
+import { findMediators, markMediatorAssigned, mediatorBookedBetween, upsertMediator } from "../db/mediation";
+import { divisionStatistics, supervisorDashboard } from "../db/statistics";
 
 type Db = Pool | PoolClient;
 type Bodies = typeof CaseActionBodies;
@@ -101,6 +102,20 @@ export function mediationCommands(rt: ServiceRuntime, policy: DeadlinePolicy): T
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "YYYY-MM");
 
+const DAY_MS = 86_400_000;
+const DASHBOARD_DAYS = 30;
+const MAX_DASHBOARD_DAYS = 92;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The dashboard's window of UTC days: `to` defaults to today, `from` to 30 days ending at `to`; at most 92 days. */
+export function dashboardWindow(from: string | undefined, to: string | undefined, now: Date): { from: string; to: string } | { field: "from" | "to"; message: string } {
+  const end = to ?? isoDay(now.getTime());
+  const start = from ?? isoDay(Date.parse(end) - (DASHBOARD_DAYS - 1) * DAY_MS);
+  if (end < start) return { field: "to", message: "before from" };
+  if ((Date.parse(end) - Date.parse(start)) / DAY_MS + 1 > MAX_DASHBOARD_DAYS) return { field: "from", message: `the window is at most ${MAX_DASHBOARD_DAYS} days` };
+  return { from: start, to: end };
+}
+
 export function mediationRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const admin = requireRole(rt.auth, ["admin"]);
@@ -149,6 +164,35 @@ export function mediationRoutes(app: FastifyInstance, rt: ServiceRuntime): void 
       const to = req.query.to ?? "2999-12";
       if (to < from) throw new HttpProblem(400, "Bad request", "to is before from.", { errors: [{ field: "to", message: "before from" }] });
       return { statistics: await divisionStatistics(rt.pool, division, from, to) };
+    },
+  );
+
+  api.get(
+    "/v1/statistics/dashboard",
+    {
+      onRequest: readers,
+      schema: {
+        summary: "The supervisor dashboard over a window of UTC days (default: the last 30; at most 92) for a division prefix (a supervisor's own team's area by default)",
+        security: [{ bearer: [] }],
+        querystring: DashboardQuery,
+        response: { 200: SupervisorDashboard },
+      },
+    },
+    async (req) => {
+      const p = req.principal!;
+      let division = req.query.division ?? "";
+      if (p.role === "supervisor") {
+        const team = p.team ? await findTeam(rt.pool, p.team) : undefined;
+        if (!team) throw new HttpProblem(403, "Forbidden", "A supervisor sees the dashboard of their own team's area, and this one has no team.", { errors: [{ field: "division", message: "no team" }] });
+        if (!division) division = team.divisionPrefix;
+        if (!division.startsWith(team.divisionPrefix)) {
+          throw new HttpProblem(403, "Forbidden", "A supervisor sees the dashboard of their own team's area.", { errors: [{ field: "division", message: `not within ${team.divisionPrefix}` }] });
+        }
+      }
+      const now = new Date();
+      const window = dashboardWindow(req.query.from, req.query.to, now);
+      if ("field" in window) throw new HttpProblem(400, "Bad request", window.message, { errors: [{ field: window.field, message: window.message }] });
+      return supervisorDashboard(rt.pool, division, window.from, window.to, now);
     },
   );
 }

@@ -10,7 +10,7 @@ import { disputeOf, type CaseCommand, type DecisionContext } from "../domain/cas
 import { mediationDeadlines } from "../domain/mediation/dispute";
 import { loadCase } from "../db/cases";
 import { execute } from "../commands/execute";
-import { divisionStatistics } from "../db/mediation";
+import { divisionStatistics } from "../db/statistics";
 
 const system: DecisionContext["actor"] = { id: "deadline-scheduler", role: "system" };
 
