@@ -71,6 +71,8 @@ beforeAll(async () => {
       return rows[0]?.caseworker_id ? rows[0] : undefined;
     }, 30_000, `the ${owner} case to be assigned`);
     resource[owner] = { grievanceId: id, trackingCode, caseId: assigned.id, assignee: assigned.caseworker_id!, teamMate: p.caseworkers.find((c) => c !== assigned.caseworker_id)! };
+    // Notification knows which team handles the case (a supervisor's scope there) once it has heard of the assignment.
+    await eventually(async () => ((await db.query("SELECT 1 FROM notification.case_teams WHERE grievance_id = $1", [id])).rowCount === 1 ? true : undefined), 30_000, `notification to hear of the ${owner} case's team`);
   }
   // The caller works in the "own" team and division.
   const own = place.own;
@@ -306,6 +308,30 @@ const matrix: MatrixRoute[] = [
     request: (t, owner) => json(triage, "GET", `/v1/cases/${resource[owner].caseId}`, t),
     expect: { ...staffOnly(scoped(200, 404)), "supervisor without team or division": 404, admin: 200 },
   },
+  {
+    route: "GET /v1/cases/:id/access-log",
+    owned: true,
+    request: (t, owner) => json(triage, "GET", `/v1/cases/${resource[owner].caseId}/access-log`, t),
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404 },
+  },
+  {
+    route: "GET /v1/grievances/:id/access-log (intake)",
+    owned: true,
+    request: (t, owner) => json(intake, "GET", `/v1/grievances/${resource[owner].grievanceId}/access-log`, t),
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404 },
+  },
+  {
+    route: "GET /v1/grievances/:id/access-log (notification)",
+    owned: true,
+    request: (t, owner) => json(notification, "GET", `/v1/grievances/${resource[owner].grievanceId}/access-log`, t),
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404 },
+  },
+  {
+    route: "GET /v1/recipients/:kind/:id/access-log",
+    owned: true,
+    request: (t, owner) => json(notification, "GET", `/v1/recipients/caseworker/${place[owner].caseworkers[0]}/access-log`, t),
+    expect: adminOnly(200),
+  },
   ...Object.keys(CaseActionBodies).map(
     (action): MatrixRoute => ({
       route: `POST /v1/cases/:id/${action}`,
@@ -503,7 +529,10 @@ describe("a token that is missing, expired, malformed or not ours is 401 on ever
       await db.query<{ v: string }>(
         `SELECT concat_ws('/', (SELECT count(*) FROM intake.grievances), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM intake.outbox_id_seq), (SELECT sum(version) FROM triage.cases),
            (SELECT count(*) FROM triage.case_timeline), (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM triage.teams t),
-           (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM triage.caseworkers c), (SELECT md5(coalesce(string_agg(r.id, ',' ORDER BY r.id), '')) FROM notification.recipients r)) AS v`,
+           (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM triage.caseworkers c), (SELECT md5(coalesce(string_agg(r.id, ',' ORDER BY r.id), '')) FROM notification.recipients r),
+           (SELECT count(*) FROM intake.access_log), (SELECT count(*) FROM notification.access_log),
+           -- but the admin's reads of the case page, which is how each action request learns the case's ETag
+           (SELECT count(*) FROM triage.access_log WHERE actor_id IS DISTINCT FROM 'admin-am' OR route <> 'GET /v1/cases/:id')) AS v`,
       )
     ).rows[0]!.v;
 

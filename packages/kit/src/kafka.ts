@@ -217,7 +217,7 @@ export async function ensureTopics(kafka: Kafka, prefix: string, replication = {
         })),
       });
     }
-    await applyRetention(
+    await setTopicRetention(
       admin,
       topicSpecs.filter((t) => existing.has(prefix + t.name)).map((t) => ({ topic: prefix + t.name, retentionMs: t.retentionMs })),
     );
@@ -230,7 +230,7 @@ export async function ensureTopics(kafka: Kafka, prefix: string, replication = {
  * Sets `retention.ms` on existing topics where it differs. AlterConfigs replaces a topic's whole
  * set of overrides, so the overrides it has (min.insync.replicas, …) are sent again with it.
  */
-async function applyRetention(admin: Admin, topics: { topic: string; retentionMs: number }[]): Promise<void> {
+async function setTopicRetention(admin: Admin, topics: { topic: string; retentionMs: number }[]): Promise<void> {
   if (topics.length === 0) return;
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,

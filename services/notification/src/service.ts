@@ -13,6 +13,7 @@ import { FeedHub } from "./feed/feed-hub";
 import { deliveryRoutes } from "./http/deliveries";
 import { feedRoutes } from "./http/feed";
 import { recipientRoutes } from "./http/recipients";
+import { notificationAccessLogRoutes } from "./http/access-log";
 
 /** What routes() builds and consumers() needs; startService runs routes() first. */
 interface Assembly {
@@ -59,6 +60,7 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
       recipientRoutes(app, rt);
       deliveryRoutes(app, rt);
       feedRoutes(app, rt, a.hub);
+      notificationAccessLogRoutes(app, rt);
     },
     background: () => {
       if (!assembly) throw new Error("notification: routes() must run before background()");

@@ -10,6 +10,7 @@ import { RoutingDirectory } from "./db/directory";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
 import { mediationRoutes } from "./http/mediation";
+import { caseAccessLogRoutes } from "./http/access-log";
 import { DeadlineScheduler } from "./scheduler/deadline-scheduler";
 import { observeCases } from "./metrics";
 
@@ -26,6 +27,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
       caseRoutes(app, rt, config.DEADLINE_POLICY);
       adminRoutes(app, rt);
       mediationRoutes(app, rt);
+      caseAccessLogRoutes(app, rt);
     },
     observe: (rt) => observeCases(rt.metrics.registry, rt.pool),
     consumers: (rt) => [
