@@ -7,6 +7,7 @@ export * from "./outbox";
 export * from "./inbox";
 export * from "./http";
 export * from "./rate-limit-store";
+export * from "./rate-limit";
 export * from "./retention";
 export * from "./runtime";
 export * from "./shutdown";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import { EventConsumer, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { TriageConfig } from "./config";
 import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
@@ -23,6 +23,8 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
     schema: "triage",
     root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
     routes: async (app, rt) => {
+      // Every route is limited: staff per token, the API documents per client address.
+      await registerRateLimits(app, rt.pool, config);
       await registerApiDocs(app, { title: "Grievance Hub triage", version: "1.0.0", description: "Caseworker and supervisor tasks, case actions, teams and caseworkers." });
       caseRoutes(app, rt, config.DEADLINE_POLICY);
       adminRoutes(app, rt);
