@@ -1,11 +1,12 @@
 // Topic retention per kind of topic (internal, public, dead-letter), read back from the real
 // broker: set when the kit creates a topic, and set again on a topic that exists with another.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigResourceTypes, Kafka, logLevel } from "kafkajs";
+import kafkajs, { Kafka, logLevel } from "kafkajs";
 import { ensureTopics } from "@grievance-hub/kit";
 import { topicRetentionMs, topicSpecs, Topics } from "@grievance-hub/schema";
 import { createTestEnv, type TestEnv } from "./support";
 
+const { ConfigResourceTypes } = kafkajs;
 let env: TestEnv;
 let kafka: Kafka;
 

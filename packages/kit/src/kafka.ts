@@ -1,10 +1,13 @@
 // kafkajs stays behind this module: the rest of the code sees producers and topic set-up only.
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Message, type Producer, type RecordMetadata, type SASLOptions, type TopicMessages } from "kafkajs";
+import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Message, type Producer, type RecordMetadata, type SASLOptions, type TopicMessages } from "kafkajs";
 import { topicSpecs } from "@grievance-hub/schema";
 import { ConfigError, type KafkaClientConfig } from "./config";
 import { safeErrorMessage, type Logger } from "./logger";
+
+// Not named exports to Node's ESM loader (kafkajs' exports object defeats its CommonJS analysis).
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 export type { Producer };
 
