@@ -246,6 +246,15 @@ describe("listing a record's log", () => {
     expect(recipient.entries.map((e) => e.route)).toEqual(["PUT /v1/recipients/:kind/:id", "GET /v1/recipients", "PUT /v1/recipients/:kind/:id"]);
   });
 
+  it("is open to an auditor, who may read the logs but not the records", async () => {
+    const auditor = await tokenFor("auditor", "auditor-al");
+    expect((await call(triage, "GET", `/v1/cases/${caseId}/access-log`, auditor)).status).toBe(200);
+    expect((await call(intake, "GET", `/v1/grievances/${grievanceId}/access-log`, auditor)).status).toBe(200);
+    expect((await call(notification, "GET", `/v1/grievances/${grievanceId}/access-log`, auditor)).status).toBe(200);
+    expect(await rowsAddedBy("triage", () => call(triage, "GET", `/v1/cases/${caseId}`, auditor), 403)).toEqual([refused("case", caseId, "auditor-al", "auditor", "GET /v1/cases/:id")]);
+    expect(await rowsAddedBy("intake", () => call(intake, "GET", `/v1/grievances/${grievanceId}`, auditor), 403)).toEqual([refused("grievance", grievanceId, "auditor-al", "auditor", "GET /v1/grievances/:id")]);
+  });
+
   it("is refused to caseworkers and operators, and a bad cursor is a 400 naming it", async () => {
     expect((await call(triage, "GET", `/v1/cases/${caseId}/access-log`, tokens.assignee)).status).toBe(403);
     expect((await call(intake, "GET", `/v1/grievances/${grievanceId}/access-log`, tokens.operator)).status).toBe(403);

@@ -24,10 +24,10 @@ let notification: RunningService;
 let db: pg.Pool;
 const logs = captureLogs();
 
-type Who = "operator" | "caseworker" | "caseworker (team-mate)" | "supervisor" | "supervisor without team or division" | "admin" | "no token";
+type Who = "operator" | "caseworker" | "caseworker (team-mate)" | "supervisor" | "supervisor without team or division" | "admin" | "auditor" | "no token";
 type Owner = "own" | "other team" | "other division";
 const owners: Owner[] = ["own", "other team", "other division"];
-const everyone: Who[] = ["operator", "caseworker", "caseworker (team-mate)", "supervisor", "supervisor without team or division", "admin", "no token"];
+const everyone: Who[] = ["operator", "caseworker", "caseworker (team-mate)", "supervisor", "supervisor without team or division", "admin", "auditor", "no token"];
 
 /** The teams and places of the three owners: the caller's own, another team of the same district, another district. */
 const place: Record<Owner, { team: string; prefix: string; division: string; caseworkers: [string, string] }> = {
@@ -82,6 +82,7 @@ beforeAll(async () => {
   tokens.supervisor = await tokenFor("supervisor", "sup-am", { team: own.team, division: own.prefix });
   tokens["supervisor without team or division"] = await tokenFor("supervisor", "sup-bare");
   tokens.admin = adminToken;
+  tokens.auditor = await tokenFor("auditor", "auditor-am");
   const intakeDb = new pg.Client({ connectionString: env.databaseUrl, options: "-c search_path=intake,public" });
   await intakeDb.connect();
   open311Key = await createApiKey(intakeDb, "matrix-app");
@@ -131,7 +132,8 @@ interface MatrixRoute {
   request: (authorization: string | null, owner: Owner) => Promise<Answer>;
   /** For a list: whether the owner's resource is in the answer. */
   lists?: (answer: Answer, owner: Owner) => boolean;
-  expect: Record<Who, Cell>;
+  /** An auditor reads the access logs and nothing else: 403 wherever the route does not say otherwise. */
+  expect: Record<Exclude<Who, "auditor">, Cell> & { auditor?: Cell };
   /** A case action: a refusal must leave the case as it was, a success must change it. */
   action?: boolean;
 }
@@ -216,7 +218,7 @@ const stateOutcome: Record<string, { caseworker?: number; supervisor?: number; a
   recategorise: refusedByState,
 };
 
-const actionCell = (action: string): Record<Who, Cell> => {
+const actionCell = (action: string): MatrixRoute["expect"] => {
   const allowed = mayAct[action]!;
   const outcome = stateOutcome[action];
   // A status of -1 (never given) marks an action missing from stateOutcome: its cells fail.
@@ -239,7 +241,7 @@ async function currentEtag(owner: Owner): Promise<string> {
   return String(view.headers.etag);
 }
 
-const staffOnly = (allowed: Cell): Record<Who, Cell> => ({
+const staffOnly = (allowed: Cell): MatrixRoute["expect"] => ({
   operator: 403,
   caseworker: allowed,
   "caseworker (team-mate)": allowed,
@@ -248,7 +250,7 @@ const staffOnly = (allowed: Cell): Record<Who, Cell> => ({
   admin: allowed,
   "no token": 401,
 });
-const adminOnly = (ok: number): Record<Who, Cell> => ({
+const adminOnly = (ok: number): MatrixRoute["expect"] => ({
   operator: 403,
   caseworker: 403,
   "caseworker (team-mate)": 403,
@@ -284,7 +286,7 @@ const matrix: MatrixRoute[] = [
     route: "GET /v1/track/:code",
     owned: true,
     request: (t, owner) => json(intake, "GET", `/v1/track/${resource[owner].trackingCode}`, t),
-    expect: { operator: 200, caseworker: 200, "caseworker (team-mate)": 200, supervisor: 200, "supervisor without team or division": 200, admin: 200, "no token": 200 },
+    expect: { operator: 200, caseworker: 200, "caseworker (team-mate)": 200, supervisor: 200, "supervisor without team or division": 200, admin: 200, auditor: 200, "no token": 200 },
   },
   {
     route: "GET /v1/tasks",
@@ -312,25 +314,25 @@ const matrix: MatrixRoute[] = [
     route: "GET /v1/cases/:id/access-log",
     owned: true,
     request: (t, owner) => json(triage, "GET", `/v1/cases/${resource[owner].caseId}/access-log`, t),
-    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404 },
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404, auditor: 200 },
   },
   {
     route: "GET /v1/grievances/:id/access-log (intake)",
     owned: true,
     request: (t, owner) => json(intake, "GET", `/v1/grievances/${resource[owner].grievanceId}/access-log`, t),
-    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404 },
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404, auditor: 200 },
   },
   {
     route: "GET /v1/grievances/:id/access-log (notification)",
     owned: true,
     request: (t, owner) => json(notification, "GET", `/v1/grievances/${resource[owner].grievanceId}/access-log`, t),
-    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404 },
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404, auditor: 200 },
   },
   {
     route: "GET /v1/recipients/:kind/:id/access-log",
     owned: true,
     request: (t, owner) => json(notification, "GET", `/v1/recipients/caseworker/${place[owner].caseworkers[0]}/access-log`, t),
-    expect: adminOnly(200),
+    expect: { ...adminOnly(200), auditor: 200 },
   },
   ...Object.keys(CaseActionBodies).map(
     (action): MatrixRoute => ({
@@ -427,7 +429,7 @@ describe("every role against every route, on their own resources and others'", (
     describe(m.route, () => {
       for (const who of everyone) {
         for (const owner of m.owned ? owners : (["own"] as Owner[])) {
-          const cell = m.expect[who];
+          const cell = m.expect[who] ?? 403;
           const outcome = typeof cell === "object" ? cell[owner] : cell;
           const on = m.owned ? ` on the ${owner === "own" ? "caller's own" : owner}'s resource` : "";
           it(`${who}${on}: ${typeof outcome === "number" ? outcome : `200, ${outcome}`}`, async () => {

@@ -62,13 +62,13 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
     url: "/v1/grievances/:id/access-log",
     auth: rt.auth,
     pool: rt.pool,
-    roles: ["supervisor", "admin"],
+    roles: ["supervisor", "admin", "auditor"],
     recordKind: "grievance",
-    summary: "Who read this grievance, when and why, and who was refused, oldest first (supervisor of its division, admin)",
+    summary: "Who read this grievance, when and why, and who was refused, oldest first (supervisor of its division, admin, auditor)",
     params: z.object({ id: z.string() }),
     recordOf: async ({ id }, p) => {
       const grievance = z.uuid().safeParse(id).success ? await findGrievance(rt.pool, id) : undefined;
-      return grievance && readingReason(grievance.location.divisionCode, p) ? grievance.id : undefined;
+      return grievance && (p.role === "auditor" || readingReason(grievance.location.divisionCode, p)) ? grievance.id : undefined;
     },
   });
 }

@@ -1,5 +1,5 @@
 // Who read a case (issue #18): the grounds a reader had, and the case's access log for the
-// supervisor of the team holding it and for admins.
+// supervisor of the team holding it, admins and auditors.
 import type { FastifyInstance } from "fastify";
 import { accessLogRoute, type Principal, type ServiceRuntime } from "@grievance-hub/kit";
 import type { AccessReason } from "@grievance-hub/schema";
@@ -27,14 +27,14 @@ export function caseAccessLogRoutes(app: FastifyInstance, rt: ServiceRuntime): v
     url: "/v1/cases/:id/access-log",
     auth: rt.auth,
     pool: rt.pool,
-    roles: ["supervisor", "admin"],
+    roles: ["supervisor", "admin", "auditor"],
     recordKind: "case",
-    summary: "Who read this case, when and why, and who was refused, oldest first (the team's supervisor, admin)",
+    summary: "Who read this case, when and why, and who was refused, oldest first (the team's supervisor, admin, auditor)",
     params: z.object({ id: z.string() }),
     recordOf: async ({ id }, p) => {
       if (!z.uuid().safeParse(id).success) return undefined;
       const state = await loadCase(rt.pool, id);
-      return state && visibleTo(state, p) ? id : undefined;
+      return state && (p.role === "auditor" || visibleTo(state, p)) ? id : undefined;
     },
   });
 }

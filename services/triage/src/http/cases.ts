@@ -21,7 +21,7 @@ const refusalStatus: Record<Refusal["code"], number> = { invalid_state: 409, not
 const staff = ["caseworker", "supervisor", "admin"] as const;
 
 function actorOf(p: Principal): DecisionContext["actor"] {
-  if (p.role === "operator") throw new HttpProblem(403, "Forbidden");
+  if (p.role === "operator" || p.role === "auditor") throw new HttpProblem(403, "Forbidden");
   return { id: p.sub, role: p.role, ...(p.team ? { team: p.team } : {}) };
 }
 
