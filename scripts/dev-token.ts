@@ -15,7 +15,7 @@ const { values } = parseArgs({
 const principal = Principal.safeParse({ sub: values.sub, role: values.role, team: values.team, division: values.division });
 if (!principal.success) {
   process.stderr.write(`dev-token: ${principal.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
-  process.stderr.write("usage: pnpm --silent dev-token --role operator|caseworker|supervisor|admin --sub ID [--team TEAM] [--division CODE] [--expires 12h]\n");
+  process.stderr.write("usage: pnpm --silent dev-token --role operator|caseworker|supervisor|admin|auditor --sub ID [--team TEAM] [--division CODE] [--expires 12h]\n");
   process.exit(2);
 }
 process.stdout.write(`${await signDevelopmentToken(principal.data, loadConfig(AuthConfig), values.expires)}\n`);

@@ -68,7 +68,7 @@ describe.each(overlays())("overlay %s", (overlay) => {
     expect(await validateAll(docs)).toEqual([]);
   });
 
-  it("has a KafkaTopic for every topic of the contract: replication 3, min.insync.replicas 2, at least the contract's partitions", () => {
+  it("has a KafkaTopic for every topic of the contract: replication 3, min.insync.replicas 2, at least the contract's partitions, its kind's retention", () => {
     const topics = new Map(ofKind(docsOf(overlay), "KafkaTopic").map((t) => [(t.spec as Any).topicName as string, t.spec as Any]));
     expect([...topics.keys()].sort()).toEqual(topicSpecs.map((t) => prefix + t.name).sort());
     for (const t of topicSpecs) {
@@ -76,6 +76,7 @@ describe.each(overlays())("overlay %s", (overlay) => {
       expect(spec.replicas).toBe(3);
       expect(spec.config["min.insync.replicas"]).toBe(2);
       expect(spec.partitions).toBeGreaterThanOrEqual(t.partitions);
+      expect(spec.config["retention.ms"], t.name).toBe(t.retentionMs);
     }
   });
 

@@ -21,9 +21,15 @@
 #                                cluster default 29192 (29192-29194)
 #   KAFKA_DATA_DIR=<here>/run    server.properties, cluster id, pid file, log and topic data;
 #                                cluster default <here>/run-cluster
-#   KAFKA_RETENTION_HOURS=8760   log.retention.hours. One year on purpose: this is the
-#                                event replay window; every event from the last year can be
-#                                re-read from offset 0 (size-based retention stays off).
+#   KAFKA_RETENTION_HOURS=8760   log.retention.hours, the broker's default. One year on purpose:
+#                                this is the event replay window; every event from the last
+#                                year can be re-read from offset 0 (size-based retention stays
+#                                off). The contract's topics carry their own retention.ms, set
+#                                by the services when they create them and again at every
+#                                start (packages/schema/src/topics.ts, topicRetentionMs):
+#                                internal and public topics a year, dead-letter topics 30 days
+#                                (raw messages that may hold personal data); this default
+#                                governs only other topics.
 #   KAFKA_START_TIMEOUT=90       seconds to wait for "Kafka Server started" + an open port
 #                                (cluster: 180, for every node)
 #   KAFKA_STOP_TIMEOUT=30        seconds to wait after SIGTERM before SIGKILL

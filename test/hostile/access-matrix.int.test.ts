@@ -24,10 +24,10 @@ let notification: RunningService;
 let db: pg.Pool;
 const logs = captureLogs();
 
-type Who = "operator" | "caseworker" | "caseworker (team-mate)" | "supervisor" | "supervisor without team or division" | "admin" | "no token";
+type Who = "operator" | "caseworker" | "caseworker (team-mate)" | "supervisor" | "supervisor without team or division" | "admin" | "auditor" | "no token";
 type Owner = "own" | "other team" | "other division";
 const owners: Owner[] = ["own", "other team", "other division"];
-const everyone: Who[] = ["operator", "caseworker", "caseworker (team-mate)", "supervisor", "supervisor without team or division", "admin", "no token"];
+const everyone: Who[] = ["operator", "caseworker", "caseworker (team-mate)", "supervisor", "supervisor without team or division", "admin", "auditor", "no token"];
 
 /** The teams and places of the three owners: the caller's own, another team of the same district, another district. */
 const place: Record<Owner, { team: string; prefix: string; division: string; caseworkers: [string, string] }> = {
@@ -71,6 +71,8 @@ beforeAll(async () => {
       return rows[0]?.caseworker_id ? rows[0] : undefined;
     }, 30_000, `the ${owner} case to be assigned`);
     resource[owner] = { grievanceId: id, trackingCode, caseId: assigned.id, assignee: assigned.caseworker_id!, teamMate: p.caseworkers.find((c) => c !== assigned.caseworker_id)! };
+    // Notification knows which team handles the case (a supervisor's scope there) once it has heard of the assignment.
+    await eventually(async () => ((await db.query("SELECT 1 FROM notification.case_teams WHERE grievance_id = $1", [id])).rowCount === 1 ? true : undefined), 30_000, `notification to hear of the ${owner} case's team`);
   }
   // The caller works in the "own" team and division.
   const own = place.own;
@@ -80,6 +82,7 @@ beforeAll(async () => {
   tokens.supervisor = await tokenFor("supervisor", "sup-am", { team: own.team, division: own.prefix });
   tokens["supervisor without team or division"] = await tokenFor("supervisor", "sup-bare");
   tokens.admin = adminToken;
+  tokens.auditor = await tokenFor("auditor", "auditor-am");
   const intakeDb = new pg.Client({ connectionString: env.databaseUrl, options: "-c search_path=intake,public" });
   await intakeDb.connect();
   open311Key = await createApiKey(intakeDb, "matrix-app");
@@ -129,7 +132,8 @@ interface MatrixRoute {
   request: (authorization: string | null, owner: Owner) => Promise<Answer>;
   /** For a list: whether the owner's resource is in the answer. */
   lists?: (answer: Answer, owner: Owner) => boolean;
-  expect: Record<Who, Cell>;
+  /** An auditor reads the access logs and nothing else: 403 wherever the route does not say otherwise. */
+  expect: Record<Exclude<Who, "auditor">, Cell> & { auditor?: Cell };
   /** A case action: a refusal must leave the case as it was, a success must change it. */
   action?: boolean;
 }
@@ -214,7 +218,7 @@ const stateOutcome: Record<string, { caseworker?: number; supervisor?: number; a
   recategorise: refusedByState,
 };
 
-const actionCell = (action: string): Record<Who, Cell> => {
+const actionCell = (action: string): MatrixRoute["expect"] => {
   const allowed = mayAct[action]!;
   const outcome = stateOutcome[action];
   // A status of -1 (never given) marks an action missing from stateOutcome: its cells fail.
@@ -237,7 +241,7 @@ async function currentEtag(owner: Owner): Promise<string> {
   return String(view.headers.etag);
 }
 
-const staffOnly = (allowed: Cell): Record<Who, Cell> => ({
+const staffOnly = (allowed: Cell): MatrixRoute["expect"] => ({
   operator: 403,
   caseworker: allowed,
   "caseworker (team-mate)": allowed,
@@ -246,7 +250,7 @@ const staffOnly = (allowed: Cell): Record<Who, Cell> => ({
   admin: allowed,
   "no token": 401,
 });
-const adminOnly = (ok: number): Record<Who, Cell> => ({
+const adminOnly = (ok: number): MatrixRoute["expect"] => ({
   operator: 403,
   caseworker: 403,
   "caseworker (team-mate)": 403,
@@ -282,7 +286,7 @@ const matrix: MatrixRoute[] = [
     route: "GET /v1/track/:code",
     owned: true,
     request: (t, owner) => json(intake, "GET", `/v1/track/${resource[owner].trackingCode}`, t),
-    expect: { operator: 200, caseworker: 200, "caseworker (team-mate)": 200, supervisor: 200, "supervisor without team or division": 200, admin: 200, "no token": 200 },
+    expect: { operator: 200, caseworker: 200, "caseworker (team-mate)": 200, supervisor: 200, "supervisor without team or division": 200, admin: 200, auditor: 200, "no token": 200 },
   },
   {
     route: "GET /v1/tasks",
@@ -305,6 +309,30 @@ const matrix: MatrixRoute[] = [
     owned: true,
     request: (t, owner) => json(triage, "GET", `/v1/cases/${resource[owner].caseId}`, t),
     expect: { ...staffOnly(scoped(200, 404)), "supervisor without team or division": 404, admin: 200 },
+  },
+  {
+    route: "GET /v1/cases/:id/access-log",
+    owned: true,
+    request: (t, owner) => json(triage, "GET", `/v1/cases/${resource[owner].caseId}/access-log`, t),
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404, auditor: 200 },
+  },
+  {
+    route: "GET /v1/grievances/:id/access-log (intake)",
+    owned: true,
+    request: (t, owner) => json(intake, "GET", `/v1/grievances/${resource[owner].grievanceId}/access-log`, t),
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404, auditor: 200 },
+  },
+  {
+    route: "GET /v1/grievances/:id/access-log (notification)",
+    owned: true,
+    request: (t, owner) => json(notification, "GET", `/v1/grievances/${resource[owner].grievanceId}/access-log`, t),
+    expect: { ...adminOnly(200), supervisor: scoped(200, 404), "supervisor without team or division": 404, auditor: 200 },
+  },
+  {
+    route: "GET /v1/recipients/:kind/:id/access-log",
+    owned: true,
+    request: (t, owner) => json(notification, "GET", `/v1/recipients/caseworker/${place[owner].caseworkers[0]}/access-log`, t),
+    expect: { ...adminOnly(200), auditor: 200 },
   },
   ...Object.keys(CaseActionBodies).map(
     (action): MatrixRoute => ({
@@ -417,7 +445,7 @@ describe("every role against every route, on their own resources and others'", (
     describe(m.route, () => {
       for (const who of everyone) {
         for (const owner of m.owned ? owners : (["own"] as Owner[])) {
-          const cell = m.expect[who];
+          const cell = m.expect[who] ?? 403;
           const outcome = typeof cell === "object" ? cell[owner] : cell;
           const on = m.owned ? ` on the ${owner === "own" ? "caller's own" : owner}'s resource` : "";
           it(`${who}${on}: ${typeof outcome === "number" ? outcome : `200, ${outcome}`}`, async () => {
@@ -519,7 +547,10 @@ describe("a token that is missing, expired, malformed or not ours is 401 on ever
       await db.query<{ v: string }>(
         `SELECT concat_ws('/', (SELECT count(*) FROM intake.grievances), (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM intake.outbox_id_seq), (SELECT sum(version) FROM triage.cases),
            (SELECT count(*) FROM triage.case_timeline), (SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM triage.teams t),
-           (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM triage.caseworkers c), (SELECT md5(coalesce(string_agg(r.id, ',' ORDER BY r.id), '')) FROM notification.recipients r)) AS v`,
+           (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM triage.caseworkers c), (SELECT md5(coalesce(string_agg(r.id, ',' ORDER BY r.id), '')) FROM notification.recipients r),
+           (SELECT count(*) FROM intake.access_log), (SELECT count(*) FROM notification.access_log),
+           -- but the admin's reads of the case page, which is how each action request learns the case's ETag
+           (SELECT count(*) FROM triage.access_log WHERE actor_id IS DISTINCT FROM 'admin-am' OR route <> 'GET /v1/cases/:id')) AS v`,
       )
     ).rows[0]!.v;
 

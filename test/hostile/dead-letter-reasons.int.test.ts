@@ -1,6 +1,7 @@
 // A dead letter's reason (its dlq-reason header, and the log line about it) names what is wrong,
 // never the value that was wrong: poison messages carrying a phone number and a name where an
-// id, a time or a type belongs reach intake's dead-letter topic with neither in the reason.
+// id, a time or a type belongs, or a party's name and phone and an agreement's terms where a
+// case event's fields belong, reach intake's dead-letter topic with none of them in the reason.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
@@ -12,6 +13,10 @@ import { capturedLogger, readTopics } from "./support";
 
 const phone = "+86 138 0013 8000";
 const name = "Qiao Mingyue";
+// Mediation's personal data: the other party and what was agreed.
+const partyName = "Wang Fangfei";
+const partyPhone = "+8613900139000";
+const terms = "Wang Fangfei pays 800 yuan to Qiao Mingyue by the end of the month";
 let env: TestEnv;
 let intake: RunningService;
 const logs = captureLogs();
@@ -47,6 +52,10 @@ describe("dead letters", () => {
       { headers: ce(), value: JSON.stringify({ caseId: phone, name, occurredAt: name }) },
       { headers: ce({ ce_type: `${name} ${phone}` }), value: "{}" },
       { headers: ce({ ce_time: phone, ce_specversion: name }), value: "{}" },
+      {
+        headers: ce(),
+        value: JSON.stringify({ caseId: randomUUID(), grievanceId: randomUUID(), occurredAt: "2026-12-04T09:00:00Z", actor: { id: partyName, role: partyPhone }, team: terms, caseworkerId: 42, parties: [{ name: partyName, phone: partyPhone }] }),
+      },
     ];
     await producer.send({ topic: `${prefix}${Topics.casesInternal}`, messages: poisons.map((p) => ({ key: randomUUID(), headers: p.headers, value: p.value })) });
     await producer.disconnect();
@@ -58,10 +67,12 @@ describe("dead letters", () => {
       expect(reason.length).toBeGreaterThan("dlq-reason=".length);
       expect(reason).not.toContain("138 0013 8000");
       expect(reason).not.toContain(name);
+      for (const personal of [partyName, "13900139000", terms]) expect(reason).not.toContain(personal);
     }
     const text = logs.text();
     expect(text).toContain("poison message sent to the dead-letter topic");
     expect(text).not.toContain("138 0013 8000");
     expect(text).not.toContain(name);
+    for (const personal of [partyName, "13900139000", terms]) expect(text).not.toContain(personal);
   });
 });

@@ -509,6 +509,7 @@ const readRoutes = (): ReadRoute[] => [
     acceptable: (path) => caseIds.includes(lastSegment(path)),
     numRuns: 120,
   },
+  ...accessLogRoutes(),
   { name: "GET /v1/admin/teams", service: () => triage, path: withQuery("/v1/admin/teams"), token: fc.constant(null).map(() => tokens.supervisor), acceptable: () => true, numRuns: 80 },
   {
     name: "GET /v1/admin/caseworkers",
@@ -571,6 +572,39 @@ const readRoutes = (): ReadRoute[] => [
     })),
   ),
 ];
+
+/**
+ * The access-log listings: `<prefix>/<id>/access-log?limit=&after=`, 2xx only for a valid page
+ * of a record the service knows (triage, intake) or may have logged reads of (notification:
+ * any grievance id, any recipient an admin may name).
+ */
+function accessLogRoutes(): ReadRoute[] {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const pageAcceptable = (q: Record<string, string | string[]>) => onlyKeys(q, ["limit", "after"]) && limitAcceptable(q.limit) && (q.after === undefined || (typeof q.after === "string" && /^[1-9]\d{0,18}$/.test(q.after)));
+  const listing = (name: string, service: () => RunningService, prefix: string, ids: () => string[], accepts: (id: string) => boolean): ReadRoute => ({
+    name,
+    service,
+    path: fc.oneof(fc.constant(null).chain(() => fc.constantFrom(...ids())), hostileSegment).chain((id) => withQuery(`${prefix}/${id}/access-log`)),
+    token: fc.constant(null).map(() => tokens.admin),
+    acceptable: (path) => {
+      const [route = "", query = ""] = path.split(/\?(.*)/s);
+      let id: string;
+      try {
+        id = decodeURIComponent(route.slice(prefix.length + 1, -"/access-log".length));
+      } catch {
+        return false;
+      }
+      return accepts(id) && pageAcceptable(queryOf(query));
+    },
+    numRuns: 80,
+  });
+  return [
+    listing("GET /v1/cases/:id/access-log", () => triage, "/v1/cases", () => caseIds, (id) => caseIds.includes(id)),
+    listing("GET /v1/grievances/:id/access-log (intake)", () => intake, "/v1/grievances", () => grievanceIds, (id) => grievanceIds.includes(id)),
+    listing("GET /v1/grievances/:id/access-log (notification)", () => notification, "/v1/grievances", () => grievanceIds, (id) => uuid.test(id)),
+    listing("GET /v1/recipients/:kind/:id/access-log", () => notification, "/v1/recipients/caseworker", () => ["cw-fuzz", "cw-extra-1"], (id) => id.length >= 1 && id.length <= 200),
+  ];
+}
 
 const allWrites = async () => [await writes.intake(), await writes.triage(), await writes.notification()].join(" ");
 

@@ -1,5 +1,6 @@
 // Personal data never reaches a log line, however deep a logged object holds it: a whole
-// grievance, a case with its parties, a mediation agreement, each logged the ways a service
+// grievance, a case with its parties, a mediation agreement, a recipient's contact details and a
+// delivery's destination, each logged the ways a service
 // may (top level, inside an event, inside a batch of outbox rows) through every service's logger.
 import { describe, expect, it } from "vitest";
 import { createLogger } from "@grievance-hub/kit";
@@ -11,7 +12,11 @@ const description = "隔壁邻居半夜敲墙威胁要放火";
 const terms = "Wang Fangfei stops the drilling after 22:00 and pays 800 yuan to Qiao Mingyue";
 const obligation = "pay 800 yuan for the cracked tiles";
 const note = "caller's sister Qiao Lan can be reached at the market stall";
-const personalStrings = [person.name, person.phone, "13924681357", person.address, String(person.lat), String(person.lon), partyPerson.name, "13900139000", description, terms, obligation, note, "威胁要放火"];
+const staffContact = { email: "chen.li@lianhua.example.org", sms: "+8613700137000", secret: "whsec-at-least-16-chars-0042" };
+const personalStrings = [
+  person.name, person.phone, "13924681357", person.address, String(person.lat), String(person.lon), partyPerson.name, "13900139000", description, terms, obligation, note, "威胁要放火",
+  staffContact.email, staffContact.sms, "13700137000", staffContact.secret,
+];
 
 const grievance = {
   grievanceId: "9b0e8a53-53a1-4d0c-9d3b-1f4c6f0f6a01",
@@ -59,6 +64,16 @@ function logEverything(service: string): string {
   log.debug({ rows: [{ payload: { case: caseWithParties, agreement } }] }, "outbox rows");
   log.info({ agreement }, "an agreement");
   log.child({ caseId: caseWithParties.caseId }).error({ deadLetter: { reason: note, original: { value: { data: { ...agreement, party: partyPerson } } } } }, "a dead letter");
+  // Notification's own: a recipient's channels (as stored and as sent), a gateway request, a delivery's destination.
+  log.info(
+    {
+      recipient: { kind: "caseworker", id: "cw-chen", channels: { email: staffContact.email, sms: staffContact.sms, webhook: { url: "https://hooks.example.org/gh", secret: staffContact.secret } } },
+      row: { sms_phone: staffContact.sms, email: staffContact.email, webhook_secret: staffContact.secret },
+      gateway: { to: person.phone, text: `您的查询编号 ${grievance.trackingCode}`, reference: "delivery-17" },
+      delivery: { id: "17", channel: "sms", destination: person.phone },
+    },
+    "a recipient and a delivery",
+  );
   const deep = "abcdefghijklmn".split("").reduceRight<unknown>((inner, key) => ({ [key]: inner }), grievance);
   log.info({ deep }, "very deep");
   return logs.text();
@@ -68,12 +83,13 @@ describe("logs hold no personal data at any depth", () => {
   for (const service of ["intake", "triage", "notification", "triage-rebuild"]) {
     it(`through ${service}'s logger: a full grievance, a case with its parties, a mediation agreement`, () => {
       const text = logEverything(service);
-      expect(text.split("\n").filter(Boolean)).toHaveLength(9);
+      expect(text.split("\n").filter(Boolean)).toHaveLength(10);
       expect(personalStrings.filter((s) => text.includes(s))).toEqual([]);
       // What is not personal stays readable: the line is still useful to whoever reads it.
       expect(text).toContain(grievance.trackingCode);
       expect(text).toContain("agreement-1.1");
       expect(text).toContain("threat_of_arson");
+      expect(text).toContain("delivery-17");
       expect(text).toContain("[redacted]");
     });
   }

@@ -19,7 +19,9 @@ const logs = captureLogs();
 
 beforeAll(async () => {
   env = await createTestEnv();
-  const settings = { ...env.env, TRACK_RATE_LIMIT_PER_MINUTE: String(LIMIT), STAFF_RATE_LIMIT_PER_MINUTE: String(LIMIT), PUBLIC_RATE_LIMIT_PER_MINUTE: String(LIMIT) };
+  // Every request counted in Postgres at once, so the budget is exact across replicas (batched
+  // counting and its tolerance are tested in batched-limits.int.test.ts).
+  const settings = { ...env.env, TRACK_RATE_LIMIT_PER_MINUTE: String(LIMIT), STAFF_RATE_LIMIT_PER_MINUTE: String(LIMIT), PUBLIC_RATE_LIMIT_PER_MINUTE: String(LIMIT), RATE_LIMIT_SYNC_EVERY: "1" };
   replicaA = await startIntake(loadConfig(IntakeConfig, settings), capturedLogger("intake", logs));
   replicaB = await startIntake(loadConfig(IntakeConfig, settings), capturedLogger("intake", logs));
   behindProxy = await startIntake(loadConfig(IntakeConfig, { ...settings, TRUST_PROXY: "127.0.0.0/8" }), capturedLogger("intake", logs));

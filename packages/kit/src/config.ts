@@ -98,6 +98,18 @@ export const BaseConfig = AuthConfig.extend({
   INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** How often the retention job deletes expired technical rows. */
   RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /** Requests per signed-in staff member (the token's subject) per minute, whatever address they come from. */
+  STAFF_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** Requests per client address per minute on the routes answered without a token (a route may set its own, lower). */
+  PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /**
+   * Rate-limit counts are kept in memory and added to the shared Postgres table once a client has
+   * made this many requests on a replica, or every RATE_LIMIT_SYNC_INTERVAL_MS, whichever comes
+   * first: a limit can then be exceeded by at most (replicas × this) requests per window. 1: every
+   * request is counted in Postgres at once (exact, one statement per request).
+   */
+  RATE_LIMIT_SYNC_EVERY: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_SYNC_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   /**
    * The proxies in front of the service, whose X-Forwarded-For is believed for the client
    * address (rate limits are keyed on it): a hop count, or a comma-separated list of addresses

@@ -1,10 +1,13 @@
 // kafkajs stays behind this module: the rest of the code sees producers and topic set-up only.
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Message, type Producer, type RecordMetadata, type SASLOptions, type TopicMessages } from "kafkajs";
+import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Message, type Producer, type RecordMetadata, type SASLOptions, type TopicMessages } from "kafkajs";
 import { topicSpecs } from "@grievance-hub/schema";
 import { ConfigError, type KafkaClientConfig } from "./config";
 import { safeErrorMessage, type Logger } from "./logger";
+
+// Not named exports to Node's ESM loader (kafkajs' exports object defeats its CommonJS analysis).
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 export type { Producer };
 
@@ -193,6 +196,10 @@ export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
  * `replicationFactor` replicas of which `minInsyncReplicas` must hold a write before it is
  * acknowledged (the producers send with acks=all).
  */
+/**
+ * Creates the contract's missing topics (with their kind's `retention.ms`) and sets the
+ * retention of those that exist already when it differs from the contract's.
+ */
 export async function ensureTopics(kafka: Kafka, prefix: string, replication = { replicationFactor: 1, minInsyncReplicas: 1 }): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
@@ -206,13 +213,40 @@ export async function ensureTopics(kafka: Kafka, prefix: string, replication = {
           topic: prefix + t.name,
           numPartitions: t.partitions,
           replicationFactor: replication.replicationFactor,
-          configEntries: [{ name: "min.insync.replicas", value: String(replication.minInsyncReplicas) }],
+          configEntries: [
+            { name: "min.insync.replicas", value: String(replication.minInsyncReplicas) },
+            { name: "retention.ms", value: String(t.retentionMs) },
+          ],
         })),
       });
     }
+    await setTopicRetention(
+      admin,
+      topicSpecs.filter((t) => existing.has(prefix + t.name)).map((t) => ({ topic: prefix + t.name, retentionMs: t.retentionMs })),
+    );
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Sets `retention.ms` on existing topics where it differs. AlterConfigs replaces a topic's whole
+ * set of overrides, so the overrides it has (min.insync.replicas, …) are sent again with it.
+ */
+async function setTopicRetention(admin: Admin, topics: { topic: string; retentionMs: number }[]): Promise<void> {
+  if (topics.length === 0) return;
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.topic })),
+  });
+  const wanted = new Map(topics.map((t) => [t.topic, String(t.retentionMs)]));
+  const changes = resources.flatMap((r) => {
+    const value = wanted.get(r.resourceName);
+    if (value === undefined || r.configEntries.find((e) => e.configName === "retention.ms")?.configValue === value) return [];
+    const overrides = r.configEntries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && e.configName !== "retention.ms");
+    return [{ type: ConfigResourceTypes.TOPIC, name: r.resourceName, configEntries: [...overrides.map((e) => ({ name: e.configName, value: e.configValue })), { name: "retention.ms", value }] }];
+  });
+  if (changes.length > 0) await admin.alterConfigs({ validateOnly: false, resources: changes });
 }
 
 /** Whether this process creates missing topics: by default not in production, where the platform's operator owns them. */

@@ -5,7 +5,12 @@ export type { Logger };
 
 // terms, what (an obligation) and place (a mediation session) are mediation's: what the parties agreed to and where they meet.
 // summary and reason are free text staff type about a case; matched is a risk signal's evidence, quoted from the description.
-const personalFields = ["name", "phone", "address", "description", "text", "email", "coordinates", "lat", "lon", "complainant", "note", "terms", "what", "place", "summary", "reason", "matched", "externalReference"];
+// sms, sms_phone, to and destination are how notification reaches a person (a recipient's SMS number, a gateway's
+// recipient, a delivery's address); secret and webhook_secret are a receiver's signing secret.
+const personalFields = [
+  "name", "phone", "address", "description", "text", "email", "coordinates", "lat", "lon", "complainant", "note", "terms", "what", "place", "summary", "reason", "matched", "externalReference",
+  "sms", "sms_phone", "to", "destination", "secret", "webhook_secret",
+];
 const personal = new Set(personalFields);
 const CENSOR = "[redacted]";
 // Deeper than any event or case view; what lies below is dropped rather than logged unread.

@@ -220,7 +220,7 @@ function asyncApiDocument(schemas: Map<EventTypeName, EventSchemas>, version: st
         ? `Internal topic of Grievance Hub's services, written by ${producer}. Carries personal data (names, phone numbers, addresses, free text): not for outside subscribers; use ${defaultTopicPrefix}${publicTopicOf[spec.name]} instead.`
         : `Public topic for any subscriber, written by ${producer} through the same outbox as its internal topic, so it is exactly as complete: every internal event has a counterpart here with the same ce_id. Free of personal data: no names, phone numbers, addresses, exact coordinates, tracking codes, staff ids or free text.`,
       messages: Object.fromEntries(types.map((t) => [t, { $ref: `#/components/messages/${messageId(t, audience)}` }])),
-      bindings: { kafka: { topic: defaultTopicPrefix + spec.name, partitions: spec.partitions, bindingVersion: "0.5.0" } },
+      bindings: { kafka: { topic: defaultTopicPrefix + spec.name, partitions: spec.partitions, topicConfiguration: { "retention.ms": spec.retentionMs, "cleanup.policy": ["delete"] }, bindingVersion: "0.5.0" } },
     };
     operations[`${producer}Sends${id[0]!.toUpperCase()}${id.slice(1)}`] = {
       action: "send",

@@ -23,7 +23,8 @@ export type Channel = z.infer<typeof Channel>;
 export const Language = z.enum(["zh", "en"]);
 export type Language = z.infer<typeof Language>;
 
-export const Role = z.enum(["operator", "caseworker", "supervisor", "admin"]);
+/** An auditor reads the access logs (who read whose file) and nothing else. */
+export const Role = z.enum(["operator", "caseworker", "supervisor", "admin", "auditor"]);
 export type Role = z.infer<typeof Role>;
 
 /** Administrative area code: district > street/township > community/village, 6 to 12 digits. */

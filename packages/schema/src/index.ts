@@ -5,3 +5,4 @@ export * from "./api";
 export * from "./triage-api";
 export * from "./public";
 export * from "./keys";
+export * from "./access-log";

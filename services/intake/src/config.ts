@@ -9,10 +9,6 @@ export const IntakeConfig = BaseConfig.extend({
   DEFAULT_PHONE_REGION: z.string().length(2).default("CN"),
   /** Status lookups per client address per minute on the public tracking endpoint. */
   TRACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
-  /** Requests per client address per minute on the other public routes (Open311's lists and lookups, the API documents). */
-  PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
-  /** Requests per signed-in staff member (the token's subject) per minute, whatever address they come from. */
-  STAFF_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   /** Days an Idempotency-Key's first answer is kept; a retry later than this records a new grievance. */
   IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
 });

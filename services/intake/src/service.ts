@@ -1,7 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import rateLimit from "@fastify/rate-limit";
-import { EventConsumer, postgresRateLimitStore, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import { EventConsumer, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { IntakeConfig } from "./config";
 import { onCaseEvents } from "./consumers/case-events";
@@ -15,16 +14,8 @@ export const intake: ServiceDefinition<IntakeConfig> = {
   schema: "intake",
   root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
   routes: async (app, rt, config) => {
-    // Every route is limited, counted in Postgres so all replicas share one budget: staff per
-    // token subject (their auth hook runs first), everyone else per client address (req.ip,
-    // which believes X-Forwarded-For only from the proxies TRUST_PROXY names).
-    await app.register(rateLimit, {
-      global: true,
-      store: postgresRateLimitStore(rt.pool),
-      timeWindow: "1 minute",
-      max: (req) => (req.principal ? config.STAFF_RATE_LIMIT_PER_MINUTE : config.PUBLIC_RATE_LIMIT_PER_MINUTE),
-      keyGenerator: (req) => (req.principal ? `staff:${req.principal.sub}` : `address:${req.ip}`),
-    });
+    // Every route is limited; the tracking lookup and Open311's token lookup more tightly.
+    await registerRateLimits(app, rt.pool, config);
     await registerApiDocs(app, { title: "Grievance Hub intake", version: "1.0.0", description: "Hotline intake API (v1) and the public status lookup." });
     grievanceRoutes(app, rt, config);
     await trackRoutes(app, rt, config);

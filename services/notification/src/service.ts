@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition, type ServiceRuntime } from "@grievance-hub/kit";
+import { EventConsumer, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition, type ServiceRuntime } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { NotificationConfig } from "./config";
 import { CircuitBreaker } from "./channels/circuit-breaker";
@@ -13,6 +13,7 @@ import { FeedHub } from "./feed/feed-hub";
 import { deliveryRoutes } from "./http/deliveries";
 import { feedRoutes } from "./http/feed";
 import { recipientRoutes } from "./http/recipients";
+import { notificationAccessLogRoutes } from "./http/access-log";
 
 /** What routes() builds and consumers() needs; startService runs routes() first. */
 interface Assembly {
@@ -55,10 +56,13 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
     root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
     routes: async (app, rt, config) => {
       const a = (assembly = await assemble(rt, config));
+      // Every route is limited: staff per token (the live feed per connection), the API documents per client address.
+      await registerRateLimits(app, rt.pool, config);
       await registerApiDocs(app, { title: "Grievance Hub notification", version: "1.0.0", description: "Recipients directory, delivery log and the live feed." });
       recipientRoutes(app, rt);
       deliveryRoutes(app, rt);
       feedRoutes(app, rt, a.hub);
+      notificationAccessLogRoutes(app, rt);
     },
     background: () => {
       if (!assembly) throw new Error("notification: routes() must run before background()");

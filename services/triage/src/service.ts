@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import { EventConsumer, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { TriageConfig } from "./config";
 import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
@@ -10,6 +10,7 @@ import { RoutingDirectory } from "./db/directory";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
 import { mediationRoutes } from "./http/mediation";
+import { caseAccessLogRoutes } from "./http/access-log";
 import { DeadlineScheduler } from "./scheduler/deadline-scheduler";
 import { observeCases } from "./metrics";
 
@@ -22,10 +23,13 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
     schema: "triage",
     root: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
     routes: async (app, rt) => {
+      // Every route is limited: staff per token, the API documents per client address.
+      await registerRateLimits(app, rt.pool, config);
       await registerApiDocs(app, { title: "Grievance Hub triage", version: "1.0.0", description: "Caseworker and supervisor tasks, case actions, teams and caseworkers." });
       caseRoutes(app, rt, config.DEADLINE_POLICY);
       adminRoutes(app, rt);
       mediationRoutes(app, rt);
+      caseAccessLogRoutes(app, rt);
     },
     observe: (rt) => observeCases(rt.metrics.registry, rt.pool),
     consumers: (rt) => [

@@ -129,18 +129,22 @@ export async function findGrievance(pool: Pool, id: string): Promise<GrievanceDe
   };
 }
 
-export async function findTrackingStatus(pool: Pool, trackingCode: string): Promise<TrackingStatus | undefined> {
-  const { rows } = await pool.query<Pick<GrievanceRow, "tracking_code" | "status" | "received_at" | "status_changed_at" | "handling_level">>(
-    "SELECT tracking_code, status, received_at, status_changed_at, handling_level FROM grievances WHERE tracking_code = $1",
+/** What a complainant may see of the grievance with this tracking code, and its id (for the access log, never shown). */
+export async function findTrackingStatus(pool: Pool, trackingCode: string): Promise<{ grievanceId: string; status: TrackingStatus } | undefined> {
+  const { rows } = await pool.query<Pick<GrievanceRow, "id" | "tracking_code" | "status" | "received_at" | "status_changed_at" | "handling_level">>(
+    "SELECT id, tracking_code, status, received_at, status_changed_at, handling_level FROM grievances WHERE tracking_code = $1",
     [trackingCode],
   );
   const g = rows[0];
   if (!g) return undefined;
   return {
-    trackingCode: g.tracking_code,
-    status: g.status,
-    receivedAt: g.received_at.toISOString(),
-    updatedAt: g.status_changed_at.toISOString(),
-    handlingLevel: g.handling_level,
+    grievanceId: g.id,
+    status: {
+      trackingCode: g.tracking_code,
+      status: g.status,
+      receivedAt: g.received_at.toISOString(),
+      updatedAt: g.status_changed_at.toISOString(),
+      handlingLevel: g.handling_level,
+    },
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { HttpProblem, requireRole, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
-import { CreateGrievanceRequest, CreateGrievanceResponse, GrievanceDetail } from "@grievance-hub/schema";
+import { accessLogRoute, HttpProblem, logRefusedReads, recordRead, refuseRead, requireRole, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { CreateGrievanceRequest, CreateGrievanceResponse, GrievanceDetail, type AccessReason } from "@grievance-hub/schema";
 import { z } from "zod";
 import type { IntakeConfig } from "../config";
 import { recordGrievance } from "../commands/record-grievance";
@@ -37,6 +37,7 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
     "/v1/grievances/:id",
     {
       onRequest: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
+      onError: logRefusedReads(rt.pool, "grievance"),
       schema: {
         summary: "A grievance with its status and timeline (operator, supervisor)",
         security: [{ bearer: [] }],
@@ -47,10 +48,33 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
     async (req) => {
       const principal = req.principal!;
       const grievance = z.uuid().safeParse(req.params.id).success ? await findGrievance(rt.pool, req.params.id) : undefined;
-      // A supervisor sees the grievances of their own division only (none without a division claim); others look absent.
-      const visible = grievance && (principal.role !== "supervisor" || (principal.division !== undefined && grievance.location.divisionCode.startsWith(principal.division)));
-      if (!visible) throw new HttpProblem(404, "Not found", "No grievance with this id.");
+      const reason = grievance && readingReason(grievance.location.divisionCode, principal);
+      if (!reason) {
+        if (grievance) refuseRead(req, grievance.id);
+        throw new HttpProblem(404, "Not found", "No grievance with this id.");
+      }
+      await recordRead(rt.pool, req, "grievance", grievance.id, reason);
       return grievance;
     },
   );
+
+  accessLogRoute(app, {
+    url: "/v1/grievances/:id/access-log",
+    auth: rt.auth,
+    pool: rt.pool,
+    roles: ["supervisor", "admin", "auditor"],
+    recordKind: "grievance",
+    summary: "Who read this grievance, when and why, and who was refused, oldest first (supervisor of its division, admin, auditor)",
+    params: z.object({ id: z.string() }),
+    recordOf: async ({ id }, p) => {
+      const grievance = z.uuid().safeParse(id).success ? await findGrievance(rt.pool, id) : undefined;
+      return grievance && (p.role === "auditor" || readingReason(grievance.location.divisionCode, p)) ? grievance.id : undefined;
+    },
+  });
+}
+
+/** A supervisor reads the grievances of their own division only (none without a division claim); others look absent to them. */
+function readingReason(divisionCode: string, p: Principal): AccessReason | undefined {
+  if (p.role === "supervisor") return p.division !== undefined && divisionCode.startsWith(p.division) ? "supervisor" : undefined;
+  return p.role === "admin" ? "admin" : p.role === "operator" ? "operator" : undefined;
 }

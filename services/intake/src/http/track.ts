@@ -1,7 +1,7 @@
 // The complainant's status lookup: no login, no personal data, no caseworker names.
 // An unknown code and a malformed one get the same answer, so codes cannot be probed.
 import type { FastifyInstance } from "fastify";
-import { HttpProblem, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { HttpProblem, recordRead, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
 import { TrackingStatus } from "@grievance-hub/schema";
 import { z } from "zod";
 import type { IntakeConfig } from "../config";
@@ -21,9 +21,11 @@ export async function trackRoutes(app: FastifyInstance, rt: ServiceRuntime, conf
     },
     async (req) => {
       const code = normaliseTrackingCode(req.params.code);
-      const status = code ? await findTrackingStatus(rt.pool, code) : undefined;
-      if (!status) throw new HttpProblem(404, "Not found", "No grievance with this tracking code.");
-      return status;
+      const found = code ? await findTrackingStatus(rt.pool, code) : undefined;
+      if (!found) throw new HttpProblem(404, "Not found", "No grievance with this tracking code.");
+      // The complainant's own access is logged too, by the grievance's id (no code, no address).
+      await recordRead(rt.pool, req, "grievance", found.grievanceId, "complainant");
+      return found.status;
     },
   );
 }

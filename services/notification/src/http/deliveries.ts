@@ -1,7 +1,7 @@
 // The delivery log (supervisor, admin): what was sent to whom, when, how often, with which
 // result. Destinations are masked and no message text is shown.
 import type { FastifyInstance } from "fastify";
-import { requireRole, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { logRefusedReads, recordAccess, requireRole, routeOf, staffActor, uuidIn, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
 import { z } from "zod";
 import { channelNames } from "../domain/destination";
 
@@ -69,6 +69,7 @@ export function deliveryRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
     "/v1/deliveries",
     {
       onRequest: requireRole(rt.auth, ["supervisor", "admin"]),
+      onError: logRefusedReads(rt.pool, "grievance", (req) => uuidIn((req.query ?? {}) as Record<string, unknown>, "grievanceId")),
       schema: {
         summary: "The delivery log, newest first (supervisor: their team's cases and what was addressed to them; admin: all)",
         security: [{ bearer: [] }],
@@ -97,6 +98,10 @@ export function deliveryRoutes(app: FastifyInstance, rt: ServiceRuntime): void {
          ORDER BY d.id DESC LIMIT $6`,
         [q.grievanceId ?? null, q.recipientKind ?? null, q.recipientId ?? null, q.channel ?? null, q.status ?? null, q.limit, scoped, p.team ?? null, p.sub],
       );
+      // Deliveries show whom a grievance's messages went to: one access-log entry per grievance in the answer.
+      const actor = staffActor(p);
+      const route = routeOf(req);
+      await recordAccess(rt.pool, [...new Set(rows.map((r) => r.grievance_id))].map((g) => ({ recordKind: "grievance", recordId: g, actor, reason: scoped ? "supervisor" : "admin", route })));
       return {
         deliveries: rows.map((r) => ({
           id: r.id,

@@ -1,11 +1,10 @@
 // The recipients directory (admin): how each caseworker and each team's supervisors are
 // reached. Caseworkers are known by triage's caseworker id, supervisors by their team id.
 import type { FastifyInstance } from "fastify";
-import { requireRole, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { logRefusedReads, recordAccess, requireRole, routeOf, staffActor, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
 import { Language } from "@grievance-hub/schema";
 import { z } from "zod";
-
-const RecipientKind = z.enum(["caseworker", "team_supervisor"]);
+import { RecipientKind, recipientRecord } from "./access-log";
 
 const RecipientChannels = z.strictObject({
   webhook: z.strictObject({ url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16).max(200) }).optional(),
@@ -65,6 +64,10 @@ export function recipientRoutes(app: FastifyInstance, rt: ServiceRuntime): void 
     "/v1/recipients/:kind/:id",
     {
       onRequest: admin,
+      onError: logRefusedReads(rt.pool, "recipient", (req) => {
+        const { kind, id } = req.params as { kind?: string; id?: string };
+        return RecipientKind.safeParse(kind).success && id ? recipientRecord(kind!, id) : undefined;
+      }),
       schema: {
         summary: "Set how a caseworker (id = caseworker id) or a team's supervisors (id = team id) are notified (admin)",
         security: [{ bearer: [] }],
@@ -85,6 +88,8 @@ export function recipientRoutes(app: FastifyInstance, rt: ServiceRuntime): void 
          RETURNING kind, id, language, webhook_url, email, sms_phone, feed, updated_at`,
         [kind, id, language, channels.webhook?.url ?? null, channels.webhook?.secret ?? null, channels.email ?? null, channels.sms ?? null, channels.feed],
       );
+      // The answer shows the contact details again: a read, logged.
+      await recordAccess(rt.pool, [{ recordKind: "recipient", recordId: recipientRecord(kind, id), actor: staffActor(req.principal!), reason: "admin", route: routeOf(req) }]);
       return view(rows[0]!);
     },
   );
@@ -99,8 +104,10 @@ export function recipientRoutes(app: FastifyInstance, rt: ServiceRuntime): void 
         response: { 200: z.object({ recipients: z.array(RecipientView) }) },
       },
     },
-    async () => {
+    async (req) => {
       const { rows } = await rt.pool.query<RecipientRow>("SELECT kind, id, language, webhook_url, email, sms_phone, feed, updated_at FROM recipients ORDER BY kind, id");
+      // One entry per recipient whose contact details the answer shows.
+      await recordAccess(rt.pool, rows.map((r) => ({ recordKind: "recipient", recordId: recipientRecord(r.kind, r.id), actor: staffActor(req.principal!), reason: "admin", route: routeOf(req) })));
       return { recipients: rows.map(view) };
     },
   );

@@ -2,7 +2,7 @@
 // on it. A case outside the caller's assignment or team answers 404, so its existence does
 // not leak; an action the lifecycle does not allow answers 409; a stale If-Match 412.
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { HttpProblem, requireRole, withTransaction, type Pool, type PoolClient, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { HttpProblem, logRefusedReads, recordRead, refuseRead, requireRole, withTransaction, type Pool, type PoolClient, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
 import { CaseActionBodies, CaseStatusName, CaseView, TaskView, Urgency } from "@grievance-hub/schema";
 import { z } from "zod";
 import { notPermitted, type CaseCommand, type CaseCommandType, type DecisionContext, type OpenedCase, type Refusal } from "../domain/case-lifecycle";
@@ -15,12 +15,13 @@ import { execute } from "../commands/execute";
 import { escalationCommands } from "../commands/escalation";
 import { followUpDueAt } from "../domain/mediation/policy";
 import { mediationCommands } from "./mediation";
+import { caseAccessReason, caseExists } from "./access-log";
 
 const refusalStatus: Record<Refusal["code"], number> = { invalid_state: 409, not_permitted: 403, invalid_command: 422 };
 const staff = ["caseworker", "supervisor", "admin"] as const;
 
 function actorOf(p: Principal): DecisionContext["actor"] {
-  if (p.role === "operator") throw new HttpProblem(403, "Forbidden");
+  if (p.role === "operator" || p.role === "auditor") throw new HttpProblem(403, "Forbidden");
   return { id: p.sub, role: p.role, ...(p.team ? { team: p.team } : {}) };
 }
 
@@ -49,10 +50,16 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
 
   api.get(
     "/v1/cases/:id",
-    { onRequest: auth, schema: { summary: "A case with its timeline", security: [{ bearer: [] }], params: CaseParams, response: { 200: CaseView } } },
+    { onRequest: auth, onError: logRefusedReads(rt.pool, "case"), schema: { summary: "A case with its timeline", security: [{ bearer: [] }], params: CaseParams, response: { 200: CaseView } } },
     async (req, reply) => {
-      const view = z.uuid().safeParse(req.params.id).success ? await findCaseView(rt.pool, req.params.id, req.principal!) : undefined;
-      if (!view) throw new HttpProblem(404, "Not found", "No case with this id.");
+      const id = req.params.id;
+      const view = z.uuid().safeParse(id).success ? await findCaseView(rt.pool, id, req.principal!) : undefined;
+      if (!view) {
+        if (z.uuid().safeParse(id).success && (await caseExists(rt, id))) refuseRead(req, id);
+        throw new HttpProblem(404, "Not found", "No case with this id.");
+      }
+      // Every read of the case page is in the access log before it is answered.
+      await recordRead(rt.pool, req, "case", id, caseAccessReason({ caseworkerId: view.caseworkerId, team: view.team }, req.principal!)!);
       setEtag(reply, view.version);
       return view;
     },
@@ -138,6 +145,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
       `/v1/cases/:id/${action}`,
       {
         onRequest: auth,
+        onError: logRefusedReads(rt.pool, "case"),
         schema: {
           summary: `${action} (If-Match with the case's ETag guards against acting on a stale view)`,
           security: [{ bearer: [] }],
@@ -154,7 +162,10 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
         const now = new Date();
         await withTransaction(rt.pool, async (client) => {
           const state = await loadCase(client, id, true);
-          if (!state || !visibleTo(state, principal)) throw new HttpProblem(404, "Not found", "No case with this id.");
+          if (!state || !visibleTo(state, principal)) {
+            if (state) refuseRead(req, id);
+            throw new HttpProblem(404, "Not found", "No case with this id.");
+          }
           const ifMatch = req.headers["if-match"];
           if (ifMatch !== undefined && ifMatch !== "*" && ifMatch.replace(/^W\//, "").replaceAll('"', "") !== String(state.version)) {
             throw new HttpProblem(412, "Precondition failed", `The case has changed (version ${state.version}); reload it and try again.`);
@@ -173,6 +184,8 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
             const after = await execute(client, rt.outbox, done.state, followUps, { now, actor: { id: "triage", role: "system" } });
             if (!after.ok) throw new Error(`triage refused its own follow-up: ${after.refusal.message}`);
           }
+          // The answer is the case page: its read is logged with the action, on the grounds the caller had before it.
+          await recordRead(client, req, "case", id, caseAccessReason(state, principal)!);
         });
         const view = (await findCaseView(rt.pool, id, { ...principal, role: "admin" }))!;
         setEtag(reply, view.version);
