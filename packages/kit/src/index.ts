@@ -18,3 +18,4 @@ export * from "./metrics";
 export { currentTraceparent, withSpanFrom } from "./trace-context";
 export * from "./replay";
 export * from "./rebuild-command";
+export * from "./crypto/index";

@@ -1,0 +1,4 @@
+export * from "./seal";
+export * from "./kek";
+export * from "./keyring";
+export * from "./config";
