@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition, type ServiceRuntime } from "@grievance-hub/kit";
+import { EventConsumer, openingReceived, registerApiDocs, startService, type Logger, type RunningService, type ServiceDefinition, type ServiceRuntime } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { NotificationConfig } from "./config";
 import { CircuitBreaker } from "./channels/circuit-breaker";
@@ -87,7 +87,7 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
           producer: rt.producer,
           deadLetterTopic: rt.topic(Topics.deadLetterNotification),
           logger: rt.logger,
-          batchHandlers: Object.fromEntries(notifiedEventTypes.map((type) => [type, handler])),
+          batchHandlers: Object.fromEntries(notifiedEventTypes.map((type) => [type, openingReceived(rt.keyring, handler)])),
         }),
       ];
     },

@@ -2,3 +2,4 @@ export * from "./seal";
 export * from "./kek";
 export * from "./keyring";
 export * from "./config";
+export * from "./received";

@@ -31,12 +31,10 @@ export class Keyring {
     return sealWith(key, keyId, field, plaintext);
   }
 
-  /** Each present value of `fields` sealed under `subject`'s key, the field named by its property. */
-  async sealFields<T extends Record<string, string | undefined>>(subject: string, fields: T): Promise<T> {
+  /** A function sealing values for fields under `subject`'s key (made now if it has none): one key look-up for many fields. */
+  async sealerFor(subject: string): Promise<(field: string, plaintext: string) => string> {
     const { keyId, key } = await this.liveKey(subject);
-    const sealed: Record<string, string | undefined> = {};
-    for (const [field, value] of Object.entries(fields)) sealed[field] = value === undefined ? undefined : sealWith(key, keyId, field, value);
-    return sealed as T;
+    return (field, plaintext) => sealWith(key, keyId, field, plaintext);
   }
 
   /**

@@ -46,7 +46,7 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
     },
     async (req) => {
       const principal = req.principal!;
-      const grievance = z.uuid().safeParse(req.params.id).success ? await findGrievance(rt.pool, req.params.id) : undefined;
+      const grievance = z.uuid().safeParse(req.params.id).success ? await findGrievance(rt.pool, rt.keyring, req.params.id) : undefined;
       // A supervisor sees the grievances of their own division only (none without a division claim); others look absent.
       const visible = grievance && (principal.role !== "supervisor" || (principal.division !== undefined && grievance.location.divisionCode.startsWith(principal.division)));
       if (!visible) throw new HttpProblem(404, "Not found", "No grievance with this id.");
