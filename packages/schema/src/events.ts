@@ -119,6 +119,20 @@ export async function openGrievanceReceived(g: GrievanceReceivedV2, open: OpenFi
   };
 }
 
+/**
+ * A person's personal data was erased (an admin's request or the retention policy): their data
+ * key is destroyed, so every value sealed under it is unreadable wherever it is, and each service
+ * replaces what it holds of this grievance with a marker. One event per grievance of the person,
+ * keyed by its district so it follows that grievance's own events. The grievance stays countable.
+ */
+export const PersonalDataErasedV1 = z.object({
+  erasureId: Id,
+  grievanceId: Id,
+  divisionCode: DivisionCode,
+  erasedAt: Timestamp,
+});
+export type PersonalDataErasedV1 = z.infer<typeof PersonalDataErasedV1>;
+
 export const CaseOpenedV1 = z.object({
   caseId: Id,
   grievanceId: Id,
@@ -335,6 +349,13 @@ export const eventTypes = {
     type: "grievance.received.v2",
     topic: Topics.grievancesInternal,
     data: GrievanceReceivedV2,
+    subjectOf: (d) => d.grievanceId,
+    keyOf: (d) => partitionKeyFor(d.divisionCode),
+  }),
+  "personal_data.erased.v1": eventType({
+    type: "personal_data.erased.v1",
+    topic: Topics.grievancesInternal,
+    data: PersonalDataErasedV1,
     subjectOf: (d) => d.grievanceId,
     keyOf: (d) => partitionKeyFor(d.divisionCode),
   }),

@@ -7,7 +7,7 @@ import { Topics, type TopicName } from "./topics";
 import {
   CaseAcceptedV1, CaseAssignedV1, CaseClosedV1, CaseDeadlineApproachingV1, CaseDeadlineBreachedV1, CaseEscalatedV1,
   CaseMediationScheduledV1, CaseNoteAddedV1, CaseOpenedV1, CaseQueuedV1, CaseReassignedV1, CaseRecategorisedV1, CaseReopenedV1, CaseResolvedV1,
-  GrievanceLinkedV1, GrievanceReceivedV1, GrievanceTriagedV1, roundCoordinate, type EventData, type EventTypeName,
+  GrievanceLinkedV1, GrievanceReceivedV1, PersonalDataErasedV1, GrievanceTriagedV1, roundCoordinate, type EventData, type EventTypeName,
   CaseAgreementRecordedV1, CaseDeclinedV1, CaseFollowUpRecordedV1, CaseFollowUpScheduledV1, CaseMediatorAssignedV1, CaseObligationMarkedV1,
   CasePartyAddedV1, CaseReferralAcknowledgedV1, CaseReferredV1, CaseSessionCancelledV1, CaseSessionHeldV1, CaseSessionRescheduledV1,
   CaseSessionReminderDueV1, CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1, StatisticsPublishedV1,
@@ -29,6 +29,8 @@ export const publicSchemas = {
   "grievance.received.v1": PublicGrievanceReceivedV1,
   // The same public facts as v1: nothing sealed leaves.
   "grievance.received.v2": PublicGrievanceReceivedV1,
+  // Carries no personal data: subscribers holding copies of this grievance's data drop them.
+  "personal_data.erased.v1": PersonalDataErasedV1,
   "case.opened.v1": CaseOpenedV1.omit({ trackingCode: true }),
   "grievance.triaged.v1": withoutPersonal(GrievanceTriagedV1, ["trackingCode", "signals"]).extend({
     /** which rules fired; the words they matched stay internal */

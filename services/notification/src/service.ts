@@ -13,6 +13,7 @@ import { FeedHub } from "./feed/feed-hub";
 import { deliveryRoutes } from "./http/deliveries";
 import { feedRoutes } from "./http/feed";
 import { recipientRoutes } from "./http/recipients";
+import { onPersonalDataErased } from "./consumers/personal-data-erased";
 
 /** What routes() builds and consumers() needs; startService runs routes() first. */
 interface Assembly {
@@ -87,7 +88,10 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
           producer: rt.producer,
           deadLetterTopic: rt.topic(Topics.deadLetterNotification),
           logger: rt.logger,
-          batchHandlers: Object.fromEntries(notifiedEventTypes.map((type) => [type, openingReceived(rt.keyring, handler)])),
+          batchHandlers: {
+            ...Object.fromEntries(notifiedEventTypes.map((type) => [type, openingReceived(rt.keyring, handler)])),
+            "personal_data.erased.v1": onPersonalDataErased,
+          },
         }),
       ];
     },

@@ -6,6 +6,7 @@ import type { TriageConfig } from "./config";
 import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
 import { loadCategoryModel } from "./domain/classification/category-model";
 import { onGrievancesReceived } from "./consumers/grievance-received";
+import { onPersonalDataErased } from "./consumers/personal-data-erased";
 import { RoutingDirectory } from "./db/directory";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
@@ -51,6 +52,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
           batchHandlers: {
             "grievance.received.v1": received,
             "grievance.received.v2": openingReceived(rt.keyring, received),
+            "personal_data.erased.v1": onPersonalDataErased,
           },
         }),
       ];
