@@ -8,7 +8,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, KeyringConfig, keyEncryptionKeys, LocalKeyFile, loadConfig, openWith, sealWith, VaultTransit, wrappedVersion } from "@grievance-hub/kit";
+import { ConfigError, erasedMarker, KeyringConfig, keyEncryptionKeys, LocalKeyFile, loadConfig, openWith, sealWith, VaultTransit, wrappedVersion } from "@grievance-hub/kit";
+import { dataSubjectOf, GrievanceReceivedV1, GrievanceReceivedV2, openGrievanceReceived, sealGrievanceReceived } from "@grievance-hub/schema";
 
 const key = randomBytes(32);
 const keyId = "7f0c2d8e-1111-4222-8333-444455556666";
@@ -166,5 +167,30 @@ describe("Vault Transit provider", () => {
     const failure = await transit.wrap(key).catch((err: Error) => err.message);
     expect(failure).toMatch(/403 permission denied/);
     expect(failure).not.toContain(key.toString("base64"));
+  });
+});
+
+describe("grievance.received.v2", () => {
+  const v1 = GrievanceReceivedV1.parse({
+    grievanceId: "3f1c2a9e-5b7d-4c8e-9a1b-2c3d4e5f6a7b", trackingCode: "TAERX-6MFTA", channel: "phone", receivedAt: "2026-12-05T06:00:00.000Z",
+    divisionCode: "440402001001", language: "zh", description: "邻居装修噪音每天到深夜",
+    complainant: { anonymous: false, name: "欧阳娜娜", phone: "+8613800138472", phoneHash: "a".repeat(64), language: "zh", consentToContact: true },
+    location: { divisionCode: "440402001001", address: "Flat 7, 12 Lotus Lane", coordinates: { lat: 22.271234, lon: 113.576543 } },
+  });
+  const seal = (field: string, value: string) => sealWith(key, keyId, field, value);
+
+  it("carries every personal field sealed, the coordinates rounded in clear, and opens to the v1 it seals", async () => {
+    const v2 = GrievanceReceivedV2.parse(sealGrievanceReceived(v1, seal));
+    const json = JSON.stringify(v2);
+    for (const s of ["邻居装修", "欧阳娜娜", "13800138472", "Lotus Lane", "22.271234"]) expect(json).not.toContain(s);
+    expect(v2.location.approximateCoordinates).toEqual({ lat: 22.27, lon: 113.58 });
+    expect(await openGrievanceReceived(v2, async (field, value) => openWith(key, field, value))).toEqual(v1);
+    expect(dataSubjectOf(v1)).toBe(`phone:${"a".repeat(64)}`);
+  });
+
+  it("opens as erased fields and the approximate coordinates once the key is gone", async () => {
+    const v2 = sealGrievanceReceived(v1, seal);
+    const opened = await openGrievanceReceived(v2, async () => erasedMarker);
+    expect(opened).toMatchObject({ description: erasedMarker, complainant: { name: erasedMarker, phone: erasedMarker }, location: { address: erasedMarker, coordinates: { lat: 22.27, lon: 113.58 } } });
   });
 });
