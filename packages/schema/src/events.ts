@@ -127,6 +127,8 @@ export async function openGrievanceReceived(g: GrievanceReceivedV2, open: OpenFi
  */
 export const PersonalDataErasedV1 = z.object({
   erasureId: Id,
+  /** whose data key was destroyed (`phone:<keyed hash>` or `grievance:<id>`): services forget it from their key caches at once */
+  dataSubject: z.string().min(1),
   grievanceId: Id,
   divisionCode: DivisionCode,
   erasedAt: Timestamp,

@@ -30,7 +30,7 @@ export const publicSchemas = {
   // The same public facts as v1: nothing sealed leaves.
   "grievance.received.v2": PublicGrievanceReceivedV1,
   // Carries no personal data: subscribers holding copies of this grievance's data drop them.
-  "personal_data.erased.v1": PersonalDataErasedV1,
+  "personal_data.erased.v1": PersonalDataErasedV1.omit({ dataSubject: true }),
   "case.opened.v1": CaseOpenedV1.omit({ trackingCode: true }),
   "grievance.triaged.v1": withoutPersonal(GrievanceTriagedV1, ["trackingCode", "signals"]).extend({
     /** which rules fired; the words they matched stay internal */

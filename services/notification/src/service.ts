@@ -90,7 +90,7 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
           logger: rt.logger,
           batchHandlers: {
             ...Object.fromEntries(notifiedEventTypes.map((type) => [type, openingReceived(rt.keyring, handler)])),
-            "personal_data.erased.v1": onPersonalDataErased,
+            "personal_data.erased.v1": onPersonalDataErased(rt.keyring),
           },
         }),
       ];

@@ -52,7 +52,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
           batchHandlers: {
             "grievance.received.v1": received,
             "grievance.received.v2": openingReceived(rt.keyring, received),
-            "personal_data.erased.v1": onPersonalDataErased,
+            "personal_data.erased.v1": onPersonalDataErased(rt.keyring),
           },
         }),
       ];

@@ -48,7 +48,7 @@ export async function erasePerson(rt: ServiceRuntime, config: IntakeConfig, requ
        WHERE id = ANY($1::uuid[])`,
       [ids, erasedMarker],
     );
-    await enqueueEvents(client, rt.outbox, found.grievances.map((g) => ({ type: "personal_data.erased.v1" as const, data: { erasureId, grievanceId: g.id, divisionCode: g.division_code, erasedAt } })));
+    await enqueueEvents(client, rt.outbox, found.grievances.map((g) => ({ type: "personal_data.erased.v1" as const, data: { erasureId, dataSubject: found.subject, grievanceId: g.id, divisionCode: g.division_code, erasedAt } })));
   });
   return { erasureId, grievances: ids.length, keysDestroyed };
 }
