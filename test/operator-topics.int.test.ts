@@ -14,6 +14,7 @@ const production = () => ({
   NODE_ENV: "production",
   JWT_SECRET: "a-production-secret-for-this-test-only-0123456789",
   PHONE_HASH_KEY: "a-production-phone-hash-key-for-this-test",
+  KEK_FILE: "infra/keys/local-only.kek",
   HOST: "127.0.0.1",
 });
 const ourTopics = async () => (await listTopics()).filter((t) => t.startsWith(env.topicPrefix)).sort();

@@ -1,7 +1,7 @@
 // Projections rebuilt from the topics equal the ones built live, row for row.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { createKafka, createPool, loadConfig, ServiceStillRunningError, type RunningService } from "@grievance-hub/kit";
+import { BaseConfig, createKafka, createPool, Keyring, keyEncryptionKeys, loadConfig, ServiceStillRunningError, type RunningService } from "@grievance-hub/kit";
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
 import { NotificationConfig, startNotification } from "@grievance-hub/notification";
@@ -157,7 +157,8 @@ describe("rebuilding the projections from the topics", () => {
 
     const kafka = createKafka({ clientId: "rebuild-test", brokers: env.kafkaBrokers.split(","), logger: env.logger });
     const pool = createPool({ databaseUrl: env.databaseUrl, size: 2, connectTimeoutMs: 5000, schema: "triage", logger: env.logger });
-    const rebuild = () => rebuildTriage({ pool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "triage", logger: env.logger });
+    const keyring = new Keyring(pool, keyEncryptionKeys(loadConfig(BaseConfig, env.env)));
+    const rebuild = () => rebuildTriage({ pool, keyring, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "triage", logger: env.logger });
     try {
       // Refused while triage runs, and nothing cleared by the refusal.
       await expect(rebuild()).rejects.toBeInstanceOf(ServiceStillRunningError);
@@ -170,7 +171,7 @@ describe("rebuilding the projections from the topics", () => {
       expect(await snapshot("triage")).toEqual(live);
 
       // From a timestamp: nothing new since the run, so nothing changes either.
-      await rebuildTriage({ pool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "triage", logger: env.logger, from: new Date(Date.now() - 3600_000) });
+      await rebuildTriage({ pool, keyring, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "triage", logger: env.logger, from: new Date(Date.now() - 3600_000) });
       expect(await snapshot("triage")).toEqual(live);
 
       // intake's status and timeline, from triage's case events.
@@ -198,7 +199,7 @@ describe("rebuilding the projections from the topics", () => {
       const deliveriesBefore = (await db.query("SELECT count(*)::int AS n FROM notification.deliveries")).rows[0].n;
       const notificationPool = createPool({ databaseUrl: env.databaseUrl, size: 2, connectTimeoutMs: 5000, schema: "notification", logger: env.logger });
       try {
-        const rebuildNotificationNow = () => rebuildNotification({ pool: notificationPool, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "notification", logger: env.logger });
+        const rebuildNotificationNow = () => rebuildNotification({ pool: notificationPool, keyring, kafka, topicPrefix: env.topicPrefix, liveGroupId: env.topicPrefix + "notification", logger: env.logger });
         await expect(rebuildNotificationNow()).rejects.toBeInstanceOf(ServiceStillRunningError);
         expect(await snapshot("notification")).toEqual(liveNotification);
         await notification.stop();

@@ -15,3 +15,10 @@ CREATE SCHEMA triage AUTHORIZATION gh_triage;
 
 CREATE ROLE gh_notification LOGIN PASSWORD 'local-only-notification-password';
 CREATE SCHEMA notification AUTHORIZATION gh_notification;
+
+-- The keyring (one wrapped data key per person) is shared by the services: its schema belongs to
+-- gh_keyring, a role without login that every service role is a member of. The first service to
+-- migrate creates keyring.data_keys and hands it to gh_keyring (kit migration 1000000000060).
+CREATE ROLE gh_keyring NOLOGIN;
+CREATE SCHEMA keyring AUTHORIZATION gh_keyring;
+GRANT gh_keyring TO gh_intake, gh_triage, gh_notification;

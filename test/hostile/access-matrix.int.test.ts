@@ -344,6 +344,13 @@ const matrix: MatrixRoute[] = [
     }),
   ),
   {
+    route: "POST /v1/admin/erasures",
+    owned: false,
+    // A tracking code nobody has: the role is checked before the person is looked for, and nobody is erased.
+    request: (t) => json(intake, "POST", "/v1/admin/erasures", t, { trackingCode: "00000-00000" }),
+    expect: adminOnly(404),
+  },
+  {
     route: "GET /v1/admin/teams",
     owned: false,
     request: (t) => json(triage, "GET", "/v1/admin/teams", t),

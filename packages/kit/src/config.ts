@@ -1,6 +1,7 @@
 // Configuration is read from the environment once, at start-up, and validated with zod.
 // A missing or bad value stops the process with a message naming the variable.
 import { isIP } from "node:net";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { AuthConfig } from "./auth";
 
@@ -66,6 +67,24 @@ export function kafkaClientProblems(c: Partial<KafkaClientConfig> & { NODE_ENV?:
   return problems;
 }
 
+/** The key file in this repository: as public as the code, for development and tests only. */
+const developmentKekFile = fileURLToPath(new URL("../dev/development.kek", import.meta.url));
+
+/** Where the key-encryption key comes from (a local key file, or Vault Transit when VAULT_ADDR is set) and the data-key cache. */
+export const KeyringConfig = z.object({
+  /** Local key file of KEK versions (`<version>:<base64 of 32 bytes>` per line); not needed with VAULT_ADDR. */
+  KEK_FILE: developmentDefault(z.string().min(1).default(developmentKekFile), { secret: true, unless: "VAULT_ADDR" }),
+  /** Vault (or OpenBao) address; set, the KEK is the Transit key VAULT_TRANSIT_KEY and KEK_FILE is not read. */
+  VAULT_ADDR: z.url().optional(),
+  VAULT_TOKEN: z.string().min(1).optional(),
+  VAULT_TRANSIT_MOUNT: z.string().min(1).default("transit"),
+  VAULT_TRANSIT_KEY: z.string().min(1).default("grievance-hub"),
+  /** Unwrapped data keys kept in memory, and for how long: an erasure reaches other replicas' caches within the TTL at the latest. */
+  KEYRING_CACHE_SIZE: z.coerce.number().int().min(1).default(10_000),
+  KEYRING_CACHE_TTL_MS: z.coerce.number().int().min(1000).default(60_000),
+});
+export type KeyringConfig = z.infer<typeof KeyringConfig>;
+
 export const BaseConfig = AuthConfig.extend({
   NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
   JWT_SECRET: developmentDefault(AuthConfig.shape.JWT_SECRET, { secret: true, unless: ["JWT_PUBLIC_KEY", "JWT_JWKS_URL"] }),
@@ -130,7 +149,7 @@ export const BaseConfig = AuthConfig.extend({
       }
       return entries;
     }),
-}).extend(KafkaClientConfig.shape);
+}).extend(KafkaClientConfig.shape).extend(KeyringConfig.shape);
 export type BaseConfig = z.infer<typeof BaseConfig>;
 
 function isAddressOrRange(entry: string): boolean {

@@ -39,11 +39,11 @@ export type BatchHandler = (client: PoolClient, messages: BatchMessage[]) => Pro
 
 /**
  * A batch handler with a pure step per event (classifying, rendering) that runs before the
- * transaction opens, so the transaction only reads and writes and holds its locks and its
- * connection for no longer. `apply` finds each event's result in `prepared`.
+ * transaction opens (it may be async: opening sealed fields), so the transaction only reads and
+ * writes and holds its locks and its connection for no longer. `apply` finds each event's result in `prepared`.
  */
 export interface PreparingBatchHandler<P> {
-  prepare: (event: DecodedEvent) => P;
+  prepare: (event: DecodedEvent) => P | Promise<P>;
   apply: (client: PoolClient, messages: (BatchMessage<P> & { prepared: P })[]) => Promise<void>;
 }
 
@@ -104,7 +104,7 @@ function batchHandlerOf(opts: Handlers, type: EventTypeName): BatchHandler | und
 export async function applyMessages(opts: Handlers, messages: BatchMessage[]): Promise<EventTypeName[]> {
   for (const m of messages) {
     const handler = opts.batchHandlers?.[m.event.type];
-    if (handler && typeof handler !== "function" && m.prepared === undefined) m.prepared = handler.prepare(m.event);
+    if (handler && typeof handler !== "function" && m.prepared === undefined) m.prepared = await handler.prepare(m.event);
   }
   return withTransaction(opts.pool, async (client) => {
     // The locks in sorted order (two transactions never wait for each other in a circle), all

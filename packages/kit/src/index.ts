@@ -20,3 +20,4 @@ export { currentTraceparent, withSpanFrom } from "./trace-context";
 export * from "./replay";
 export * from "./rebuild-command";
 export * from "./access-log";
+export * from "./crypto/index";

@@ -8,9 +8,13 @@ import { createPool, migrate, type Pool } from "./db";
 import { createKafka, kafkaSecurity } from "./kafka";
 import { createLogger, type Logger } from "./logger";
 import { parseRebuildArgs } from "./replay";
+import { keyEncryptionKeys } from "./crypto/config";
+import { Keyring } from "./crypto/keyring";
 
 export interface RebuildArgs {
   pool: Pool;
+  /** Opens the sealed fields of the events replayed. */
+  keyring: Keyring;
   kafka: Kafka;
   topicPrefix: string;
   liveGroupId: string;
@@ -36,7 +40,8 @@ export async function runRebuildCommand<C extends BaseConfig>(opts: {
   const pool = createPool({ databaseUrl: config.DATABASE_URL, size: 2, connectTimeoutMs: 5000, schema: opts.service, logger });
   try {
     const kafka = createKafka({ clientId: `${opts.service}-rebuild`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
-    const result = await opts.rebuild({ pool, kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX, liveGroupId: config.KAFKA_TOPIC_PREFIX + opts.liveGroup(config), logger, ...(from ? { from } : {}) });
+    const keyring = new Keyring(pool, keyEncryptionKeys(config), { size: config.KEYRING_CACHE_SIZE, ttlMs: config.KEYRING_CACHE_TTL_MS });
+    const result = await opts.rebuild({ pool, keyring, kafka, topicPrefix: config.KAFKA_TOPIC_PREFIX, liveGroupId: config.KAFKA_TOPIC_PREFIX + opts.liveGroup(config), logger, ...(from ? { from } : {}) });
     process.stdout.write(`rebuilt ${opts.rebuilt} from ${result.events} events in ${result.seconds.toFixed(1)} s\n`);
   } catch (err) {
     process.stderr.write(`rebuild: ${(err as Error).message}\n`);

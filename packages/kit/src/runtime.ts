@@ -9,6 +9,8 @@ import { withTimeout, type ReadinessCheck } from "./http";
 import type { Logger } from "./logger";
 import { createTokenVerifier, type TokenVerifier } from "./auth";
 import { createMetrics, type ServiceMetrics } from "./metrics";
+import { keyEncryptionKeys } from "./crypto/config";
+import { Keyring } from "./crypto/keyring";
 
 export interface ServiceRuntime {
   name: string;
@@ -24,11 +26,15 @@ export interface ServiceRuntime {
   auth: TokenVerifier;
   readiness: ReadinessCheck[];
   metrics: ServiceMetrics;
+  /** Seals and opens personal data (the keyring shared by every service). */
+  keyring: Keyring;
   close: () => Promise<void>;
 }
 
 export async function openRuntime(opts: { name: string; schema: string; migrationsDir: string; config: BaseConfig; logger: Logger }): Promise<ServiceRuntime> {
   const { config, logger, schema } = opts;
+  // A missing or unreadable key file stops start-up before anything is opened.
+  const kek = keyEncryptionKeys(config);
   await migrate({ databaseUrl: config.DATABASE_URL, schema, dir: opts.migrationsDir, logger });
   const pool = createPool({ databaseUrl: config.DATABASE_URL, size: config.DB_POOL_SIZE, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, schema, logger });
   const kafka = createKafka({ clientId: opts.name, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
@@ -72,6 +78,7 @@ export async function openRuntime(opts: { name: string; schema: string; migratio
     auth: await createTokenVerifier(config),
     readiness,
     metrics,
+    keyring: new Keyring(pool, kek, { size: config.KEYRING_CACHE_SIZE, ttlMs: config.KEYRING_CACHE_TTL_MS }),
     close: async () => {
       await relay.stop();
       await metrics.close();

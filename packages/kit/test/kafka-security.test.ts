@@ -10,7 +10,7 @@ const readFile = (path: string) => {
 };
 // Outside production unless a case says otherwise: the development defaults (database, brokers) are accepted.
 const inTest = (env: Record<string, string>) => ({ NODE_ENV: "test", ...env });
-const production = { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-at-least-32-characters", DATABASE_URL: "postgres://triage@db:5432/gh", KAFKA_BROKERS: "kafka:9093" };
+const production = { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-at-least-32-characters", DATABASE_URL: "postgres://triage@db:5432/gh", KAFKA_BROKERS: "kafka:9093", KEK_FILE: "/etc/grievance-hub-kek/kek" };
 const securityFor = (env: Record<string, string>) => kafkaSecurity(loadConfig(BaseConfig, inTest(env)), readFile);
 
 describe("kafka client security from the environment", () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { BaseConfig, ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from "../src";
 
-const production = { DATABASE_URL: "postgres://hub@db.internal:5432/hub", KAFKA_BROKERS: "kafka-0.internal:9092", JWT_SECRET: "a-real-secret-of-at-least-32-characters!" };
+const production = { DATABASE_URL: "postgres://hub@db.internal:5432/hub", KAFKA_BROKERS: "kafka-0.internal:9092", JWT_SECRET: "a-real-secret-of-at-least-32-characters!", KEK_FILE: "/etc/grievance-hub-kek/kek" };
 
 function refusal(env: Record<string, string>): string {
   try {
@@ -24,6 +24,7 @@ describe("loadConfig outside development", () => {
     ["JWT_SECRET", "must be set"],
     ["DATABASE_URL", "must be set"],
     ["KAFKA_BROKERS", "must be set"],
+    ["KEK_FILE", "must be set"],
   ])("refuses to run without %s, naming it", (name, message) => {
     const env: Record<string, string> = { ...production };
     delete env[name];

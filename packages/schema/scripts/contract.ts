@@ -15,6 +15,8 @@ export const defaultTopicPrefix = "gh.";
 /** What each event says, for the schemas' and messages' descriptions (a new type must say it too). */
 const meaning = {
   "grievance.received.v1": "A hotline operator recorded a grievance: where it arose, what happened and who complained (or that the caller stayed anonymous).",
+  "personal_data.erased.v1": "A person's personal data was erased (on request or by the retention policy): their data key is destroyed and every service replaced what it held of this grievance with a marker; the grievance stays countable.",
+  "grievance.received.v2": "A hotline operator recorded a grievance: as v1, with the personal fields (description, complainant's name and phone, address, exact coordinates) sealed with the person's data key.",
   "case.opened.v1": "Triage opened a case for a grievance; its classification follows in grievance.triaged.v1.",
   "grievance.triaged.v1": "The classifier decided the grievance's category and urgency (P1 immediate danger .. P4 enquiry), with the rules that fired and the ruleset version.",
   "grievance.linked.v1": "A grievance was linked to an open case: a repeat by the same complainant about the same matter, or a related grievance nearby.",

@@ -83,3 +83,19 @@ export const TrackingStatus = z.object({
   handlingLevel: HandlingLevel.nullable(),
 });
 export type TrackingStatus = z.infer<typeof TrackingStatus>;
+
+/** An admin's request to erase a person: by their phone number (all their grievances) or by one grievance's tracking code (its person). */
+export const ErasureRequest = z.union([
+  z.strictObject({ phone: z.string().min(3).max(40) }),
+  z.strictObject({ trackingCode: z.string().min(6).max(16) }),
+]);
+export type ErasureRequest = z.infer<typeof ErasureRequest>;
+
+export const ErasureResponse = z.object({
+  erasureId: z.uuid(),
+  /** grievances whose personal data was replaced by the erased marker */
+  grievances: z.number().int().min(0),
+  /** data keys destroyed (0 when the person was erased before) */
+  keysDestroyed: z.number().int().min(0),
+});
+export type ErasureResponse = z.infer<typeof ErasureResponse>;

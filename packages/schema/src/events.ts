@@ -43,6 +43,98 @@ export const GrievanceReceivedV1 = z.object({
 });
 export type GrievanceReceivedV1 = z.infer<typeof GrievanceReceivedV1>;
 
+/**
+ * A personal field sealed with the person's data key (AES-256-GCM, `ghs1.<key id>.<base64url>`):
+ * readable by a service holding the keyring until the key is destroyed, by nobody after.
+ */
+export const Sealed = z.string().regex(/^ghs1\.[0-9a-f-]{36}\.[A-Za-z0-9_-]+$/, "a sealed value").max(20_000);
+
+/**
+ * grievance.received.v1 with its personal fields sealed (the description, the complainant's name
+ * and phone, the address and the exact coordinates, sealed as "lat,lon"), so the log keeps nothing
+ * readable once the person's key is destroyed. `approximateCoordinates` (rounded to about 1 km)
+ * stays in clear for maps and routing. Consumers still read v1 for entries written before it.
+ */
+export const GrievanceReceivedV2 = GrievanceReceivedV1.extend({
+  description: Sealed,
+  complainant: z.discriminatedUnion("anonymous", [
+    Complainant.options[0].extend({ name: Sealed, phone: Sealed }),
+    Complainant.options[1],
+  ]),
+  location: z.object({
+    divisionCode: DivisionCode,
+    address: Sealed.optional(),
+    coordinates: Sealed.optional(),
+    /** rounded to two decimals (about 1 km) */
+    approximateCoordinates: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
+  }),
+});
+export type GrievanceReceivedV2 = z.infer<typeof GrievanceReceivedV2>;
+
+/** About 1 km: enough for a map of where disputes arise, not enough to find a door. */
+export const roundCoordinate = (v: number) => Math.round(v * 100) / 100;
+
+/** Whose data key seals a grievance's personal fields: the caller's (all their grievances share it), else the grievance's own. */
+export function dataSubjectOf(g: Pick<GrievanceReceivedV1, "grievanceId" | "complainant">): string {
+  return g.complainant.anonymous ? `grievance:${g.grievanceId}` : `phone:${g.complainant.phoneHash}`;
+}
+
+type SealField = (field: string, value: string) => string;
+type OpenField = (field: string, value: string) => Promise<string>;
+
+/** The v2 form of a received grievance, each personal field sealed by `seal` under the field's name. */
+export function sealGrievanceReceived(g: GrievanceReceivedV1, seal: SealField): GrievanceReceivedV2 {
+  const { coordinates, address } = g.location;
+  return {
+    ...g,
+    description: seal("description", g.description),
+    complainant: g.complainant.anonymous ? g.complainant : { ...g.complainant, name: seal("complainant.name", g.complainant.name), phone: seal("complainant.phone", g.complainant.phone) },
+    location: {
+      divisionCode: g.location.divisionCode,
+      ...(address !== undefined ? { address: seal("location.address", address) } : {}),
+      ...(coordinates ? { coordinates: seal("location.coordinates", `${coordinates.lat},${coordinates.lon}`), approximateCoordinates: { lat: roundCoordinate(coordinates.lat), lon: roundCoordinate(coordinates.lon) } } : {}),
+    },
+  };
+}
+
+/**
+ * The v1 view of a v2 grievance, its fields opened by `open`. A field whose key was destroyed
+ * opens as the erased marker (the coordinates then fall back to the approximate ones).
+ */
+export async function openGrievanceReceived(g: GrievanceReceivedV2, open: OpenField): Promise<GrievanceReceivedV1> {
+  const { coordinates, address, approximateCoordinates } = g.location;
+  const exact = coordinates === undefined ? undefined : (await open("location.coordinates", coordinates)).split(",").map(Number);
+  const opened = exact?.length === 2 && exact.every(Number.isFinite) ? { lat: exact[0]!, lon: exact[1]! } : approximateCoordinates;
+  return {
+    ...g,
+    description: await open("description", g.description),
+    complainant: g.complainant.anonymous
+      ? g.complainant
+      : { ...g.complainant, name: await open("complainant.name", g.complainant.name), phone: await open("complainant.phone", g.complainant.phone) },
+    location: {
+      divisionCode: g.location.divisionCode,
+      ...(address !== undefined ? { address: await open("location.address", address) } : {}),
+      ...(opened ? { coordinates: opened } : {}),
+    },
+  };
+}
+
+/**
+ * A person's personal data was erased (an admin's request or the retention policy): their data
+ * key is destroyed, so every value sealed under it is unreadable wherever it is, and each service
+ * replaces what it holds of this grievance with a marker. One event per grievance of the person,
+ * keyed by its district so it follows that grievance's own events. The grievance stays countable.
+ */
+export const PersonalDataErasedV1 = z.object({
+  erasureId: Id,
+  /** whose data key was destroyed (`phone:<keyed hash>` or `grievance:<id>`): services forget it from their key caches at once */
+  dataSubject: z.string().min(1),
+  grievanceId: Id,
+  divisionCode: DivisionCode,
+  erasedAt: Timestamp,
+});
+export type PersonalDataErasedV1 = z.infer<typeof PersonalDataErasedV1>;
+
 export const CaseOpenedV1 = z.object({
   caseId: Id,
   grievanceId: Id,
@@ -252,6 +344,20 @@ export const eventTypes = {
     type: "grievance.received.v1",
     topic: Topics.grievancesInternal,
     data: GrievanceReceivedV1,
+    subjectOf: (d) => d.grievanceId,
+    keyOf: (d) => partitionKeyFor(d.divisionCode),
+  }),
+  "grievance.received.v2": eventType({
+    type: "grievance.received.v2",
+    topic: Topics.grievancesInternal,
+    data: GrievanceReceivedV2,
+    subjectOf: (d) => d.grievanceId,
+    keyOf: (d) => partitionKeyFor(d.divisionCode),
+  }),
+  "personal_data.erased.v1": eventType({
+    type: "personal_data.erased.v1",
+    topic: Topics.grievancesInternal,
+    data: PersonalDataErasedV1,
     subjectOf: (d) => d.grievanceId,
     keyOf: (d) => partitionKeyFor(d.divisionCode),
   }),

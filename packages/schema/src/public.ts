@@ -7,7 +7,7 @@ import { Topics, type TopicName } from "./topics";
 import {
   CaseAcceptedV1, CaseAssignedV1, CaseClosedV1, CaseDeadlineApproachingV1, CaseDeadlineBreachedV1, CaseEscalatedV1,
   CaseMediationScheduledV1, CaseNoteAddedV1, CaseOpenedV1, CaseQueuedV1, CaseReassignedV1, CaseRecategorisedV1, CaseReopenedV1, CaseResolvedV1,
-  GrievanceLinkedV1, GrievanceReceivedV1, GrievanceTriagedV1, type EventData, type EventTypeName,
+  GrievanceLinkedV1, GrievanceReceivedV1, PersonalDataErasedV1, GrievanceTriagedV1, roundCoordinate, type EventData, type EventTypeName,
   CaseAgreementRecordedV1, CaseDeclinedV1, CaseFollowUpRecordedV1, CaseFollowUpScheduledV1, CaseMediatorAssignedV1, CaseObligationMarkedV1,
   CasePartyAddedV1, CaseReferralAcknowledgedV1, CaseReferredV1, CaseSessionCancelledV1, CaseSessionHeldV1, CaseSessionRescheduledV1,
   CaseSessionReminderDueV1, CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1, StatisticsPublishedV1,
@@ -15,8 +15,6 @@ import {
 
 const PublicActor = z.object({ role: z.enum(["caseworker", "supervisor", "admin", "system"]) });
 
-/** About 1 km: enough for a map of where disputes arise, not enough to find a door. */
-const roundCoordinate = (v: number) => Math.round(v * 100) / 100;
 
 export const PublicGrievanceReceivedV1 = GrievanceReceivedV1.pick({ grievanceId: true, channel: true, receivedAt: true, divisionCode: true, language: true, hints: true }).extend({
   anonymous: z.boolean(),
@@ -29,6 +27,10 @@ const withoutPersonal = <S extends z.ZodObject>(schema: S, drop: string[]) =>
 
 export const publicSchemas = {
   "grievance.received.v1": PublicGrievanceReceivedV1,
+  // The same public facts as v1: nothing sealed leaves.
+  "grievance.received.v2": PublicGrievanceReceivedV1,
+  // Carries no personal data: subscribers holding copies of this grievance's data drop them.
+  "personal_data.erased.v1": PersonalDataErasedV1.omit({ dataSubject: true }),
   "case.opened.v1": CaseOpenedV1.omit({ trackingCode: true }),
   "grievance.triaged.v1": withoutPersonal(GrievanceTriagedV1, ["trackingCode", "signals"]).extend({
     /** which rules fired; the words they matched stay internal */
@@ -90,6 +92,11 @@ export function toPublicData<T extends EventTypeName>(type: T, data: EventData<T
     const g = data as EventData<"grievance.received.v1">;
     input.anonymous = g.complainant.anonymous;
     if (g.location.coordinates) input.approximateLocation = { lat: roundCoordinate(g.location.coordinates.lat), lon: roundCoordinate(g.location.coordinates.lon) };
+  }
+  if (type === "grievance.received.v2") {
+    const g = data as EventData<"grievance.received.v2">;
+    input.anonymous = g.complainant.anonymous;
+    if (g.location.approximateCoordinates) input.approximateLocation = g.location.approximateCoordinates;
   }
   return publicSchemas[type].parse(input) as Record<string, unknown>;
 }

@@ -5,6 +5,7 @@ import { Topics } from "@grievance-hub/schema";
 import type { IntakeConfig } from "./config";
 import { onCaseEvents } from "./consumers/case-events";
 import { statusEventTypes } from "./domain/status";
+import { erasureRoutes } from "./http/erasures";
 import { grievanceRoutes } from "./http/grievances";
 import { open311Routes } from "./http/open311";
 import { trackRoutes } from "./http/track";
@@ -18,6 +19,7 @@ export const intake: ServiceDefinition<IntakeConfig> = {
     await registerRateLimits(app, rt.pool, config);
     await registerApiDocs(app, { title: "Grievance Hub intake", version: "1.0.0", description: "Hotline intake API (v1) and the public status lookup." });
     grievanceRoutes(app, rt, config);
+    erasureRoutes(app, rt, config);
     await trackRoutes(app, rt, config);
     await open311Routes(app, rt, config);
   },

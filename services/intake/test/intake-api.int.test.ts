@@ -7,6 +7,7 @@ import { createLogger, encodeEvent, loadConfig, type RunningService } from "@gri
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { captureLogs, createTestEnv, eventually, startTcpProxy, tokenFor, type TestEnv } from "../../../test/support";
 import { kafkaClient, readTopic } from "../../../test/faults/support";
+import { dataSubjectOf, sealGrievanceReceived } from "@grievance-hub/schema";
 import { insertGrievance } from "../src/db/grievances";
 
 let env: TestEnv;
@@ -83,14 +84,15 @@ describe("POST /v1/grievances", () => {
     expect(Object.keys(body).sort()).toEqual(["id", "status", "trackingCode"]);
     expect(body.status).toBe("received");
     const { rows } = await db.query("SELECT complainant_phone, phone_hash FROM intake.grievances WHERE id = $1", [body.id]);
-    expect(rows[0].complainant_phone).toBe("+8613800138000");
+    expect(rows[0].complainant_phone).not.toContain("13800138000");
+    expect(await intake.runtime.keyring.open("complainant.phone", rows[0].complainant_phone)).toBe("+8613800138000");
     expect(rows[0].phone_hash).toMatch(/^[0-9a-f]{64}$/);
     // Published on both topics with the grievance as subject, keyed by its district; then gone from the outbox.
     await eventually(async () => ((await db.query("SELECT 1 FROM intake.outbox")).rowCount === 0 ? true : undefined), 20_000, "the relay to publish");
     const kafka = kafkaClient(env.kafkaBrokers);
     for (const topic of ["grievances.internal", "grievances.public"]) {
       const published = (await readTopic(kafka, env.topicPrefix + topic)).filter((m) => m.ce.subject === body.id);
-      expect(published.map((m) => [m.ce.type, m.key?.toString()])).toEqual([["grievance.received.v1", "440402"]]);
+      expect(published.map((m) => [m.ce.type, m.key?.toString()])).toEqual([["grievance.received.v2", "440402"]]);
     }
   });
 
@@ -186,10 +188,11 @@ describe("a tracking code drawn twice", () => {
     const event = { grievanceId: randomUUID(), trackingCode: taken.trackingCode, channel: "phone", receivedAt: new Date().toISOString(), divisionCode: "440402001001",
       language: "zh", description: "again", complainant: { anonymous: true }, location: { divisionCode: "440402001001" } } as const;
     const claim = { scope: "user:collider", key: "k-1", requestHash: "h", answer: { id: event.grievanceId, trackingCode: event.trackingCode, status: "received" as const } };
-    expect(await insertGrievance(intake.runtime.pool, intake.runtime.outbox, event, claim)).toEqual({ recorded: false, trackingCodeTaken: true });
+    const sealed = sealGrievanceReceived(event, await intake.runtime.keyring.sealerFor(dataSubjectOf(event)));
+    expect(await insertGrievance(intake.runtime.pool, intake.runtime.outbox, sealed, claim)).toEqual({ recorded: false, trackingCodeTaken: true });
     expect(await stored()).toEqual(before);
     expect((await db.query("SELECT 1 FROM intake.idempotency_keys WHERE scope = 'user:collider'")).rowCount).toBe(0);
-    expect(await insertGrievance(intake.runtime.pool, intake.runtime.outbox, { ...event, trackingCode: "22222-22222" }, claim)).toEqual({ recorded: true });
+    expect(await insertGrievance(intake.runtime.pool, intake.runtime.outbox, { ...sealed, trackingCode: "22222-22222" }, claim)).toEqual({ recorded: true });
   });
 });
 

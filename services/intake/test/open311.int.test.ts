@@ -167,18 +167,22 @@ describe("POST requests.json", () => {
     expect(body[0]!.account_id).toBeNull();
     id = body[0]!.service_request_id;
     const { rows } = await db.query("SELECT * FROM grievances WHERE id = $1", [id]);
+    // Personal fields stored sealed, the coordinates rounded to about 1 km (the exact ones are sealed in the event).
     expect(rows[0]).toMatchObject({
-      channel: "open311", division_code: "440402001001", language: "zh", description, anonymous: false, complainant_name: "李伟",
-      complainant_phone: "+8613800138000", consent_to_contact: true, address: addressString, latitude: 22.271149, longitude: 113.576712,
-      hints: { category: "neighbour" }, status: "received",
+      channel: "open311", division_code: "440402001001", language: "zh", anonymous: false,
+      consent_to_contact: true, latitude: 22.27, longitude: 113.58, hints: { category: "neighbour" }, status: "received",
     });
+    const open = (field: string, column: string) => intake.runtime.keyring.open(field, rows[0][column]);
+    expect(JSON.stringify(rows[0])).not.toContain("李伟");
+    expect([await open("description", "description"), await open("complainant.name", "complainant_name"), await open("complainant.phone", "complainant_phone"), await open("location.address", "address")])
+      .toEqual([description, "李伟", "+8613800138000", addressString]);
     expect(body[0]!.service_notice).toContain(rows[0].tracking_code);
-    // One grievance, one grievance.received.v1 on the internal topic plus its public counterpart.
+    // One grievance, one grievance.received.v2 on the internal topic plus its public counterpart.
     expect(await stored()).toEqual({ grievances: before.grievances + 1, outbox: before.outbox + 2 });
     await eventually(async () => ((await count("SELECT count(*) AS n FROM outbox")) === 0 ? true : undefined), 20_000, "the relay to publish");
     const kafka = kafkaClient(env.kafkaBrokers);
     for (const topic of ["grievances.internal", "grievances.public"]) {
-      const events = (await readTopic(kafka, env.topicPrefix + topic)).filter((m) => m.ce.subject === id && m.ce.type === "grievance.received.v1");
+      const events = (await readTopic(kafka, env.topicPrefix + topic)).filter((m) => m.ce.subject === id && m.ce.type === "grievance.received.v2");
       expect(events).toHaveLength(1);
       if (topic === "grievances.internal") {
         expect(JSON.parse(events[0]!.value!.toString())).toMatchObject({ grievanceId: id, channel: "open311", divisionCode: "440402001001", hints: { category: "neighbour" } });
@@ -200,7 +204,7 @@ describe("POST requests.json", () => {
   it("records a request without a phone number as anonymous, in the description's language", async () => {
     const anonymous = await create({ service_code: "public_services", "attribute[division_code]": "440402", address_id: "545483", description: "Street lights out for a week.", first_name: "Ann" });
     const { rows } = await db.query("SELECT anonymous, complainant_name, language, address FROM grievances WHERE id = $1", [anonymous]);
-    expect(rows[0]).toEqual({ anonymous: true, complainant_name: null, language: "en", address: "address_id 545483" });
+    expect({ ...rows[0], address: await intake.runtime.keyring.open("location.address", rows[0].address) }).toEqual({ anonymous: true, complainant_name: null, language: "en", address: "address_id 545483" });
   });
 
   const refusals: [string, () => Promise<Response>, number, RegExp][] = [

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition, type ServiceRuntime } from "@grievance-hub/kit";
+import { EventConsumer, openingReceived, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition, type ServiceRuntime } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { NotificationConfig } from "./config";
 import { CircuitBreaker } from "./channels/circuit-breaker";
@@ -14,6 +14,7 @@ import { deliveryRoutes } from "./http/deliveries";
 import { feedRoutes } from "./http/feed";
 import { recipientRoutes } from "./http/recipients";
 import { notificationAccessLogRoutes } from "./http/access-log";
+import { onPersonalDataErased } from "./consumers/personal-data-erased";
 
 /** What routes() builds and consumers() needs; startService runs routes() first. */
 interface Assembly {
@@ -91,7 +92,10 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
           producer: rt.producer,
           deadLetterTopic: rt.topic(Topics.deadLetterNotification),
           logger: rt.logger,
-          batchHandlers: Object.fromEntries(notifiedEventTypes.map((type) => [type, handler])),
+          batchHandlers: {
+            ...Object.fromEntries(notifiedEventTypes.map((type) => [type, openingReceived(rt.keyring, handler)])),
+            "personal_data.erased.v1": onPersonalDataErased(rt.keyring),
+          },
         }),
       ];
     },

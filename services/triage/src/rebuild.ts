@@ -4,7 +4,7 @@
 // From the beginning the projection is emptied first; from a timestamp only events not yet
 // in the projection (by event id) are applied.
 import type { Kafka } from "kafkajs";
-import { replayTopics, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
+import { openReceived, replayTopics, type Keyring, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
 import { Topics, type GrievanceReceivedV1, type Urgency } from "@grievance-hub/schema";
 import { evolve, initialState, type CaseEvent, type OpenedCase } from "./domain/case-lifecycle";
 import { reviveCase, saveCases, timelineInsert, type TimelineEntry } from "./db/cases";
@@ -18,7 +18,7 @@ interface Extras {
   received_at: string;
 }
 
-export async function rebuildTriage(opts: { pool: Pool; kafka: Kafka; topicPrefix: string; liveGroupId: string; logger: Logger; from?: Date }): Promise<{ events: number; seconds: number }> {
+export async function rebuildTriage(opts: { pool: Pool; keyring: Keyring; kafka: Kafka; topicPrefix: string; liveGroupId: string; logger: Logger; from?: Date }): Promise<{ events: number; seconds: number }> {
   const started = Date.now();
   const client = await opts.pool.connect();
   try {
@@ -29,7 +29,7 @@ export async function rebuildTriage(opts: { pool: Pool; kafka: Kafka; topicPrefi
       liveGroupId: opts.liveGroupId,
       logger: opts.logger,
       onBatch: async (batch) => {
-        const rows = batch.map(({ event }) => event.data as GrievanceReceivedV1);
+        const rows = await Promise.all(batch.map(async ({ event }) => (await openReceived(opts.keyring, event)).data as GrievanceReceivedV1));
         await client.query(
           `INSERT INTO rebuild_grievances SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
           [rows.map((g) => g.grievanceId), rows.map((g) => (g.complainant.anonymous ? null : g.complainant.phoneHash)), rows.map((g) => g.description), rows.map((g) => g.language), rows.map((g) => g.receivedAt)],

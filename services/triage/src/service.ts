@@ -1,11 +1,12 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import { EventConsumer, openingReceived, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { TriageConfig } from "./config";
 import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
 import { loadCategoryModel } from "./domain/classification/category-model";
 import { districtLockKey, onGrievancesReceived } from "./consumers/grievance-received";
+import { onPersonalDataErased } from "./consumers/personal-data-erased";
 import { RoutingDirectory } from "./db/directory";
 import { caseRoutes } from "./http/cases";
 import { adminRoutes } from "./http/admin";
@@ -32,30 +33,35 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
       caseAccessLogRoutes(app, rt);
     },
     observe: (rt) => observeCases(rt.metrics.registry, rt.pool),
-    consumers: (rt) => [
-      new EventConsumer({
-        kafka: rt.kafka,
-        groupId: config.KAFKA_TOPIC_PREFIX + config.TRIAGE_CONSUMER_GROUP,
-        topics: [rt.topic(Topics.grievancesInternal)],
-        pool: rt.pool,
-        schema: rt.schema,
-        producer: rt.producer,
-        deadLetterTopic: rt.topic(Topics.deadLetterTriage),
-        logger: rt.logger,
-        lockKeyOf: districtLockKey,
-        batchHandlers: {
-          "grievance.received.v1": onGrievancesReceived(rt, {
-            ruleset,
-            categoryModel,
-            policy: config.DEADLINE_POLICY,
-            repeatWindowDays: config.REPEAT_WINDOW_DAYS,
-            relatedWindowDays: config.RELATED_WINDOW_DAYS,
-            relatedSimilarity: config.RELATED_SIMILARITY,
-            repeatsForP2: config.REPEATS_FOR_P2,
-          }, new RoutingDirectory()),
-        },
-      }),
-    ],
+    consumers: (rt) => {
+      const received = onGrievancesReceived(rt, {
+        ruleset,
+        categoryModel,
+        policy: config.DEADLINE_POLICY,
+        repeatWindowDays: config.REPEAT_WINDOW_DAYS,
+        relatedWindowDays: config.RELATED_WINDOW_DAYS,
+        relatedSimilarity: config.RELATED_SIMILARITY,
+        repeatsForP2: config.REPEATS_FOR_P2,
+      }, new RoutingDirectory());
+      return [
+        new EventConsumer({
+          kafka: rt.kafka,
+          groupId: config.KAFKA_TOPIC_PREFIX + config.TRIAGE_CONSUMER_GROUP,
+          topics: [rt.topic(Topics.grievancesInternal)],
+          pool: rt.pool,
+          schema: rt.schema,
+          producer: rt.producer,
+          deadLetterTopic: rt.topic(Topics.deadLetterTriage),
+          logger: rt.logger,
+          lockKeyOf: districtLockKey,
+          batchHandlers: {
+            "grievance.received.v1": received,
+            "grievance.received.v2": openingReceived(rt.keyring, received),
+            "personal_data.erased.v1": onPersonalDataErased(rt.keyring),
+          },
+        }),
+      ];
+    },
     background: (rt) => {
       const scheduler = new DeadlineScheduler(rt, { policy: config.DEADLINE_POLICY, leadTimeMinutes: config.DEADLINE_LEAD_TIME_MINUTES, intervalMs: config.DEADLINE_SCAN_INTERVAL_MS });
       def.scheduler = scheduler;

@@ -1,9 +1,9 @@
-// The one path by which a grievance enters the system (v1 and Open311): validate, then
-// store it and write grievance.received to the outbox in one statement, honouring an
-// idempotency key when one is given.
+// The one path by which a grievance enters the system (v1 and Open311): validate, seal the
+// personal fields with the caller's data key, then store it and write grievance.received to
+// the outbox in one statement, honouring an idempotency key when one is given.
 import { createHash, randomUUID } from "node:crypto";
 import { announceOutbox, HttpProblem, type ServiceRuntime } from "@grievance-hub/kit";
-import type { CreateGrievanceResponse } from "@grievance-hub/schema";
+import { dataSubjectOf, sealGrievanceReceived, type CreateGrievanceResponse } from "@grievance-hub/schema";
 import type { IntakeConfig } from "../config";
 import { toReceivedEvent, type GrievanceInput } from "../domain/grievance";
 import { newTrackingCode } from "../domain/tracking-code";
@@ -47,7 +47,8 @@ export async function recordGrievance(
     const answer: CreateGrievanceResponse = { id: grievanceId, trackingCode, status: "received" };
     // Claim, grievance and outbox rows in one statement; a concurrent request with the same key
     // waits in it until the first one commits, and then writes nothing.
-    const outcome = await insertGrievance(rt.pool, rt.outbox, decided.event, idempotency && { ...idempotency, requestHash, answer });
+    const sealed = sealGrievanceReceived(decided.event, await rt.keyring.sealerFor(dataSubjectOf(decided.event)));
+    const outcome = await insertGrievance(rt.pool, rt.outbox, sealed, idempotency && { ...idempotency, requestHash, answer });
     if (outcome.recorded) {
       await announceOutbox(rt.outbox, rt.pool);
       return { response: answer, replayed: false };

@@ -1,5 +1,5 @@
-import { outboxRows, type OutboxContext, type Pool } from "@grievance-hub/kit";
-import { partitionKeyFor, type CreateGrievanceResponse, type GrievanceDetail, type GrievanceReceivedV1, type TrackingStatus } from "@grievance-hub/schema";
+import { outboxRows, type Keyring, type OutboxContext, type Pool } from "@grievance-hub/kit";
+import { partitionKeyFor, type CreateGrievanceResponse, type GrievanceDetail, type GrievanceReceivedV2, type TrackingStatus } from "@grievance-hub/schema";
 
 /** The first answer stored with an idempotency key: who claimed it, for which body, what they were told. */
 export interface IdempotencyClaim {
@@ -17,18 +17,19 @@ export type InsertOutcome =
 /**
  * In one statement (one round trip, prepared): the idempotency claim when there is a key, the
  * grievance row, and grievance.received with its public counterpart in the outbox, keyed by the
- * district. When the key was claimed before, nothing is written and the earlier claim is
+ * district. The personal fields arrive sealed and are stored so; the row keeps the coordinates
+ * rounded to about 1 km only (the exact ones are sealed in the event). When the key was claimed before, nothing is written and the earlier claim is
  * returned, or `earlier: undefined` when it was claimed by a transaction that committed while
  * this statement waited for it (its snapshot cannot see that row: read it with `findClaim`).
  */
-export async function insertGrievance(pool: Pool, outbox: OutboxContext, g: GrievanceReceivedV1, claim: IdempotencyClaim | undefined): Promise<InsertOutcome> {
+export async function insertGrievance(pool: Pool, outbox: OutboxContext, g: GrievanceReceivedV2, claim: IdempotencyClaim | undefined): Promise<InsertOutcome> {
   const c = g.complainant.anonymous ? null : g.complainant;
-  const events = outboxRows(outbox, [{ type: "grievance.received.v1", data: g, opts: { key: partitionKeyFor(g.divisionCode) } }], 22);
+  const events = outboxRows(outbox, [{ type: "grievance.received.v2", data: g, opts: { key: partitionKeyFor(g.divisionCode) } }], 22);
   const values = [
     claim?.scope ?? null, claim?.key ?? null, claim?.requestHash ?? null, claim ? JSON.stringify(claim.answer) : null,
     g.grievanceId, g.trackingCode, g.channel, g.receivedAt, g.divisionCode, g.language, g.description, c === null,
     c?.name ?? null, c?.phone ?? null, c?.phoneHash ?? null, c?.consentToContact ?? false,
-    g.location.address ?? null, g.location.coordinates?.lat ?? null, g.location.coordinates?.lon ?? null,
+    g.location.address ?? null, g.location.approximateCoordinates?.lat ?? null, g.location.approximateCoordinates?.lon ?? null,
     g.hints ? JSON.stringify(g.hints) : null, g.externalReference ?? null,
     ...events.params,
   ];
@@ -95,7 +96,8 @@ interface GrievanceRow {
   handling_level: GrievanceDetail["handlingLevel"];
 }
 
-export async function findGrievance(pool: Pool, id: string): Promise<GrievanceDetail | undefined> {
+/** A grievance as staff see it, its personal fields opened (the erased marker once the person's key is destroyed). */
+export async function findGrievance(pool: Pool, keyring: Keyring, id: string): Promise<GrievanceDetail | undefined> {
   const { rows } = await pool.query<GrievanceRow>("SELECT * FROM grievances WHERE id = $1", [id]);
   const g = rows[0];
   if (!g) return undefined;
@@ -110,13 +112,18 @@ export async function findGrievance(pool: Pool, id: string): Promise<GrievanceDe
     channel: g.channel,
     receivedAt: g.received_at.toISOString(),
     language: g.language,
-    description: g.description,
+    description: await keyring.open("description", g.description),
     complainant: g.anonymous
       ? { anonymous: true }
-      : { anonymous: false, name: g.complainant_name!, phone: g.complainant_phone!, consentToContact: g.consent_to_contact },
+      : {
+          anonymous: false,
+          name: await keyring.open("complainant.name", g.complainant_name!),
+          phone: await keyring.open("complainant.phone", g.complainant_phone!),
+          consentToContact: g.consent_to_contact,
+        },
     location: {
       divisionCode: g.division_code,
-      ...(g.address ? { address: g.address } : {}),
+      ...(g.address ? { address: await keyring.open("location.address", g.address) } : {}),
       ...(g.latitude !== null && g.longitude !== null ? { coordinates: { lat: g.latitude, lon: g.longitude } } : {}),
     },
     hints: g.hints,

@@ -47,7 +47,7 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
     },
     async (req) => {
       const principal = req.principal!;
-      const grievance = z.uuid().safeParse(req.params.id).success ? await findGrievance(rt.pool, req.params.id) : undefined;
+      const grievance = z.uuid().safeParse(req.params.id).success ? await findGrievance(rt.pool, rt.keyring, req.params.id) : undefined;
       const reason = grievance && readingReason(grievance.location.divisionCode, principal);
       if (!reason) {
         if (grievance) refuseRead(req, grievance.id);
@@ -67,7 +67,7 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
     summary: "Who read this grievance, when and why, and who was refused, oldest first (supervisor of its division, admin, auditor)",
     params: z.object({ id: z.string() }),
     recordOf: async ({ id }, p) => {
-      const grievance = z.uuid().safeParse(id).success ? await findGrievance(rt.pool, id) : undefined;
+      const grievance = z.uuid().safeParse(id).success ? await findGrievance(rt.pool, rt.keyring, id) : undefined;
       return grievance && (p.role === "auditor" || readingReason(grievance.location.divisionCode, p)) ? grievance.id : undefined;
     },
   });

@@ -8,6 +8,8 @@ import { contactOf, partyContactOf, whoIsTold, type Links } from "../domain/who-
 import { recordDeliveries, saveComplainants, saveParty, type EnabledChannels } from "../db/deliveries";
 export const notifiedEventTypes = [
   "grievance.received.v1",
+  // opened as v1 before this handler sees it (openingReceived)
+  "grievance.received.v2",
   "case.assigned.v1",
   "case.reassigned.v1",
   "case.queued.v1",

@@ -1,0 +1,129 @@
+// The keyring: one data key per person (subject), created on first use, stored wrapped by the
+// KEK in the shared `keyring.data_keys` table, unwrapped keys cached in memory for a short time.
+import { randomBytes, randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { Pool } from "../db";
+import { wrappedVersion, type KeyEncryptionKeys } from "./kek";
+import { erasedMarker, isSealed, openWith, sealedKeyId, sealWith } from "./seal";
+
+interface LiveKey {
+  keyId: string;
+  key: Buffer;
+}
+
+export class Keyring {
+  /** Unwrapped keys by key id, or that the key was destroyed. */
+  private readonly byId: LRUCache<string, LiveKey | { destroyed: true }>;
+  private readonly bySubject: LRUCache<string, LiveKey>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly kek: KeyEncryptionKeys,
+    cache: { size: number; ttlMs: number } = { size: 10_000, ttlMs: 60_000 },
+  ) {
+    this.byId = new LRUCache({ max: cache.size, ttl: cache.ttlMs });
+    this.bySubject = new LRUCache({ max: cache.size, ttl: cache.ttlMs });
+  }
+
+  /** `plaintext` sealed under `subject`'s data key (made now if it has none) for `field`. */
+  async seal(subject: string, field: string, plaintext: string): Promise<string> {
+    const { keyId, key } = await this.liveKey(subject);
+    return sealWith(key, keyId, field, plaintext);
+  }
+
+  /** A function sealing values for fields under `subject`'s key (made now if it has none): one key look-up for many fields. */
+  async sealerFor(subject: string): Promise<(field: string, plaintext: string) => string> {
+    const { keyId, key } = await this.liveKey(subject);
+    return (field, plaintext) => sealWith(key, keyId, field, plaintext);
+  }
+
+  /**
+   * The text of a value sealed for `field`; `erasedMarker` when its key was destroyed. A value
+   * that is not sealed (written before encryption, or already a marker) is returned as it is.
+   */
+  async open(field: string, value: string): Promise<string> {
+    if (!isSealed(value)) return value;
+    const keyId = sealedKeyId(value);
+    const entry = this.byId.get(keyId) ?? (await this.load(keyId));
+    return "destroyed" in entry ? erasedMarker : openWith(entry.key, field, value);
+  }
+
+  /** The subject's data key, destroyed: every value sealed under it is unreadable from now on. Returns how many keys were destroyed. */
+  async destroy(subjects: string[]): Promise<number> {
+    if (subjects.length === 0) return 0;
+    const { rows } = await this.pool.query<{ key_id: string }>(
+      `UPDATE keyring.data_keys SET wrapped_key = NULL, destroyed_at = now()
+        WHERE subject = ANY($1::text[]) AND destroyed_at IS NULL RETURNING key_id`,
+      [subjects],
+    );
+    for (const subject of subjects) this.bySubject.delete(subject);
+    for (const { key_id } of rows) this.byId.set(key_id, { destroyed: true });
+    return rows.length;
+  }
+
+  /** Forgets cached keys of `subjects` (an erasure another replica or service made). */
+  forget(subjects: string[]): void {
+    for (const subject of subjects) {
+      const live = this.bySubject.get(subject);
+      this.bySubject.delete(subject);
+      if (live) this.byId.delete(live.keyId);
+    }
+  }
+
+  /** Re-wraps every live data key not wrapped under the KEK's current version; returns how many. */
+  async rotate(batchSize = 500): Promise<{ rewrapped: number; version: number }> {
+    const version = await this.kek.currentVersion();
+    let rewrapped = 0;
+    let after = "00000000-0000-0000-0000-000000000000";
+    for (;;) {
+      const { rows } = await this.pool.query<{ key_id: string; wrapped_key: string }>(
+        `SELECT key_id, wrapped_key FROM keyring.data_keys
+          WHERE destroyed_at IS NULL AND key_id > $1 ORDER BY key_id LIMIT $2`,
+        [after, batchSize],
+      );
+      if (rows.length === 0) return { rewrapped, version };
+      for (const row of rows) {
+        if (wrappedVersion(row.wrapped_key) === version) continue;
+        const wrapped = await this.kek.rewrap(row.wrapped_key, row.key_id);
+        // Only if it is still what was read: a key destroyed meanwhile stays destroyed.
+        const { rowCount } = await this.pool.query("UPDATE keyring.data_keys SET wrapped_key = $3 WHERE key_id = $1 AND wrapped_key = $2", [row.key_id, row.wrapped_key, wrapped]);
+        rewrapped += rowCount ?? 0;
+      }
+      after = rows[rows.length - 1]!.key_id;
+    }
+  }
+
+  private async liveKey(subject: string): Promise<LiveKey> {
+    const cached = this.bySubject.get(subject);
+    if (cached) return cached;
+    const existing = await this.pool.query<{ key_id: string; wrapped_key: string }>(
+      "SELECT key_id, wrapped_key FROM keyring.data_keys WHERE subject = $1 AND destroyed_at IS NULL",
+      [subject],
+    );
+    const row = existing.rows[0];
+    if (row) return this.remember(subject, { keyId: row.key_id, key: await this.kek.unwrap(row.wrapped_key, row.key_id) });
+    const candidate = { keyId: randomUUID(), key: randomBytes(32) };
+    const wrapped = await this.kek.wrap(candidate.key, candidate.keyId);
+    // Two writers making the first key of one subject at once: the first insert wins, the other reads it.
+    const inserted = await this.pool.query(
+      `INSERT INTO keyring.data_keys (key_id, subject, wrapped_key) VALUES ($1, $2, $3)
+       ON CONFLICT (subject) WHERE destroyed_at IS NULL DO NOTHING`,
+      [candidate.keyId, subject, wrapped],
+    );
+    return inserted.rowCount === 1 ? this.remember(subject, candidate) : this.liveKey(subject);
+  }
+
+  private remember(subject: string, live: LiveKey): LiveKey {
+    this.bySubject.set(subject, live);
+    this.byId.set(live.keyId, live);
+    return live;
+  }
+
+  private async load(keyId: string): Promise<LiveKey | { destroyed: true }> {
+    const { rows } = await this.pool.query<{ wrapped_key: string | null }>("SELECT wrapped_key FROM keyring.data_keys WHERE key_id = $1", [keyId]);
+    if (!rows[0]) throw new Error(`data key ${keyId} is not in the keyring`);
+    const entry = rows[0].wrapped_key === null ? { destroyed: true as const } : { keyId, key: await this.kek.unwrap(rows[0].wrapped_key, keyId) };
+    this.byId.set(keyId, entry);
+    return entry;
+  }
+}
