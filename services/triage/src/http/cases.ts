@@ -40,7 +40,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
       schema: {
         summary: "My tasks (caseworker), my team's (supervisor), all (admin); ordered by the next deadline",
         security: [{ bearer: [] }],
-        querystring: z.object({ status: CaseStatusName.optional(), urgency: Urgency.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: z.object({ status: CaseStatusName.optional(), urgency: Urgency.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
         response: { 200: z.object({ tasks: z.array(TaskView) }) },
       },
     },
