@@ -88,6 +88,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
       }
       return { type: "reassign", toCaseworkerId: b.toCaseworkerId, reason: b.reason };
     },
+    "request-reassignment": (b) => ({ type: "requestReassignment", reason: b.reason }),
     reopen: (b, state, now) => ({ type: "reopen", reason: b.reason, dueDates: computeDueDates(state.classification?.urgency ?? "P3", now, policy) }),
     close: (b) => ({ type: "close", ...(b.reason ? { reason: b.reason } : {}) }),
     ...mediationCommands(rt, policy),
@@ -114,6 +115,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
     resolve: "resolve",
     escalate: "escalate",
     reassign: "reassign",
+    "request-reassignment": "requestReassignment",
     assign: "assign",
     reopen: "reopen",
     close: "close",
