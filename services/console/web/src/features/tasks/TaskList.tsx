@@ -28,7 +28,7 @@ export function TaskList() {
   const now = useNow(1000);
   const load = useCallback(() => void api.tasks().then((r) => r.ok && setTasks([...r.value.tasks].sort(byUrgencyThenDeadline))), []);
   useEffect(load, [load]);
-  useFeed((n) => {
+  const feed = useFeed((n) => {
     const code = n.facts.trackingCode;
     if (!code) return;
     setUnread(markUnread(code));
@@ -46,7 +46,7 @@ export function TaskList() {
         {t("tasks.title")}
         {unreadHere > 0 ? <span className="badge" aria-label={t("tasks.unread", { n: String(unreadHere) })}>{unreadHere}</span> : null}
       </h1>
-      <p className="tasks-count">{t("tasks.count", { n: String(tasks.length) })}</p>
+      <p className="tasks-count">{t("tasks.count", { n: String(tasks.length) })} · <span className={`feed-${feed}`}>{t(`feed.${feed}` as MessageKey)}</span></p>
       <p className="visually-hidden" role="status">{announcement}</p>
       {tasks.length === 0 ? <p>{t("tasks.empty")}</p> : (
         <div ref={scroller} className="task-scroller" tabIndex={-1}>
