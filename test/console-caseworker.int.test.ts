@@ -35,7 +35,7 @@ async function fileGrievance(description: string, divisionCode = "440402001001",
     ? { channel: "phone", anonymous: true, language: "zh", location: { divisionCode }, description }
     : { channel: "phone", complainant: { name: "张伟", phone: "13800138000", language: "zh", consentToContact: true }, location: { divisionCode }, description };
   const res = await fetch(`${stack.intakeUrl}/v1/grievances`, { method: "POST", headers: { ...operator, "idempotency-key": crypto.randomUUID() }, body: JSON.stringify(body) });
-  expect(res.status, await res.clone().text()).toBe(201);
+  expect(res.status, await res.clone().text()).toBe(202);
   return ((await res.json()) as { trackingCode: string }).trackingCode;
 }
 
