@@ -55,7 +55,8 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
     }
     if (r.problem.status === 409 || r.problem.status === 412) {
       const fresh = await api.case(id);
-      if (fresh.ok) setConflict({ detail: r.problem.detail ?? r.problem.title, fresh: { c: fresh.value, etag: fresh.etag }, changes: caseChanges(c, fresh.value) });
+      // A 412 says only "changed", which the panel says in the person's language; a 409 says why the state refuses.
+      if (fresh.ok) setConflict({ detail: r.problem.status === 409 ? (r.problem.detail ?? r.problem.title) : "", fresh: { c: fresh.value, etag: fresh.etag }, changes: caseChanges(c, fresh.value) });
       else setMessage(r.problem.detail ?? r.problem.title);
       return r.problem;
     }
@@ -78,7 +79,7 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
       {conflict ? (
         <div role="alert" className="conflict">
           <h2>{t("conflict.title")}</h2>
-          <p>{conflict.detail}</p>
+          {conflict.detail ? <p>{conflict.detail}</p> : null}
           {conflict.changes.fields.length > 0 ? (
             <ul aria-label={t("conflict.fields")}>
               {conflict.changes.fields.map((f) => <li key={f.field}>{t(`conflict.field.${f.field}` as MessageKey)}: {shown(f.field, f.before)} → {shown(f.field, f.after)}</li>)}

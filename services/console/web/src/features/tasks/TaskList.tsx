@@ -65,8 +65,10 @@ export function TaskList() {
                   className={`task-row urgency-${task.urgency ?? "none"}${isNew ? " unread" : ""}`}
                   style={{ transform: `translateY(${row.start}px)` }}
                 >
-                  <a href={`/cases/${task.caseId}`} className="task-code">{task.trackingCode}</a>
-                  {isNew ? <span className="tag-new">{t("tasks.new")}</span> : null}
+                  <span>
+                    <a href={`/cases/${task.caseId}`} className="task-code">{task.trackingCode}</a>
+                    {isNew ? <span className="tag-new">{t("tasks.new")}</span> : null}
+                  </span>
                   <span className="task-urgency">{task.urgency ?? "—"}</span>
                   <span>{task.category ? t(`category.${task.category}` as MessageKey) : "—"}</span>
                   <span>{t(`caseStatus.${task.status}` as MessageKey)}{task.caseworkerId === null ? ` · ${t("tasks.teamQueue")}` : ""}</span>
