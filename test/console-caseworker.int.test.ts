@@ -168,6 +168,7 @@ describe("the caseworker's console", () => {
     }, 30_000, "the supervisor's feed to carry the request");
     await page.getByRole("button", { name: "English" }).click();
     await page.getByRole("region", { name: "Timeline" }).getByText("Reassignment requested", { exact: true }).waitFor();
+    await page.getByText("Reassignment requested; the supervisor is told.").waitFor();
     await shot(page, "05-case-en.png");
     await page.getByRole("button", { name: "中文" }).click();
     await context.close();
@@ -188,9 +189,13 @@ describe("the caseworker's console", () => {
     await page.getByRole("heading", { name: "403 · 无权查看此案件" }).waitFor();
     expect(await page.locator("body").innerText()).not.toContain("物业");
     await shot(page, "06-other-team-403.png");
+    // The BFF forwards only the contract's case actions.
+    const cookie = (await context.cookies(stack.consoleApp.url)).map((c) => `${c.name}=${c.value}`).join("; ");
+    const unknown = await fetch(`${stack.consoleApp.url}/api/cases/${theirs.id}/drop-table`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: "{}" });
+    expect(unknown.status).toBe(404);
     await context.close();
 
-    expect((await fetch(`${stack.consoleApp.url}/api/cases/${theirs.id}`)).status).toBe(401);
+    for (const api of [`/api/cases/${theirs.id}`, "/api/tasks", "/api/feed"]) expect((await fetch(`${stack.consoleApp.url}${api}`)).status, api).toBe(401);
     const signedOut = await stack.browser.newContext();
     const visitor = await signedOut.newPage();
     await visitor.goto(`${stack.consoleApp.url}/cases/${theirs.id}`);

@@ -21,7 +21,8 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
   const { t, locale } = useI18n();
   const [view, setView] = useState<Loaded>();
   const [failure, setFailure] = useState<Problem>();
-  const [message, setMessage] = useState<string>();
+  // Kept as a catalogue key (or the server's own words), so switching language re-renders it.
+  const [message, setMessage] = useState<{ key: MessageKey; vars?: Record<string, string> } | { text: string }>();
   const [conflict, setConflict] = useState<Conflict>();
   const [open, setOpen] = useState<CaseAction>();
   const [now, setNow] = useState(() => Date.now());
@@ -50,17 +51,17 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
     if (r.ok) {
       setView({ c: r.value, etag: r.etag });
       setOpen(undefined);
-      setMessage(t(`done.${action}` as MessageKey));
+      setMessage({ key: `done.${action}` as MessageKey });
       return undefined;
     }
     if (r.problem.status === 409 || r.problem.status === 412) {
       const fresh = await api.case(id);
       // A 412 says only "changed", which the panel says in the person's language; a 409 says why the state refuses.
       if (fresh.ok) setConflict({ detail: r.problem.status === 409 ? (r.problem.detail ?? r.problem.title) : "", fresh: { c: fresh.value, etag: fresh.etag }, changes: caseChanges(c, fresh.value) });
-      else setMessage(r.problem.detail ?? r.problem.title);
+      else setMessage({ text: r.problem.detail ?? r.problem.title });
       return r.problem;
     }
-    setMessage(r.problem.errors?.length ? t("form.invalid") : t("form.failed", { detail: r.problem.detail ?? r.problem.title }));
+    setMessage(r.problem.errors?.length ? { key: "form.invalid" } : { key: "form.failed", vars: { detail: r.problem.detail ?? r.problem.title } });
     return r.problem;
   }
 
@@ -94,7 +95,7 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
           <button type="button" onClick={() => { setView(conflict.fresh); setConflict(undefined); setMessage(undefined); }}>{t("conflict.reload")}</button>
         </div>
       ) : null}
-      {message ? <p role="status" className="notice">{message}</p> : null}
+      {message ? <p role="status" className="notice">{"text" in message ? message.text : t(message.key, message.vars)}</p> : null}
 
       <section aria-labelledby="deadlines-title">
         <h2 id="deadlines-title">{t("case.deadlines")}</h2>
