@@ -26,13 +26,13 @@ const session = (status: "scheduled" | "held") => ({ sessionId: `s-${status}`, m
 
 describe("the actions a case page offers", () => {
   it("offers the assigned caseworker accept, and the actions before acceptance, but not resolving", () => {
-    expect(availableActions(caseView(), chen)).toEqual(["accept", "notes", "escalate", "request-reassignment", "parties"]);
+    expect(availableActions(caseView(), chen)).toEqual(["accept", "notes", "escalate", "request-reassignment", "parties", "decline", "withdraw"]);
   });
 
   it("offers the working actions once accepted, and the mediation records only when there is a session to record", () => {
-    expect(availableActions(caseView({ status: "accepted" }), chen)).toEqual(["notes", "mediation", "resolve", "escalate", "request-reassignment", "parties", "sessions", "refer"]);
+    expect(availableActions(caseView({ status: "accepted" }), chen)).toEqual(["notes", "mediation", "resolve", "escalate", "request-reassignment", "parties", "sessions", "refer", "decline", "withdraw"]);
     const mediating = caseView({ status: "in_mediation", dispute: { ...caseView().dispute, sessions: [session("scheduled"), session("held")] } });
-    expect(availableActions(mediating, chen)).toEqual(["notes", "mediation", "resolve", "escalate", "request-reassignment", "parties", "sessions", "record-session", "agreement", "refer"]);
+    expect(availableActions(mediating, chen)).toEqual(["notes", "mediation", "resolve", "escalate", "request-reassignment", "parties", "sessions", "reschedule-session", "cancel-session", "record-session", "agreement", "refer", "withdraw"]);
   });
 
   it("offers the follow-up visit on a resolved case only while it is due and not recorded", () => {
@@ -43,7 +43,7 @@ describe("the actions a case page offers", () => {
 
   it("offers nothing to a caseworker who does not hold the case, and the team's actions (not accept or asking for reassignment) to its supervisor", () => {
     expect(availableActions(caseView({ caseworkerId: "cw-wu" }), chen)).toEqual([]);
-    expect(availableActions(caseView(), supervisor)).toEqual(["notes", "escalate", "parties"]);
+    expect(availableActions(caseView(), supervisor)).toEqual(["notes", "escalate", "parties", "decline", "withdraw"]);
     expect(availableActions(caseView(), otherSupervisor)).toEqual([]);
   });
 

@@ -33,6 +33,12 @@ export const actionInputs: Record<CaseAction, ActionInput[]> = {
     { path: "place", kind: "text" },
     { path: "invitedPartyIds", kind: "multi", options: "parties" },
   ],
+  "reschedule-session": [
+    { path: "sessionId", kind: "select", options: "scheduledSessions" },
+    { path: "at", kind: "datetime" },
+    { path: "place", kind: "text", optional: true },
+  ],
+  "cancel-session": [{ path: "sessionId", kind: "select", options: "scheduledSessions" }, reason],
   "record-session": [
     { path: "sessionId", kind: "select", options: "scheduledSessions" },
     { path: "complainantAttended", kind: "checkbox", initial: true },
@@ -59,6 +65,8 @@ export const actionInputs: Record<CaseAction, ActionInput[]> = {
     { path: "to.name", kind: "text" },
     reason,
   ],
+  decline: [reason],
+  withdraw: [reason],
 };
 
 /** The catalogue key of an input's label: list indexes left out ("obligations.0.what" -> "field.obligations.what"). */

@@ -5,7 +5,8 @@ import type { CaseView, Me } from "../../api";
 
 export const caseActions = [
   "accept", "notes", "mediation", "resolve", "escalate", "request-reassignment",
-  "parties", "sessions", "record-session", "agreement", "follow-up", "refer",
+  "parties", "sessions", "reschedule-session", "cancel-session", "record-session", "agreement", "follow-up", "refer",
+  "decline", "withdraw",
 ] as const;
 export type CaseAction = (typeof caseActions)[number];
 type Status = CaseView["status"];
@@ -22,16 +23,22 @@ const rules: Record<CaseAction, { from: Status[]; who: Who[] }> = {
   "request-reassignment": { from: ["assigned", "accepted", "in_mediation"], who: ["assignee"] },
   parties: { from: ["assigned", "accepted", "in_mediation", "referred", "resolved"], who: ["assignee", "team_supervisor"] },
   sessions: { from: working, who: ["assignee", "team_supervisor"] },
+  "reschedule-session": { from: working, who: ["assignee", "team_supervisor"] },
+  "cancel-session": { from: working, who: ["assignee", "team_supervisor"] },
   "record-session": { from: working, who: ["assignee", "team_supervisor"] },
   agreement: { from: ["in_mediation"], who: ["assignee", "team_supervisor"] },
   "follow-up": { from: ["resolved", "closed"], who: ["assignee", "team_supervisor"] },
   refer: { from: working, who: ["assignee", "team_supervisor"] },
+  decline: { from: ["received", "triaged", "queued", "assigned", "accepted"], who: ["assignee", "team_supervisor"] },
+  withdraw: { from: ["received", "triaged", "queued", "assigned", "accepted", "in_mediation", "referred"], who: ["assignee", "team_supervisor"] },
 };
 
 /** What the case itself must hold for an action to make sense (a session to record, a follow-up due). */
 function ready(action: CaseAction, c: CaseView): boolean {
   const sessions = c.dispute.sessions;
   switch (action) {
+    case "reschedule-session":
+    case "cancel-session":
     case "record-session": return sessions.some((s) => s.status === "scheduled");
     case "agreement": return sessions.some((s) => s.status === "held");
     case "follow-up": return c.dispute.followUp !== null && c.dispute.followUp.recordedAt === null;
