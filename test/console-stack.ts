@@ -62,7 +62,7 @@ export async function startConsoleStack(name: string, opts: { consoleEnv?: Recor
   }
   const consoleApp = await startConsole(loadConfig(ConsoleConfig, {
     NODE_ENV: "test", PORT: String(consolePort), LOG_LEVEL: "warn", PUBLIC_URL: consoleUrl,
-    INTAKE_URL: intakeUrl, TRIAGE_URL: triageUrl, OIDC_ISSUER: provider.issuer,
+    INTAKE_URL: intakeUrl, TRIAGE_URL: triageUrl, NOTIFICATION_URL: notificationUrl, OIDC_ISSUER: provider.issuer,
     OIDC_CLIENT_ID: "console-test", OIDC_CLIENT_SECRET: "console-test-client-secret",
     ...opts.consoleEnv,
   }), env.logger);

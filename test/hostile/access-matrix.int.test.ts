@@ -145,6 +145,7 @@ const actionBodies: Record<string, (owner: Owner) => unknown> = {
   mediation: () => ({ at: "2031-01-01T09:00:00Z", place: "community office" }),
   resolve: () => ({ outcome: "resolved", summary: "agreed" }),
   escalate: () => ({ reason: "needs the street team" }),
+  "request-reassignment": () => ({ reason: "the respondent is a relative" }),
   reassign: (owner) => ({ toCaseworkerId: resource[owner].assignee, reason: "workload" }),
   assign: (owner) => ({ caseworkerId: resource[owner].assignee, reason: "workload" }),
   reopen: () => ({ reason: "came back" }),
@@ -176,6 +177,8 @@ const mayAct: Record<string, Actor[]> = {
   ...Object.fromEntries(Object.keys(CaseActionBodies).map((a) => [a, everyActor])),
   // Only the caseworker it was given accepts a case; only a supervisor or admin moves or reopens one.
   accept: ["assignee"],
+  // The caseworker asks; a supervisor or admin reassigns instead.
+  "request-reassignment": ["assignee"],
   reassign: ["team supervisor", "admin"],
   assign: ["team supervisor", "admin"],
   reopen: ["team supervisor", "admin"],
@@ -198,6 +201,7 @@ const stateOutcome: Record<string, { caseworker?: number; supervisor?: number; a
   mediation: { caseworker: 200, supervisor: 200, admin: { own: 200, "other team": 409, "other division": 409 } },
   resolve: { caseworker: 200, supervisor: 409, admin: everywhere(409) },
   escalate: refusedByState,
+  "request-reassignment": { caseworker: 409 },
   reassign: { supervisor: 409, admin: { own: 409, "other team": 422, "other division": 422 } },
   assign: { supervisor: 409, admin: everywhere(409) },
   reopen: { supervisor: 200, admin: everywhere(409) },

@@ -339,6 +339,7 @@ const bodyRoutes = (): BodyRoute[] => [
       mediation: fc.record({ at: fc.date({ min: new Date("2020-01-01"), max: new Date("2035-01-01"), noInvalidDate: true }).map((d) => d.toISOString()), place: text(80) }),
       resolve: fc.record({ outcome: fc.constantFrom("mediated_agreement", "resolved", "referred_to_court", "referred_to_agency", "withdrawn"), summary: text(200) }),
       escalate: fc.record({ reason: text(100) }),
+      "request-reassignment": fc.record({ reason: text(100) }),
       reassign: fc.record({ toCaseworkerId: fc.constantFrom(CASEWORKER, "cw-fuzz-2", "cw-nobody"), reason: text(100) }),
       assign: fc.record({ caseworkerId: fc.constantFrom(CASEWORKER, "cw-fuzz-2", "cw-nobody"), reason: text(100) }),
       reopen: fc.record({ reason: text(100) }),

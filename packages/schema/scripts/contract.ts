@@ -28,6 +28,7 @@ const meaning = {
   "case.resolved.v1": "The case was resolved, with its outcome.",
   "case.escalated.v1": "The case moved up a level, to another team.",
   "case.reassigned.v1": "The case was given to another caseworker of the team.",
+  "case.reassignment_requested.v1": "The caseworker holding the case asked the team's supervisor to give it to someone else, with a reason.",
   "case.recategorised.v1": "A person settled the case's category (a triager at the desk, its caseworker or a supervisor), with a reason; the case is rerouted by the events that follow.",
   "case.reopened.v1": "A resolved case was reopened.",
   "case.closed.v1": "The case was closed (closed after resolution, declined or withdrawn, with the reason).",

@@ -205,6 +205,8 @@ export const CaseNoteAddedV1 = CaseFact.extend({ text: z.string().min(1).max(10_
 export const CaseMediationScheduledV1 = CaseFact.extend({ at: Timestamp, place: z.string().nullable() });
 export const CaseResolvedV1 = CaseFact.extend({ ...CaseFacts.shape, outcome: ResolutionOutcome, summary: z.string(), level: ResolutionLevel.optional() });
 export const CaseEscalatedV1 = CaseFact.extend({ ...CaseFacts.shape, fromTeam: TeamRef, toTeam: TeamRef, reason: z.string() });
+/** The caseworker holding the case asks the team's supervisor to give it to someone else (the supervisor reassigns). */
+export const CaseReassignmentRequestedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, caseworkerId: z.string().min(1), reason: z.string().min(1) });
 export const CaseReassignedV1 = CaseFact.extend({ ...CaseFacts.shape, team: TeamRef, fromCaseworkerId: z.string(), toCaseworkerId: z.string(), ...Due, reason: z.string() });
 /** A person settled the case's category (category is the new one); the case is rerouted by the events that follow. */
 export const CaseRecategorisedV1 = CaseFact.extend({ ...CaseFacts.shape, fromCategory: Category, reason: z.string().min(1) });
@@ -384,6 +386,7 @@ export const eventTypes = {
     "case.resolved.v1": CaseResolvedV1,
     "case.escalated.v1": CaseEscalatedV1,
     "case.reassigned.v1": CaseReassignedV1,
+    "case.reassignment_requested.v1": CaseReassignmentRequestedV1,
     "case.recategorised.v1": CaseRecategorisedV1,
     "case.reopened.v1": CaseReopenedV1,
     "case.closed.v1": CaseClosedV1,

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { Topics, type TopicName } from "./topics";
 import {
   CaseAcceptedV1, CaseAssignedV1, CaseClosedV1, CaseDeadlineApproachingV1, CaseDeadlineBreachedV1, CaseEscalatedV1,
-  CaseMediationScheduledV1, CaseNoteAddedV1, CaseOpenedV1, CaseQueuedV1, CaseReassignedV1, CaseRecategorisedV1, CaseReopenedV1, CaseResolvedV1,
+  CaseMediationScheduledV1, CaseNoteAddedV1, CaseOpenedV1, CaseQueuedV1, CaseReassignedV1, CaseReassignmentRequestedV1, CaseRecategorisedV1, CaseReopenedV1, CaseResolvedV1,
   GrievanceLinkedV1, GrievanceReceivedV1, PersonalDataErasedV1, GrievanceTriagedV1, roundCoordinate, type EventData, type EventTypeName,
   CaseAgreementRecordedV1, CaseDeclinedV1, CaseFollowUpRecordedV1, CaseFollowUpScheduledV1, CaseMediatorAssignedV1, CaseObligationMarkedV1,
   CasePartyAddedV1, CaseReferralAcknowledgedV1, CaseReferredV1, CaseSessionCancelledV1, CaseSessionHeldV1, CaseSessionRescheduledV1,
@@ -45,6 +45,7 @@ export const publicSchemas = {
   "case.resolved.v1": withoutPersonal(CaseResolvedV1, ["trackingCode", "summary"]),
   "case.escalated.v1": withoutPersonal(CaseEscalatedV1, ["trackingCode", "reason"]),
   "case.reassigned.v1": withoutPersonal(CaseReassignedV1, ["trackingCode", "fromCaseworkerId", "toCaseworkerId", "reason"]),
+  "case.reassignment_requested.v1": withoutPersonal(CaseReassignmentRequestedV1, ["trackingCode", "caseworkerId", "reason"]),
   "case.recategorised.v1": withoutPersonal(CaseRecategorisedV1, ["trackingCode", "reason"]),
   "case.reopened.v1": withoutPersonal(CaseReopenedV1, ["trackingCode", "caseworkerId", "reason"]),
   "case.closed.v1": withoutPersonal(CaseClosedV1, ["reason"]),

@@ -104,6 +104,8 @@ export const CaseActionBodies = {
   mediation: z.object({ at: z.iso.datetime({ offset: true }), place: z.string().trim().min(1).max(500).optional() }).strict(),
   resolve: z.object({ outcome: ResolutionOutcome, summary: z.string().trim().min(1).max(10_000) }).strict(),
   escalate: z.object({ reason: Reason }).strict(),
+  /** the caseworker holding the case asks the team's supervisor to reassign it */
+  "request-reassignment": z.object({ reason: Reason }).strict(),
   reassign: z.object({ toCaseworkerId: z.string().min(1).max(100), reason: Reason }).strict(),
   /** a supervisor gives a case waiting in the team queue to a caseworker of the team */
   assign: z.object({ caseworkerId: z.string().min(1).max(100), reason: Reason }).strict(),

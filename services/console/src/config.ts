@@ -11,6 +11,7 @@ export const ConsoleConfig = z.object({
   PUBLIC_URL: developmentDefault(z.url({ protocol: /^https?$/ }).optional()),
   INTAKE_URL: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3001")),
   TRIAGE_URL: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3002")),
+  NOTIFICATION_URL: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3003")),
   OIDC_ISSUER: developmentDefault(z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:3005")),
   OIDC_CLIENT_ID: z.string().min(1).default("grievance-hub-console"),
   OIDC_CLIENT_SECRET: developmentDefault(z.string().min(16).default("development-only-console-client-secret"), { secret: true }),

@@ -11,6 +11,7 @@ import * as oidc from "openid-client";
 import { buildHttp, createLogger, HttpProblem, type Logger } from "@grievance-hub/kit";
 import type { ConsoleConfig } from "./config";
 import { SessionStore, type Session } from "./session";
+import { staffRoutes } from "./routes/staff";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const webDist = path.join(root, "dist/web");
@@ -129,23 +130,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     return forward(reply, `${config.INTAKE_URL}/v1/track/${encodeURIComponent(code)}`, { method: "GET" });
   });
 
-  app.get("/api/tasks", async (req, reply) => forward(reply, `${config.TRIAGE_URL}/v1/tasks`, { method: "GET", token: requireSession(req).accessToken }));
-
-  app.get("/api/cases/:id", async (req, reply) => {
-    const { id } = req.params as { id: string };
-    return forward(reply, `${config.TRIAGE_URL}/v1/cases/${encodeURIComponent(id)}`, { method: "GET", token: requireSession(req).accessToken });
-  });
-
-  app.post("/api/cases/:id/accept", async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const ifMatch = req.headers["if-match"];
-    return forward(reply, `${config.TRIAGE_URL}/v1/cases/${encodeURIComponent(id)}/accept`, {
-      method: "POST",
-      token: requireSession(req).accessToken,
-      headers: { "content-type": "application/json", ...(typeof ifMatch === "string" ? { "if-match": ifMatch } : {}) },
-      body: "{}",
-    });
-  });
+  staffRoutes(app, { config, requireSession, forward });
 
   if (existsSync(webDist)) {
     await app.register(fastifyStatic, { root: webDist, prefix: "/", index: false, wildcard: false });

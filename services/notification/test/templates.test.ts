@@ -33,6 +33,7 @@ const sample: { [N in TemplateName]: TemplateVariables<N> } = {
   "case.reassigned": staffFacts,
   "case.queued": withoutDeadline,
   "case.escalated": withoutDeadline,
+  "case.reassignment_requested": withoutDeadline,
   "case.deadline_near": staffFacts,
   "case.deadline_breached": staffFacts,
   "grievance.p1_alert": { trackingCode: "7KQ2M-X9PTR", category: "family", divisionCode: "110105003002", dueBy: "2025-03-01T14:30:00Z", caseUrl: "https://hub.example.org/cases/1" },

@@ -50,6 +50,12 @@ describe("who is told what", () => {
     expect(told("case.escalated.v1", { ...fact, ...facts, fromTeam: team, toTeam: up, reason: "breach" }).map((m) => m.to)).toEqual(["team_supervisor:team-xz-street"]);
   });
 
+  it("tells the team's supervisor that the caseworker asks for the case to be reassigned, without the reason", () => {
+    expect(told("case.reassignment_requested.v1", { ...fact, ...facts, team, caseworkerId: "cw-7", reason: "the respondent is my cousin" })).toEqual([
+      { to: "team_supervisor:team-xz-community", template: "case.reassignment_requested", variables: staff },
+    ]);
+  });
+
   it("reminds the caseworker of a near deadline, or the supervisor when nobody holds the case", () => {
     const near = { ...fact, ...facts, deadline: "resolve" as const, dueAt: due.resolveBy, team };
     expect(told("case.deadline_approaching.v1", { ...near, caseworkerId: "cw-7" })).toEqual([{ to: "caseworker:cw-7", template: "case.deadline_near", variables: { ...staff, dueBy: due.resolveBy } }]);

@@ -190,6 +190,13 @@ describe("case lifecycle: the usual path", () => {
     expect(state).toMatchObject({ status: "assigned", caseworkerId: bob.id, mediation: { at: at(3 * 24 * 60), place: "community office" } });
   });
 
+  it("records the caseworker's request for reassignment for the supervisor, changing nothing else", () => {
+    const before = opened(inMediation);
+    const { state, events } = run([[{ type: "requestReassignment", reason: "the respondent is my cousin" }, alice]], inMediation, 20);
+    expect(events).toEqual([{ type: "case.reassignment_requested", occurredAt: at(20), actor: { id: alice.id, role: "caseworker" }, team: communityTeam, caseworkerId: alice.id, reason: "the respondent is my cousin" }]);
+    expect(state).toEqual({ ...before, version: before.version + 1 });
+  });
+
   it("queues an escalated case at the higher team, keeping its due dates", () => {
     const { state, events } = run([[{ type: "escalate", toTeam: streetTeam, reason: "land dispute beyond the community" }, alice]], accepted, 10);
     expect(events[0]).toMatchObject({ type: "case.escalated", fromTeam: communityTeam, toTeam: streetTeam });
@@ -257,6 +264,9 @@ describe("case lifecycle: refusals", () => {
     { behaviour: "refuses the system reassigning a case", state: accepted, command: { type: "reassign", toCaseworkerId: bob.id, reason: "x" }, actor: system, code: "not_permitted" },
     { behaviour: "refuses a supervisor of another team reassigning", state: accepted, command: { type: "reassign", toCaseworkerId: bob.id, reason: "x" }, actor: streetSupervisor, code: "not_permitted" },
     { behaviour: "refuses a supervisor with no team reassigning", state: accepted, command: { type: "reassign", toCaseworkerId: bob.id, reason: "x" }, actor: teamlessSupervisor, code: "not_permitted" },
+    { behaviour: "refuses a caseworker asking to reassign a case assigned to someone else", state: accepted, command: { type: "requestReassignment", reason: "x" }, actor: bob, code: "not_permitted" },
+    { behaviour: "refuses a supervisor asking for reassignment of a case they do not hold (they reassign it)", state: accepted, command: { type: "requestReassignment", reason: "x" }, actor: supervisor, code: "not_permitted" },
+    { behaviour: "refuses a request for reassignment of a resolved case", state: resolved, command: { type: "requestReassignment", reason: "x" }, actor: alice, code: "invalid_state" },
     { behaviour: "refuses a caseworker reopening a case", state: resolved, command: { type: "reopen", reason: "x", dueDates: firstDueDates }, actor: alice, code: "not_permitted" },
     { behaviour: "refuses a caseworker triaging", state: received, command: triage, actor: alice, code: "not_permitted" },
     { behaviour: "refuses a person recording a deadline breach", state: assigned, command: { type: "recordBreach", deadline: "acknowledge", dueAt: at(15) }, actor: supervisor, code: "not_permitted" },
@@ -351,6 +361,7 @@ describe("case lifecycle: properties", () => {
     },
     fc.record({ type: fc.constant("escalate" as const), toTeam: teamArb, reason: fc.constant("beyond us") }),
     fc.record({ type: fc.constant("reassign" as const), toCaseworkerId: caseworkerArb, reason: fc.constant("workload") }),
+    fc.constant<CaseCommand>({ type: "requestReassignment", reason: "a conflict of interest" }),
     fc.record({ type: fc.constant("reopen" as const), reason: fc.constant("back"), dueDates: dueDatesArb }),
     fc.record({
       type: fc.constant("recategorise" as const),
@@ -382,6 +393,7 @@ describe("case lifecycle: properties", () => {
     resolve: [alice, bob],
     escalate: [alice, bob, system],
     reassign: [supervisor, streetSupervisor, admin],
+    requestReassignment: [alice, bob],
     recategorise: [alice, bob, supervisor],
     reopen: [supervisor, admin],
     close: [alice, bob, system],

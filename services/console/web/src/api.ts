@@ -25,6 +25,8 @@ export const api = {
   track: (code: string) => call<TrackingStatus>(`/api/track/${encodeURIComponent(code)}`),
   tasks: () => call<{ tasks: TaskView[] }>("/api/tasks"),
   case: (id: string) => call<CaseView>(`/api/cases/${encodeURIComponent(id)}`),
-  accept: (id: string, etag: string | undefined) => call<CaseView>(`/api/cases/${encodeURIComponent(id)}/accept`, { method: "POST", body: "{}", headers: etag ? { "if-match": etag } : {} }),
+  /** Any case action triage offers (accept, notes, resolve, sessions, …), guarded by the ETag of the view acted on. */
+  act: (id: string, action: string, body: unknown, etag: string | undefined) =>
+    call<CaseView>(`/api/cases/${encodeURIComponent(id)}/${action}`, { method: "POST", body: JSON.stringify(body), headers: etag ? { "if-match": etag } : {} }),
   signOut: () => call<{ redirect: string }>("/auth/logout", { method: "POST" }),
 };

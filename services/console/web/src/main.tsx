@@ -5,7 +5,7 @@ import { I18nProvider, useI18n } from "./i18n";
 import { GrievanceForm } from "./features/intake/GrievanceForm";
 import { TrackPage } from "./features/track/TrackPage";
 import { TaskList } from "./features/tasks/TaskList";
-import { CasePage } from "./features/tasks/CasePage";
+import { CasePage } from "./features/case/CasePage";
 
 function StaffShell({ children }: { children: (me: Me) => React.ReactNode }) {
   const { t, toggle } = useI18n();
@@ -53,7 +53,7 @@ function App() {
   const caseMatch = /^\/cases\/([^/]+)$/.exec(path);
   return (
     <StaffShell>
-      {(me) => caseMatch ? <CasePage id={decodeURIComponent(caseMatch[1]!)} /> : path === "/tasks" || (path === "/" && me.role === "caseworker") ? <TaskList /> : <GrievanceForm />}
+      {(me) => caseMatch ? <CasePage id={decodeURIComponent(caseMatch[1]!)} me={me} /> : path === "/tasks" || (path === "/" && me.role === "caseworker") ? <TaskList /> : <GrievanceForm />}
     </StaffShell>
   );
 }

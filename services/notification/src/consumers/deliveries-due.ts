@@ -14,6 +14,7 @@ export const notifiedEventTypes = [
   "case.reassigned.v1",
   "case.queued.v1",
   "case.escalated.v1",
+  "case.reassignment_requested.v1",
   "case.deadline_approaching.v1",
   "case.deadline_breached.v1",
   "case.resolved.v1",

@@ -2,7 +2,7 @@
 // template, the facts the template may show). Pure; channels and language come later.
 //
 // caseworker      assigned, reassigned to them, deadline near, deadline breached
-// team supervisor a P1 on arrival, every escalation (the team it went to), every breach,
+// team supervisor a P1 on arrival, every escalation (the team it went to), every breach, a caseworker's request for reassignment,
 //                 a case left in the team queue (and a deadline near for a case nobody holds)
 // complainant     receipt with the tracking code; the outcome when resolved — only with
 //                 consent, never when anonymous (checked again on sending, see mayBeTold)
@@ -76,6 +76,10 @@ export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Lin
     case "case.escalated.v1": {
       const d = event.data as EventData<"case.escalated.v1">;
       return [{ recipient: supervisorOf(d.toTeam.id), template: "case.escalated", variables: staffFacts(d) }];
+    }
+    case "case.reassignment_requested.v1": {
+      const d = event.data as EventData<"case.reassignment_requested.v1">;
+      return [{ recipient: supervisorOf(d.team.id), template: "case.reassignment_requested", variables: staffFacts(d) }];
     }
     case "case.deadline_approaching.v1": {
       const d = event.data as EventData<"case.deadline_approaching.v1">;

@@ -33,6 +33,8 @@ export const templateCatalogue = {
   // case.queued.v1 and case.escalated.v1 carry no deadline: there is none to show.
   "case.queued": { audience: "staff", variables: StaffCaseFacts.omit({ dueBy: true }) },
   "case.escalated": { audience: "staff", variables: StaffCaseFacts.omit({ dueBy: true }) },
+  // The caseworker's reason is free text and stays on the case page, not in a message.
+  "case.reassignment_requested": { audience: "staff", variables: StaffCaseFacts.omit({ dueBy: true }) },
   "case.deadline_near": { audience: "staff", variables: StaffCaseFacts },
   "case.deadline_breached": { audience: "staff", variables: StaffCaseFacts },
   "grievance.p1_alert": { audience: "staff", variables: StaffCaseFacts.omit({ urgency: true }) },

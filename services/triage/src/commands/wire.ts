@@ -49,6 +49,8 @@ export function toWire(event: CaseEvent, after: OpenedCase, extra: { alertSuperv
       return { type: "case.escalated.v1", data: { ...base, ...facts, fromTeam: event.fromTeam, toTeam: event.toTeam, reason: event.reason } };
     case "case.reassigned":
       return { type: "case.reassigned.v1", data: { ...base, ...facts, team: event.team, fromCaseworkerId: event.fromCaseworkerId, toCaseworkerId: event.toCaseworkerId, acknowledgeBy: iso(event.dueDates.acknowledgeBy), resolveBy: iso(event.dueDates.resolveBy), reason: event.reason } };
+    case "case.reassignment_requested":
+      return { type: "case.reassignment_requested.v1", data: { ...base, ...facts, team: event.team, caseworkerId: event.caseworkerId, reason: event.reason } };
     case "case.recategorised":
       return { type: "case.recategorised.v1", data: { ...base, ...facts, category: event.category, fromCategory: event.fromCategory, reason: event.reason } };
     case "case.reopened":
@@ -93,6 +95,8 @@ export function fromWire(type: string, data: Record<string, unknown>): CaseEvent
       return { type: "case.escalated", ...meta, fromTeam: d.fromTeam, toTeam: d.toTeam, reason: d.reason };
     case "case.reassigned.v1":
       return { type: "case.reassigned", ...meta, team: d.team, fromCaseworkerId: d.fromCaseworkerId, toCaseworkerId: d.toCaseworkerId, dueDates: dueDates(), reason: d.reason };
+    case "case.reassignment_requested.v1":
+      return { type: "case.reassignment_requested", ...meta, team: d.team, caseworkerId: d.caseworkerId, reason: d.reason };
     case "case.recategorised.v1":
       return { type: "case.recategorised", ...meta, fromCategory: d.fromCategory, category: d.category, reason: d.reason };
     case "case.reopened.v1":

@@ -78,6 +78,8 @@ export const ResolveCommand = z.object({
 });
 export const EscalateCommand = z.object({ type: z.literal("escalate"), toTeam: TeamRef, reason: Reason });
 export const ReassignCommand = z.object({ type: z.literal("reassign"), toCaseworkerId: PersonId, reason: Reason });
+/** The caseworker holding the case asks for it to go to someone else; only a supervisor reassigns. */
+export const RequestReassignmentCommand = z.object({ type: z.literal("requestReassignment"), reason: Reason });
 /** A person settles the category; `route` is where routing sends the case for it (decided at the edge, like assign). */
 export const RecategoriseCommand = z.object({
   type: z.literal("recategorise"),
@@ -105,6 +107,7 @@ export const CaseCommand = z.discriminatedUnion("type", [
   ResolveCommand,
   EscalateCommand,
   ReassignCommand,
+  RequestReassignmentCommand,
   RecategoriseCommand,
   ReopenCommand,
   CloseCommand,
@@ -167,6 +170,7 @@ export type CaseReassigned = EventMeta & {
   dueDates: DueDates;
   reason: string;
 };
+export type CaseReassignmentRequested = EventMeta & { type: "case.reassignment_requested"; team: TeamRef; caseworkerId: string; reason: string };
 export type CaseRecategorised = EventMeta & { type: "case.recategorised"; fromCategory: Category; category: Category; reason: string };
 export type CaseReopened = EventMeta & { type: "case.reopened"; team: TeamRef; caseworkerId: string; dueDates: DueDates; reason: string };
 export type CaseClosed = EventMeta & { type: "case.closed"; closure?: Closure; reason?: string | null };
@@ -184,6 +188,7 @@ export type CaseEvent =
   | CaseResolved
   | CaseEscalated
   | CaseReassigned
+  | CaseReassignmentRequested
   | CaseRecategorised
   | CaseReopened
   | CaseClosed
@@ -256,6 +261,7 @@ const permittedParties: Record<CaseCommandType, readonly Party[]> = {
   resolve: ["assignee", "team_supervisor", "admin"],
   escalate: ["assignee", "team_supervisor", "admin", "system"],
   reassign: ["team_supervisor", "admin"],
+  requestReassignment: ["assignee"],
   // The triager holding a desk case, the caseworker holding any case, or their supervisor.
   recategorise: ["assignee", "team_supervisor", "admin"],
   reopen: ["team_supervisor", "admin"],
@@ -289,6 +295,7 @@ const allowedFrom: Record<Exclude<CaseCommandType, "open">, readonly OpenedStatu
   resolve: ["accepted", "in_mediation"],
   escalate: ["queued", "assigned", "accepted", "in_mediation"],
   reassign: ["assigned", "accepted", "in_mediation"],
+  requestReassignment: ["assigned", "accepted", "in_mediation"],
   recategorise: ["queued", "assigned", "accepted", "in_mediation"],
   reopen: ["resolved", "closed"],
   close: ["resolved"],
@@ -320,6 +327,7 @@ const verbs: Record<CaseCommandType, string> = {
   resolve: "resolve",
   escalate: "escalate",
   reassign: "reassign",
+  requestReassignment: "ask for reassignment of",
   recategorise: "recategorise",
   reopen: "reopen",
   close: "close",
@@ -441,6 +449,8 @@ export function decide(command: CaseCommand, state: CaseState, context: Decision
         reason: command.reason,
       });
     }
+    case "requestReassignment":
+      return emit({ type: "case.reassignment_requested", ...meta, team: held(state, state.team, "team"), caseworkerId: held(state, state.caseworkerId, "caseworker"), reason: command.reason });
     case "recategorise": {
       // The same category is a confirmation (a triager settling the model's likeliest guess): it still reroutes.
       const fromCategory = held(state, state.classification, "classification").category;
@@ -601,6 +611,7 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     case "case.accepted":
       return { ...next, status: "accepted", acknowledgedAt: state.acknowledgedAt ?? event.occurredAt };
     case "case.note_added":
+    case "case.reassignment_requested":
       return next;
     case "case.mediation_scheduled":
       return { ...next, status: "in_mediation", mediation: { at: event.at, place: event.place } };

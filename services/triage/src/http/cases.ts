@@ -41,7 +41,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
       schema: {
         summary: "My tasks (caseworker), my team's (supervisor), all (admin); ordered by the next deadline",
         security: [{ bearer: [] }],
-        querystring: z.object({ status: CaseStatusName.optional(), urgency: Urgency.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: z.object({ status: CaseStatusName.optional(), urgency: Urgency.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
         response: { 200: z.object({ tasks: z.array(TaskView) }) },
       },
     },
@@ -95,6 +95,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
       }
       return { type: "reassign", toCaseworkerId: b.toCaseworkerId, reason: b.reason };
     },
+    "request-reassignment": (b) => ({ type: "requestReassignment", reason: b.reason }),
     reopen: (b, state, now) => ({ type: "reopen", reason: b.reason, dueDates: computeDueDates(state.classification?.urgency ?? "P3", now, policy) }),
     close: (b) => ({ type: "close", ...(b.reason ? { reason: b.reason } : {}) }),
     ...mediationCommands(rt, policy),
@@ -121,6 +122,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
     resolve: "resolve",
     escalate: "escalate",
     reassign: "reassign",
+    "request-reassignment": "requestReassignment",
     assign: "assign",
     reopen: "reopen",
     close: "close",

@@ -14,3 +14,8 @@ export function byUrgencyThenDeadline(a: TaskView, b: TaskView): number {
   if (u !== 0) return u;
   return Date.parse(nextDeadline(a) ?? "9999-12-31T00:00:00Z") - Date.parse(nextDeadline(b) ?? "9999-12-31T00:00:00Z");
 }
+
+/** The deadline a countdown shows: none once the case is resolved, closed or handed to another body. */
+export function runningDeadline(task: Pick<TaskView, "status" | "acknowledgeBy" | "resolveBy">): string | null {
+  return ["referred", "resolved", "closed"].includes(task.status) ? null : nextDeadline(task);
+}

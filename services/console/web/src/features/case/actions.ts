@@ -1,0 +1,54 @@
+// Which actions the case page offers: those triage's lifecycle allows in the case's status to
+// this person (the caseworker holding the case, or a supervisor of its team). Triage decides
+// again on every request; this only keeps the page from offering what would be refused.
+import type { CaseView, Me } from "../../api";
+
+export const caseActions = [
+  "accept", "notes", "mediation", "resolve", "escalate", "request-reassignment",
+  "parties", "sessions", "reschedule-session", "cancel-session", "record-session", "agreement", "follow-up", "refer",
+  "decline", "withdraw",
+] as const;
+export type CaseAction = (typeof caseActions)[number];
+type Status = CaseView["status"];
+type Who = "assignee" | "team_supervisor";
+
+const working: Status[] = ["accepted", "in_mediation"];
+const rules: Record<CaseAction, { from: Status[]; who: Who[] }> = {
+  accept: { from: ["assigned"], who: ["assignee"] },
+  notes: { from: ["received", "triaged", "queued", "assigned", "accepted", "in_mediation", "resolved"], who: ["assignee", "team_supervisor"] },
+  mediation: { from: working, who: ["assignee", "team_supervisor"] },
+  resolve: { from: working, who: ["assignee", "team_supervisor"] },
+  escalate: { from: ["queued", "assigned", "accepted", "in_mediation"], who: ["assignee", "team_supervisor"] },
+  // The caseworker asks; the supervisor reassigns (supervisors have reassign itself).
+  "request-reassignment": { from: ["assigned", "accepted", "in_mediation"], who: ["assignee"] },
+  parties: { from: ["assigned", "accepted", "in_mediation", "referred", "resolved"], who: ["assignee", "team_supervisor"] },
+  sessions: { from: working, who: ["assignee", "team_supervisor"] },
+  "reschedule-session": { from: working, who: ["assignee", "team_supervisor"] },
+  "cancel-session": { from: working, who: ["assignee", "team_supervisor"] },
+  "record-session": { from: working, who: ["assignee", "team_supervisor"] },
+  agreement: { from: ["in_mediation"], who: ["assignee", "team_supervisor"] },
+  "follow-up": { from: ["resolved", "closed"], who: ["assignee", "team_supervisor"] },
+  refer: { from: working, who: ["assignee", "team_supervisor"] },
+  decline: { from: ["received", "triaged", "queued", "assigned", "accepted"], who: ["assignee", "team_supervisor"] },
+  withdraw: { from: ["received", "triaged", "queued", "assigned", "accepted", "in_mediation", "referred"], who: ["assignee", "team_supervisor"] },
+};
+
+/** What the case itself must hold for an action to make sense (a session to record, a follow-up due). */
+function ready(action: CaseAction, c: CaseView): boolean {
+  const sessions = c.dispute.sessions;
+  switch (action) {
+    case "reschedule-session":
+    case "cancel-session":
+    case "record-session": return sessions.some((s) => s.status === "scheduled");
+    case "agreement": return sessions.some((s) => s.status === "held");
+    case "follow-up": return c.dispute.followUp !== null && c.dispute.followUp.recordedAt === null;
+    default: return true;
+  }
+}
+
+export function availableActions(c: CaseView, me: Pick<Me, "sub" | "role" | "team">): CaseAction[] {
+  const roles: Who[] = [];
+  if ((me.role === "caseworker" || me.role === "supervisor") && c.caseworkerId === me.sub) roles.push("assignee");
+  if (me.role === "supervisor" && me.team !== undefined && c.team?.id === me.team) roles.push("team_supervisor");
+  return caseActions.filter((a) => rules[a].from.includes(c.status) && rules[a].who.some((w) => roles.includes(w)) && ready(a, c));
+}
