@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { HttpProblem, requireRole, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
-import { CreateGrievanceRequest, CreateGrievanceResponse, GrievanceDetail } from "@grievance-hub/schema";
+import { CallerHistory, CallerHistoryRequest, CreateGrievanceRequest, CreateGrievanceResponse, GrievanceDetail } from "@grievance-hub/schema";
 import { z } from "zod";
 import type { IntakeConfig } from "../config";
 import { recordGrievance } from "../commands/record-grievance";
-import { findGrievance } from "../db/grievances";
+import { findCallerHistory, findGrievance } from "../db/grievances";
+import { normalisePhone, phoneHash } from "../domain/phone";
 
 const IdempotencyHeaders = z.object({
   "idempotency-key": z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional(),
@@ -51,6 +52,29 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
       const visible = grievance && (principal.role !== "supervisor" || (principal.division !== undefined && grievance.location.divisionCode.startsWith(principal.division)));
       if (!visible) throw new HttpProblem(404, "Not found", "No grievance with this id.");
       return grievance;
+    },
+  );
+
+  api.post(
+    "/v1/grievances/caller-history",
+    {
+      onRequest: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
+      schema: {
+        summary: "A caller's earlier grievances, by phone (operator, supervisor)",
+        description: "The phone travels in the body so it never lands in an access log; it is matched by its keyed hash.",
+        security: [{ bearer: [] }],
+        body: CallerHistoryRequest,
+        response: { 200: CallerHistory },
+      },
+    },
+    async (req) => {
+      const principal = req.principal!;
+      const e164 = normalisePhone(req.body.phone, config.DEFAULT_PHONE_REGION);
+      if (!e164) throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [{ field: "phone", message: "not a valid phone number" }] });
+      // A supervisor sees their own division's grievances only (none without a division claim), as on GET /v1/grievances/:id.
+      if (principal.role === "supervisor" && principal.division === undefined) return { grievances: [] };
+      const division = principal.role === "supervisor" ? principal.division : undefined;
+      return { grievances: await findCallerHistory(rt.pool, phoneHash(e164, config.PHONE_HASH_KEY), division) };
     },
   );
 }
