@@ -91,6 +91,8 @@ function AssignForm({ task, caseworkers, onDone }: { task: TaskView; caseworkers
     setBusy(false);
     if (result.ok) {
       setMessage(t("queue.done", { name: caseworkers.find((w) => w.id === to)?.name ?? to }));
+      setTo("");
+      setReason("");
       await onDone();
     } else if (result.problem.status === 412 || result.problem.status === 409) {
       setMessage(t("queue.conflict"));
