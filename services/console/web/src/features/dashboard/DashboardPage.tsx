@@ -105,7 +105,7 @@ function Figures({ data }: { data: SupervisorDashboard }) {
       <h2>{t("dashboard.hotspots")}</h2>
       {data.hotspots.length === 0 ? <p>{t("dashboard.none")}</p> : (
         <table>
-          <thead><tr><th scope="col">{t("form.divisionCode")}</th><th scope="col">{t("dashboard.received")}</th><th scope="col">{t("dashboard.repeats")}</th><th scope="col">{t("dashboard.groupDisputes")}</th></tr></thead>
+          <thead><tr><th scope="col">{t("dashboard.divisionCode")}</th><th scope="col">{t("dashboard.received")}</th><th scope="col">{t("dashboard.repeats")}</th><th scope="col">{t("dashboard.groupDisputes")}</th></tr></thead>
           <tbody>{data.hotspots.map((h) => <tr key={h.divisionCode}><td>{h.divisionCode}</td><td>{h.received}</td><td>{h.repeats}</td><td>{h.groupDisputes}</td></tr>)}</tbody>
         </table>
       )}
