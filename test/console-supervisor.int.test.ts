@@ -114,19 +114,36 @@ describe("the supervisor's console in a real browser", () => {
     await context.close();
   });
 
-  it("refuses the queue to an operator", async () => {
+  it("refuses the supervisor's routes to an operator, and the caller history to a caseworker", async () => {
+    const statusesOf = (page: import("playwright-core").Page) =>
+      page.evaluate(async () => {
+        const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        const answers = [
+          await fetch("/api/supervisor/queue"),
+          await fetch("/api/supervisor/caseworkers"),
+          await fetch("/api/supervisor/dashboard"),
+          await post("/api/supervisor/cases/00000000-0000-4000-8000-000000000000/assign", { caseworkerId: "cw-li", reason: "x" }),
+          await post("/api/caller-history", { phone: "13800138000" }),
+        ];
+        return answers.map((r) => `${r.status} ${r.headers.get("content-type")?.split(";")[0]}`);
+      });
     const context = await stack.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${stack.consoleApp.url}/grievances/new`);
     await signIn(page, "op-1");
     await page.waitForURL(`${stack.consoleApp.url}/grievances/new`);
-    const answer = await page.evaluate(async () => {
-      const res = await fetch("/api/supervisor/queue");
-      return { status: res.status, type: res.headers.get("content-type") };
-    });
-    expect(answer).toEqual({ status: 403, type: expect.stringMatching(/^application\/problem\+json/) });
+    const forbidden = "403 application/problem+json";
+    expect(await statusesOf(page)).toEqual([forbidden, forbidden, forbidden, forbidden, "200 application/json"]);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await context.close();
+
+    const caseworker = await stack.browser.newContext();
+    const cwPage = await caseworker.newPage();
+    await cwPage.goto(`${stack.consoleApp.url}/tasks`);
+    await signIn(cwPage, "cw-chen");
+    await cwPage.waitForURL(`${stack.consoleApp.url}/tasks`);
+    expect(await statusesOf(cwPage)).toEqual([forbidden, forbidden, forbidden, forbidden, forbidden]);
+    await caseworker.close();
   });
 
   it("limits sign-in attempts per client address", async () => {
