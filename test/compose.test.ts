@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from "@grievance-hub/kit";
 import { IntakeConfig } from "@grievance-hub/intake";
 import { TriageConfig, triageService } from "@grievance-hub/triage";
 import { NotificationConfig } from "@grievance-hub/notification";
+import { ConsoleConfig, startDevProvider } from "@grievance-hub/console";
 import { readImage, root } from "./dockerfiles";
 
 interface ComposeService {
@@ -23,9 +24,10 @@ const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"
 const initSql = readFileSync(path.join(root, "infra/postgres/init.sql"), "utf8");
 
 const services = [
-  { name: "intake", schema: IntakeConfig, port: 3001, required: ["JWT_SECRET", "DATABASE_URL", "KAFKA_BROKERS", "PHONE_HASH_KEY"] },
-  { name: "triage", schema: TriageConfig, port: 3002, required: ["JWT_SECRET", "DATABASE_URL", "KAFKA_BROKERS"] },
-  { name: "notification", schema: NotificationConfig, port: 3003, required: ["JWT_SECRET", "DATABASE_URL", "KAFKA_BROKERS", "CASE_URL_BASE", "STATUS_URL"] },
+  // JWT_SECRET or JWT_JWKS_URL: compose sets both (the provider's tokens and scripts/dev-token's), either suffices.
+  { name: "intake", schema: IntakeConfig, port: 3001, required: ["DATABASE_URL", "KAFKA_BROKERS", "PHONE_HASH_KEY"] },
+  { name: "triage", schema: TriageConfig, port: 3002, required: ["DATABASE_URL", "KAFKA_BROKERS"] },
+  { name: "notification", schema: NotificationConfig, port: 3003, required: ["DATABASE_URL", "KAFKA_BROKERS", "CASE_URL_BASE", "STATUS_URL"] },
 ] as const;
 
 /** What `runService` does before it opens anything: the config loader, then (triage) the ruleset. */
@@ -35,8 +37,8 @@ async function startUpChecks(s: (typeof services)[number], env: Record<string, s
 }
 
 describe("docker-compose.yml", () => {
-  it("has Kafka, Postgres and the three services", () => {
-    expect(Object.keys(compose.services).sort()).toEqual(["intake", "kafka", "notification", "postgres", "triage"]);
+  it("has Kafka, Postgres, the three services, the console and its development OpenID Provider", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["console", "intake", "kafka", "notification", "oidc", "postgres", "triage"]);
   });
 
   it("gives Postgres the init script that makes one role per service, each owning its own schema", () => {
@@ -62,7 +64,15 @@ describe("docker-compose.yml", () => {
         expect((failure as Error).message).toContain(`${name}:`);
       });
 
+      it("refuses to start with neither JWT_SECRET nor JWT_JWKS_URL, naming JWT_SECRET", async () => {
+        const { JWT_SECRET: _s, JWT_JWKS_URL: _j, ...without } = env;
+        const failure = await startUpChecks(s, without).then(() => undefined, (err: unknown) => err);
+        expect(failure).toBeInstanceOf(ConfigError);
+        expect((failure as Error).message).toContain("JWT_SECRET:");
+      });
+
       it("marks its secrets and passwords as local-only", () => {
+        expect(def.environment!.JWT_SECRET).toMatch(/^local-only-/);
         for (const name of s.required.filter((n) => /SECRET|KEY/.test(n))) expect(def.environment![name]).toMatch(/^local-only-/);
         expect(decodeURIComponent(new URL(env.DATABASE_URL!).password)).toMatch(/^local-only-/);
       });
@@ -96,4 +106,57 @@ describe("docker-compose.yml", () => {
       });
     });
   }
+
+  describe("console", () => {
+    const def = compose.services.console!;
+    const env = { ...readImage(def.build!.dockerfile).env, ...def.environment };
+    const oidc = compose.services.oidc!;
+    const required = ["PUBLIC_URL", "INTAKE_URL", "TRIAGE_URL", "OIDC_ISSUER", "OIDC_CLIENT_SECRET"];
+
+    it("starts in production mode and passes its own start-up checks", () => {
+      expect(env.NODE_ENV).toBe("production");
+      expect(() => loadConfig(ConsoleConfig, env)).not.toThrow();
+    });
+
+    it.each(required)("refuses to start without %s, naming it", (name) => {
+      const { [name]: _, ...without } = env;
+      expect(() => loadConfig(ConsoleConfig, without)).toThrow(new RegExp(`${name}:`));
+    });
+
+    it("only sets variables its config schema reads, with a local-only client secret the provider shares", () => {
+      expect(Object.keys(def.environment ?? {}).filter((k) => !Object.keys(ConsoleConfig.shape).includes(k))).toEqual([]);
+      expect(def.environment!.OIDC_CLIENT_SECRET).toMatch(/^local-only-/);
+      expect(oidc.environment!.OIDC_CLIENT_SECRET).toBe(def.environment!.OIDC_CLIENT_SECRET);
+    });
+
+    it("publishes port 3004, calls intake and triage by their compose names, and waits for them and the provider", () => {
+      expect(def.ports).toContain("3004:3004");
+      expect(env.PUBLIC_URL).toBe("http://localhost:3004");
+      expect([env.INTAKE_URL, env.TRIAGE_URL]).toEqual(["http://intake:3001", "http://triage:3002"]);
+      expect(def.depends_on).toEqual({ oidc: { condition: "service_healthy" }, intake: { condition: "service_healthy" }, triage: { condition: "service_healthy" } });
+    });
+
+    it("runs the provider from the console's image under one issuer name for browsers and containers, whose keys the services accept", async () => {
+      expect(oidc.build!.dockerfile).toBe("services/console/Dockerfile");
+      expect(oidc.environment!.NODE_ENV).toBe("development");
+      expect(oidc.environment!.OIDC_ISSUER).toBe(env.OIDC_ISSUER);
+      expect(new URL(env.OIDC_ISSUER!).hostname).toMatch(/\.localhost$/);
+      expect((oidc as { networks?: { default?: { aliases?: string[] } } }).networks?.default?.aliases).toContain(new URL(env.OIDC_ISSUER!).hostname);
+      expect(oidc.ports).toContain(`${new URL(env.OIDC_ISSUER!).port}:${oidc.environment!.OIDC_PORT}`);
+      for (const s of services) expect(compose.services[s.name]!.environment!.JWT_JWKS_URL).toBe(`${env.OIDC_ISSUER}/jwks`);
+      expect(compose.services.notification!.environment!.STATUS_URL).toBe(`${env.PUBLIC_URL}/track/{code}`);
+      // The provider takes the issuer compose names, apart from the address it listens on.
+      const provider = await startDevProvider({ port: await freePortForTest(), host: "127.0.0.1", issuer: "http://oidc.localhost:3005", clientId: "grievance-hub-console", clientSecret: oidc.environment!.OIDC_CLIENT_SECRET!, consoleUrl: oidc.environment!.CONSOLE_URL!, resource: "urn:grievance-hub", nodeEnv: "development" });
+      try {
+        expect(provider.issuer).toBe(oidc.environment!.OIDC_ISSUER);
+      } finally {
+        await provider.close();
+      }
+    });
+  });
 });
+
+async function freePortForTest(): Promise<number> {
+  const { freePort } = await import("./browser");
+  return freePort();
+}

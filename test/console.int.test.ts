@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "./support";
 import { signIn, startConsoleStack, type ConsoleStack } from "./console-stack";
+import { seriousAxeViolations } from "./axe";
 
 let stack: ConsoleStack;
 let consoleApp: ConsoleStack["consoleApp"];
@@ -63,6 +64,7 @@ describe("the console in a real browser", () => {
     for (const label of ["姓名", "电话号码", "区划代码（6–12 位数字）", "诉求内容"]) {
       await expect(page.getByLabel(label).getAttribute("aria-invalid"), label).resolves.toBe("true");
     }
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: path.join(shots, "02-empty-form.png"), fullPage: true });
     expect(await grievanceCount()).toBe(0);
 
@@ -85,6 +87,28 @@ describe("the console in a real browser", () => {
     expect(trackingCode).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
     await page.screenshot({ path: path.join(shots, "04-tracking-code.png"), fullPage: true });
     expect(await grievanceCount()).toBe(1);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    // The same caller again: the earlier grievance is shown before the new one is filed.
+    await page.getByRole("button", { name: "再登记一件" }).click();
+    await page.getByLabel("姓名").fill(complainant.name);
+    await page.getByLabel("电话号码").fill(complainant.phone);
+    await page.getByLabel("诉求内容").fill("楼上邻居还是每天装修到深夜。");
+    const history = page.getByRole("region", { name: /该来电号码以前的诉求（1 件）/ });
+    await history.getByRole("link", { name: trackingCode }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(shots, "04b-caller-history.png"), fullPage: true });
+    // Too long: said at the field, nothing written.
+    await page.getByLabel("诉求内容").fill("x".repeat(10_001));
+    await page.getByRole("button", { name: "提交" }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toBe("请修改标出的字段。");
+    await expect(page.getByLabel("诉求内容").getAttribute("aria-invalid")).resolves.toBe("true");
+    await page.getByText("太长了").waitFor();
+    expect(await grievanceCount()).toBe(1);
+    await page.getByLabel("诉求内容").fill("楼上邻居还是每天装修到深夜。");
+    await page.getByRole("button", { name: "提交" }).click();
+    await page.getByTestId("tracking-code").waitFor();
+    expect(await grievanceCount()).toBe(2);
 
     await page.getByRole("button", { name: "退出登录" }).click();
     await page.waitForURL((url) => url.href.startsWith(`${provider.issuer}/interaction/`));
@@ -107,6 +131,7 @@ describe("the console in a real browser", () => {
     await page.getByRole("button", { name: "English" }).click();
     await page.getByRole("heading", { name: "Grievance status" }).waitFor();
     await page.screenshot({ path: path.join(shots, "06-track-en.png"), fullPage: true });
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await context.close();
   });
 

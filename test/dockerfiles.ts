@@ -5,8 +5,12 @@ import path from "node:path";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
 
 export const root = path.resolve(import.meta.dirname, "..");
+/** The services that own data (a database, Kafka topics, a metrics port). */
 export const serviceNames = ["intake", "triage", "notification"] as const;
 export type ServiceName = (typeof serviceNames)[number];
+/** Every image: the services and the console (no database, no Kafka; the SPA and its BFF). */
+export const imageNames = [...serviceNames, "console"] as const;
+export type ImageName = (typeof imageNames)[number];
 
 export interface Stage {
   image: string;
@@ -77,7 +81,7 @@ function jsonArray(text: string): string[] {
   }
 }
 
-export function serviceImage(name: ServiceName): Image {
+export function serviceImage(name: ImageName): Image {
   return readImage(`services/${name}/Dockerfile`);
 }
 

@@ -15,7 +15,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createKafka, ensureTopics } from "@grievance-hub/kit";
 import { createTestEnv, eventually, type TestEnv } from "./support";
-import { root, runCommands, serviceImage, serviceNames, type Image, type ServiceName } from "./dockerfiles";
+import { startDevProvider, type DevProvider } from "@grievance-hub/console";
+import { imageNames, root, runCommands, serviceImage, serviceNames, type Image, type ImageName, type ServiceName } from "./dockerfiles";
 
 const run = promisify(execFile);
 
@@ -24,7 +25,8 @@ interface Folder {
   image: Image;
 }
 
-const folders = new Map<ServiceName, Folder>();
+const folders = new Map<ImageName, Folder>();
+let provider: DevProvider | undefined;
 const children: ChildProcess[] = [];
 const suffix = randomBytes(4).toString("hex");
 let env: TestEnv;
@@ -117,7 +119,7 @@ beforeAll(async () => {
 
   await run("pnpm", ["build"], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
   await Promise.all(
-    serviceNames.map(async (name) => {
+    imageNames.map(async (name) => {
       const image = serviceImage(name);
       const dir = await mkdtemp(path.join(os.tmpdir(), `gh-image-${name}-`));
       await run("pnpm", deployArguments(image, dir), { cwd: root, maxBuffer: 16 * 1024 * 1024 });
@@ -129,6 +131,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.on("exit", r)) : undefined)));
+  await provider?.close();
   await env?.drop();
   const admin = new pg.Client({ connectionString: inject("databaseUrl") });
   await admin.connect();
@@ -182,6 +185,38 @@ describe("each service started as its image starts it", () => {
     },
     120_000,
   );
+
+  it("console: serves the built SPA and answers /health/ready and its HEALTHCHECK once it has discovered the OpenID Provider", async () => {
+    const folder = folders.get("console")!;
+    expect(existsSync(path.join(folder.dir, "dist/main.js"))).toBe(true);
+    expect(existsSync(path.join(folder.dir, "dist/web/index.html"))).toBe(true);
+    expect(existsSync(path.join(folder.dir, "src"))).toBe(false);
+    const installed = (await readdir(path.join(folder.dir, "node_modules/.pnpm"))).join("\n");
+    for (const dev of ["vite@", "typescript@", "tsx@", "vitest@", "@vitejs"]) expect(installed, `${dev} in the console's production folder`).not.toMatch(new RegExp(`^${dev.replace("@", "\\@")}`, "m"));
+    const [opPort, port] = [await freePort(), await freePort()];
+    const publicUrl = `http://127.0.0.1:${port}`;
+    provider = await startDevProvider({ port: opPort, clientId: "grievance-hub-console", clientSecret: "image-test-console-client-secret", consoleUrl: publicUrl, resource: "urn:grievance-hub", nodeEnv: "test" });
+    const environment = {
+      PATH: process.env.PATH ?? "", ...folder.image.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn",
+      PUBLIC_URL: publicUrl, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_SECRET: "image-test-console-client-secret",
+      INTAKE_URL: "http://127.0.0.1:9", TRIAGE_URL: "http://127.0.0.1:9",
+    };
+    const service = startAsImage(folder, environment);
+    const exited = service.exit.then((code) => Promise.reject(new Error(`console exited with ${code}:\n${service.output()}`)));
+    exited.catch(() => undefined);
+    const ready = eventually(async () => ((await fetch(`${publicUrl}/health/ready`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000, "console ready");
+    ready.catch(() => undefined);
+    await Promise.race([ready, exited]);
+    const [command, ...args] = folder.image.healthcheckCmd;
+    expect(command).toBe("node");
+    expect(await run(process.execPath, args, { cwd: folder.dir, env: environment }).then(() => 0, (err: { code?: number }) => err.code ?? 1)).toBe(0);
+    const page = await fetch(`${publicUrl}/track/ABCDE-FGHJK`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<script type="module"[^>]* src="\/assets\/index-/);
+    const signIn = await fetch(`${publicUrl}/queue`, { redirect: "manual" });
+    expect(signIn.headers.get("location")).toBe("/auth/login?returnTo=%2Fqueue");
+    process.stdout.write(`[image] console: production folder ${((await sizeOf(folder.dir)) / 1024 / 1024).toFixed(1)} MB (without the Node 24 slim base)\n`);
+  }, 120_000);
 
   it("refuses to start in production without a secret, naming it", async () => {
     const folder = folders.get("intake")!;

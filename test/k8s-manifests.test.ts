@@ -8,6 +8,7 @@ import { loadConfig } from "@grievance-hub/kit";
 import { IntakeConfig } from "@grievance-hub/intake";
 import { TriageConfig } from "@grievance-hub/triage";
 import { NotificationConfig } from "@grievance-hub/notification";
+import { ConsoleConfig } from "@grievance-hub/console";
 import { findKubectl, k8sDir, overlays, parseManifests, render, validateAll, validateManifest, vendoredOperators, type Manifest } from "./k8s/validate";
 
 // Rendering runs kubectl and the first validation compiles the schemas: seconds on a busy machine.
@@ -105,7 +106,8 @@ describe.each(overlays())("overlay %s", (overlay) => {
       expect(container.readinessProbe.httpGet.path).toBe("/health/ready");
       expect(container.livenessProbe.httpGet.path).toBe("/health/live");
       expect(container.resources.limits.memory).toBe("256Mi");
-      expect(container.ports.map((p: Any) => p.name)).toEqual(["http", "metrics"]);
+      // The console keeps no data and has no metrics port.
+      expect(container.ports.map((p: Any) => p.name)).toEqual(d.metadata!.name === "console" ? ["http"] : ["http", "metrics"]);
       for (const env of container.env) {
         if (/PASSWORD|SECRET|_KEY$|TOKEN|PASS$/.test(env.name)) expect(env.valueFrom?.secretKeyRef, env.name).toBeDefined();
       }
@@ -119,6 +121,7 @@ describe.each(overlays())("overlay %s", (overlay) => {
       intake: (env) => loadConfig(IntakeConfig, env),
       triage: (env) => loadConfig(TriageConfig, env),
       notification: (env) => loadConfig(NotificationConfig, env),
+      console: (env) => loadConfig(ConsoleConfig, env),
     };
     for (const [service, load] of Object.entries(loaders)) {
       const env = containerEnv(docs, named(docs, "Deployment", service));
@@ -151,6 +154,24 @@ describe.each(overlays())("overlay %s", (overlay) => {
       expect(writes).toContain(`${prefix}deadletter.${service}`);
       expect(writes.filter((t: string) => t.startsWith(`${prefix}deadletter.`))).toEqual([`${prefix}deadletter.${service}`]);
     }
+  });
+});
+
+describe.each(overlays())("overlay %s: the console", (overlay) => {
+  it("is deployed with its image, probes and client secret by reference, reaching intake and triage by their Services", () => {
+    const docs = docsOf(overlay);
+    const deployment = named(docs, "Deployment", "console");
+    const container = (deployment.spec as Any).template.spec.containers[0];
+    expect(container.image).toMatch(/^grievance-hub\/console:/);
+    expect(container.command).toEqual(["node", "--conditions=compiled", "dist/main.js"]);
+    const env = containerEnv(docs, deployment);
+    expect(env["OIDC_CLIENT_SECRET"]).toMatch(/^placeholder-of-grievance-hub-console-/);
+    expect([env["INTAKE_URL"], env["TRIAGE_URL"]]).toEqual(["http://intake", "http://triage"]);
+    for (const name of ["intake", "triage"]) named(docs, "Service", name);
+    const fromConsole = named(docs, "NetworkPolicy", "services-http-from-console").spec as Any;
+    expect(fromConsole.podSelector.matchExpressions[0].values).toEqual(["intake", "triage"]);
+    const egress = (named(docs, "NetworkPolicy", "console").spec as Any).egress.flatMap((e: Any) => e.ports.map((p: Any) => p.port));
+    expect(egress).toEqual(expect.arrayContaining([3001, 3002, 443]));
   });
 });
 

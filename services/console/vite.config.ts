@@ -6,5 +6,6 @@ import react from "@vitejs/plugin-react";
 export default defineConfig({
   root: "web",
   plugins: [react()],
-  build: { outDir: "../dist/web", emptyOutDir: true, reportCompressedSize: true },
+  // The manifest lets scripts/bundle-budget.ts tell the first load from the lazily loaded chunks.
+  build: { outDir: "../dist/web", emptyOutDir: true, reportCompressedSize: true, manifest: true },
 });

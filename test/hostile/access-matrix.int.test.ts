@@ -287,6 +287,12 @@ const matrix: MatrixRoute[] = [
     },
   },
   {
+    route: "POST /v1/grievances/caller-history",
+    owned: false,
+    request: (t) => json(intake, "POST", "/v1/grievances/caller-history", t, { phone: "+86 139 0013 9000" }),
+    expect: { operator: 200, caseworker: 403, "caseworker (team-mate)": 403, supervisor: 200, "supervisor without team or division": 200, admin: 200, "no token": 401 },
+  },
+  {
     route: "GET /v1/track/:code",
     owned: true,
     request: (t, owner) => json(intake, "GET", `/v1/track/${resource[owner].trackingCode}`, t),

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { loadConfig, type RunningService } from "@grievance-hub/kit";
-import { CaseActionBodies, CaseStatusName, CaseworkerBody, CreateGrievanceRequest, ErasureRequest, Language, MediatorBody, TeamBody, Topics, Urgency } from "@grievance-hub/schema";
+import { CallerHistoryRequest, CaseActionBodies, CaseStatusName, CaseworkerBody, CreateGrievanceRequest, ErasureRequest, Language, MediatorBody, TeamBody, Topics, Urgency } from "@grievance-hub/schema";
 import { IntakeConfig, startIntake } from "@grievance-hub/intake";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
 import { NotificationConfig, startNotification } from "@grievance-hub/notification";
@@ -325,6 +325,18 @@ const bodyRoutes = (): BodyRoute[] => [
     acceptable: (b) => ErasureRequest.safeParse(b).success,
     writes: writes.intake,
     numRuns: 60,
+  },
+  {
+    name: "POST /v1/grievances/caller-history",
+    service: () => intake,
+    method: "POST",
+    path: fc.constant("/v1/grievances/caller-history"),
+    token: oneOf(["operator", "supervisor", "admin"]).map((r) => tokens[r as keyof typeof tokens]),
+    valid: fc.constantFrom(complainant.phone, complainant.phone.replace(/\D/g, ""), "+86 139 0000 0000", "020 8888 8888").map((phone) => ({ phone })),
+    acceptable: (b) => CallerHistoryRequest.safeParse(b).success,
+    // A look-up: whatever it answers, nothing is written.
+    writes: writes.intake,
+    numRuns: 100,
   },
   ...(Object.keys(CaseActionBodies) as (keyof typeof CaseActionBodies)[]).map((action): BodyRoute => ({
     name: `POST /v1/cases/:id/${action}`,

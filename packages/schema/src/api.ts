@@ -99,3 +99,18 @@ export const ErasureResponse = z.object({
   keysDestroyed: z.number().int().min(0),
 });
 export type ErasureResponse = z.infer<typeof ErasureResponse>;
+
+/** The operator's look-up of a caller's earlier grievances, by phone (in the body, never in a URL). */
+export const CallerHistoryRequest = z.object({ phone: ComplainantInput.shape.phone }).strict();
+export type CallerHistoryRequest = z.infer<typeof CallerHistoryRequest>;
+
+/** One earlier grievance of the same caller: nothing about the person, nothing of the description. */
+export const CallerHistoryEntry = z.object({
+  id: z.uuid(),
+  trackingCode: z.string(),
+  receivedAt: z.iso.datetime({ offset: true }),
+  status: GrievanceStatus,
+  category: Category.nullable(),
+});
+export const CallerHistory = z.object({ grievances: z.array(CallerHistoryEntry) });
+export type CallerHistory = z.infer<typeof CallerHistory>;

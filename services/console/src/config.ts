@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { developmentDefault } from "@grievance-hub/kit";
+import { BaseConfig, developmentDefault } from "@grievance-hub/kit";
 
 /** The console owns no data: it needs where it is seen, where the services are, and the OpenID Provider. */
 export const ConsoleConfig = z.object({
@@ -19,5 +19,9 @@ export const ConsoleConfig = z.object({
   OIDC_RESOURCE: z.string().min(1).default("urn:grievance-hub"),
   /** Idle lifetime of a session, in minutes. */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(480),
+  /** Sign-in attempts (starting one, or coming back from the provider) per client address and minute. */
+  SIGNIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** The proxies whose X-Forwarded-For names the client the sign-in limit counts (as the services read it). */
+  TRUST_PROXY: BaseConfig.shape.TRUST_PROXY,
 });
 export type ConsoleConfig = z.infer<typeof ConsoleConfig>;

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
+import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import * as oidc from "openid-client";
@@ -12,13 +13,15 @@ import { buildHttp, createLogger, HttpProblem, type Logger } from "@grievance-hu
 import type { ConsoleConfig } from "./config";
 import { SessionStore, type Session } from "./session";
 import { staffRoutes } from "./routes/staff";
+import { operatorRoutes } from "./routes/operator";
+import { supervisorRoutes } from "./routes/supervisor";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const webDist = path.join(root, "dist/web");
 const SESSION_COOKIE = "gh_session";
 const SIGNIN_COOKIE = "gh_signin";
 /** Pages of the SPA that need a signed-in person; the server sends a signed-out browser to sign in. */
-const staffPages = [/^\/$/, /^\/grievances\/new$/, /^\/tasks$/, /^\/cases\/[^/]+$/];
+const staffPages = [/^\/$/, /^\/grievances\/new$/, /^\/tasks$/, /^\/cases\/[^/]+$/, /^\/queue$/, /^\/dashboard$/];
 const publicPages = [/^\/track\/[^/]+$/, /^\/signed-out$/];
 
 export interface RunningConsole { app: FastifyInstance; url: string; stop: () => Promise<void> }
@@ -31,8 +34,12 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   const sessions = new SessionStore(config.SESSION_IDLE_MINUTES * 60_000);
   const cookieOptions = { httpOnly: true, secure, sameSite: "lax" as const, path: "/" };
 
-  const app = buildHttp({ logger, readiness: [] });
+  const app = buildHttp({ logger, readiness: [], ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }) });
   await app.register(fastifyCookie);
+  // Sign-in is limited per client address (issue #18), counted in this replica's memory: the console
+  // keeps no data, and the provider limits password attempts itself. Other routes are limited by the services.
+  await app.register(rateLimit, { global: false });
+  const signInLimit = { rateLimit: { max: config.SIGNIN_RATE_LIMIT_PER_MINUTE, timeWindow: "1 minute" } };
   app.addHook("onSend", async (_req, reply) => {
     reply.header("content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' " + new URL(config.OIDC_ISSUER).origin);
     reply.header("x-content-type-options", "nosniff");
@@ -46,7 +53,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     return s;
   };
 
-  app.get("/auth/login", async (req, reply) => {
+  app.get("/auth/login", { config: signInLimit }, async (req, reply) => {
     const q = req.query as { returnTo?: string };
     const returnTo = q.returnTo && /^\/(?!\/)[\w\-/.~%]*$/.test(q.returnTo) ? q.returnTo : "/";
     const codeVerifier = oidc.randomPKCECodeVerifier();
@@ -64,7 +71,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     return reply.redirect(url.href);
   });
 
-  app.get("/auth/callback", async (req, reply) => {
+  app.get("/auth/callback", { config: signInLimit }, async (req, reply) => {
     const pending = sessions.takeSignIn(req.cookies[SIGNIN_COOKIE]);
     reply.clearCookie(SIGNIN_COOKIE, { path: "/" });
     if (!pending) return reply.redirect("/auth/login");
@@ -131,6 +138,9 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   });
 
   staffRoutes(app, { config, requireSession, forward });
+
+  operatorRoutes(app, { config, requireSession, forward });
+  supervisorRoutes(app, { config, requireSession, forward });
 
   if (existsSync(webDist)) {
     await app.register(fastifyStatic, { root: webDist, prefix: "/", index: false, wildcard: false });

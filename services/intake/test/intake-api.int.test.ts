@@ -269,6 +269,59 @@ describe("GET /v1/grievances/:id and the case events intake learns from", () => 
   });
 });
 
+describe("POST /v1/grievances/caller-history", () => {
+  const phone = "+86 139 0013 9000";
+  const history = (body: unknown, token: string | undefined = operator) =>
+    fetch(`${intake.url}/v1/grievances/caller-history`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  let first: { id: string; trackingCode: string };
+  let second: { id: string; trackingCode: string };
+
+  beforeAll(async () => {
+    first = (await (await post({ ...minimal, complainant: { ...minimal.complainant, phone } })).json()) as typeof first;
+    second = (await (await post({ ...minimal, complainant: { ...minimal.complainant, phone: "13900139000" }, hints: { category: "neighbour" } })).json()) as typeof second;
+    await post({ ...minimal, complainant: { ...minimal.complainant, phone: "+86 139 0013 9001" } });
+  });
+
+  it("finds the caller's earlier grievances in any notation of the number, newest first, without personal data", async () => {
+    const res = await history({ phone: "139-0013-9000" });
+    expect(res.status).toBe(200);
+    const raw = await res.text();
+    expect(JSON.parse(raw)).toEqual({
+      grievances: [
+        { id: second.id, trackingCode: second.trackingCode, receivedAt: expect.any(String), status: "received", category: "neighbour" },
+        { id: first.id, trackingCode: first.trackingCode, receivedAt: expect.any(String), status: "received", category: null },
+      ],
+    });
+    for (const secret of ["Li Wei", "139", "Xiangzhou", "邻居"]) expect(raw).not.toContain(secret);
+  });
+
+  it("answers an empty list for a number never heard", async () => {
+    expect(await (await history({ phone: "+86 137 0000 0000" })).json()).toEqual({ grievances: [] });
+  });
+
+  it("shows a supervisor only their division's grievances", async () => {
+    const own = await history({ phone }, await tokenFor("supervisor", "sup-1", { division: "440402" }));
+    expect(((await own.json()) as { grievances: unknown[] }).grievances).toHaveLength(2);
+    const other = await history({ phone }, await tokenFor("supervisor", "sup-2", { division: "110101" }));
+    expect(await other.json()).toEqual({ grievances: [] });
+  });
+
+  it("names the phone field when it is missing or not a phone number", async () => {
+    expect((await expectProblem(await history({}), 400)).errors?.[0]?.field).toMatch(/phone/);
+    expect((await expectProblem(await history({ phone: "12" }), 400)).errors?.[0]?.field).toMatch(/phone/);
+    expect((await expectProblem(await history({ phone: "+1 0000 0000 0000 0000" }), 400)).errors?.[0]?.field).toBe("phone");
+  });
+
+  it("refuses without a token (401) and to a caseworker (403)", async () => {
+    await expectProblem(await history({ phone }, ""), 401);
+    await expectProblem(await history({ phone }, await tokenFor("caseworker")), 403);
+  });
+});
+
 describe("when Postgres cannot be reached", () => {
   it("answers 503 at once while it refuses connections, and recovers by itself", async () => {
     await proxy.refuse();

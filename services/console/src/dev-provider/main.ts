@@ -4,6 +4,8 @@ import { startDevProvider } from "./provider";
 const env = process.env;
 const provider = await startDevProvider({
   port: Number(env.OIDC_PORT ?? 3005),
+  ...(env.OIDC_HOST ? { host: env.OIDC_HOST } : {}),
+  ...(env.OIDC_ISSUER ? { issuer: env.OIDC_ISSUER } : {}),
   clientId: env.OIDC_CLIENT_ID ?? "grievance-hub-console",
   clientSecret: env.OIDC_CLIENT_SECRET ?? "development-only-console-client-secret",
   consoleUrl: env.CONSOLE_URL ?? "http://127.0.0.1:3004",

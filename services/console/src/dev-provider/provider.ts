@@ -1,19 +1,21 @@
 // A real OpenID Provider (the `oidc-provider` package) for development and the tests, with the
-// demo people of people.json. Access tokens are JWTs (resource indicator OIDC_RESOURCE, audience
+// demo people of people.ts. Access tokens are JWTs (resource indicator OIDC_RESOURCE, audience
 // "grievance-hub") signed with a key published at <issuer>/jwks, which the services verify.
 // It refuses to run with NODE_ENV=production: real deployments point the console at their own provider.
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import { generateKeyPairSync, timingSafeEqual } from "node:crypto";
 import Provider, { type Configuration } from "oidc-provider";
 
-interface Person { sub: string; name: string; role: string; team?: string; division?: string; password: string }
+import { demoPeople, type Person } from "./people";
 
-export const demoPeople: Person[] = JSON.parse(readFileSync(new URL("./people.json", import.meta.url), "utf8"));
+export { demoPeople };
 
 export interface DevProviderOptions {
   port: number;
+  /** Where it listens (default 127.0.0.1). */
   host?: string;
+  /** Its issuer URL as browsers and the console reach it (default http://<host>:<port>). */
+  issuer?: string;
   clientId: string;
   clientSecret: string;
   /** Redirect URI base of the console, e.g. http://127.0.0.1:3004 */
@@ -64,7 +66,7 @@ export async function startDevProvider(opts: DevProviderOptions): Promise<DevPro
     throw new Error("the development OpenID Provider cannot run with NODE_ENV=production; configure OIDC_ISSUER to your identity provider");
   }
   const host = opts.host ?? "127.0.0.1";
-  const issuer = `http://${host}:${opts.port}`;
+  const issuer = (opts.issuer ?? `http://${host}:${opts.port}`).replace(/\/+$/, "");
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: "jwk" }), kid: `dev-${Date.now().toString(36)}`, alg: "RS256", use: "sig" };
   const audience = opts.audience ?? "grievance-hub";

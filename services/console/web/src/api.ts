@@ -9,7 +9,7 @@ export interface Me { sub: string; name: string; role: string; team?: string }
 export interface Problem { status: number; title: string; detail?: string; errors?: { field: string; message: string }[] }
 export type Result<T> = { ok: true; value: T; etag?: string } | { ok: false; problem: Problem };
 
-async function call<T>(url: string, init: RequestInit = {}): Promise<Result<T>> {
+export async function call<T>(url: string, init: RequestInit = {}): Promise<Result<T>> {
   const res = await fetch(url, { ...init, credentials: "same-origin", headers: { accept: "application/json", ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers } });
   if (res.status === 401 && !url.startsWith("/api/track/")) {
     window.location.assign(`/auth/login?returnTo=${encodeURIComponent(window.location.pathname)}`);

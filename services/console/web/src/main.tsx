@@ -1,4 +1,4 @@
-import { StrictMode, useEffect, useState } from "react";
+import { lazy, StrictMode, Suspense, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { api, type Me } from "./api";
 import { I18nProvider, useI18n } from "./i18n";
@@ -6,6 +6,14 @@ import { GrievanceForm } from "./features/intake/GrievanceForm";
 import { TrackPage } from "./features/track/TrackPage";
 import { TaskList } from "./features/tasks/TaskList";
 import { CasePage } from "./features/case/CasePage";
+import { QueuePage } from "./features/supervisor/QueuePage";
+
+// The dashboard and its chart library load only when the page is opened (a chunk of their own).
+const DashboardPage = lazy(() => import("./features/dashboard/DashboardPage"));
+function Loading() {
+  return <p>{useI18n().t("loading")}</p>;
+}
+const supervising = (me: Me) => me.role === "supervisor" || me.role === "admin";
 
 function StaffShell({ children }: { children: (me: Me) => React.ReactNode }) {
   const { t, toggle } = useI18n();
@@ -22,6 +30,7 @@ function StaffShell({ children }: { children: (me: Me) => React.ReactNode }) {
         <nav aria-label="main">
           <a href="/grievances/new">{t("nav.newGrievance")}</a>
           <a href="/tasks">{t("nav.tasks")}</a>
+          {me && supervising(me) ? <><a href="/queue">{t("nav.queue")}</a><a href="/dashboard">{t("nav.dashboard")}</a></> : null}
         </nav>
         {me ? <span>{t("signedInAs", { name: me.name, role: me.role })}</span> : null}
         <button type="button" onClick={toggle}>{t("nav.language")}</button>
@@ -53,7 +62,7 @@ function App() {
   const caseMatch = /^\/cases\/([^/]+)$/.exec(path);
   return (
     <StaffShell>
-      {(me) => caseMatch ? <CasePage id={decodeURIComponent(caseMatch[1]!)} me={me} /> : path === "/tasks" || (path === "/" && me.role === "caseworker") ? <TaskList /> : <GrievanceForm />}
+      {(me) => path === "/queue" || (path === "/" && me.role === "supervisor") ? <QueuePage /> : path === "/dashboard" ? <Suspense fallback={<Loading />}><DashboardPage /></Suspense> : caseMatch ? <CasePage id={decodeURIComponent(caseMatch[1]!)} me={me} /> : path === "/tasks" || (path === "/" && me.role === "caseworker") ? <TaskList /> : <GrievanceForm />}
     </StaffShell>
   );
 }

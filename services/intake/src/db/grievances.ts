@@ -1,5 +1,5 @@
 import { outboxRows, type Keyring, type OutboxContext, type Pool } from "@grievance-hub/kit";
-import { partitionKeyFor, type CreateGrievanceResponse, type GrievanceDetail, type GrievanceReceivedV2, type TrackingStatus } from "@grievance-hub/schema";
+import { partitionKeyFor, type CallerHistory, type CreateGrievanceResponse, type GrievanceDetail, type GrievanceReceivedV2, type TrackingStatus } from "@grievance-hub/schema";
 
 /** The first answer stored with an idempotency key: who claimed it, for which body, what they were told. */
 export interface IdempotencyClaim {
@@ -154,4 +154,18 @@ export async function findTrackingStatus(pool: Pool, trackingCode: string): Prom
       handlingLevel: g.handling_level,
     },
   };
+}
+
+/**
+ * A caller's earlier grievances by the keyed hash of their phone (newest first, at most `limit`),
+ * limited to a division prefix when one is given: ids, codes, dates, status and category only.
+ */
+export async function findCallerHistory(pool: Pool, phoneHash: string, divisionPrefix: string | undefined, limit = 20): Promise<CallerHistory["grievances"]> {
+  const { rows } = await pool.query<{ id: string; tracking_code: string; received_at: Date; status: GrievanceDetail["status"]; category: string | null }>(
+    `SELECT id, tracking_code, received_at, status, hints->>'category' AS category FROM grievances
+      WHERE phone_hash = $1 AND ($2::text IS NULL OR starts_with(division_code, $2::text))
+      ORDER BY received_at DESC LIMIT $3`,
+    [phoneHash, divisionPrefix ?? null, limit],
+  );
+  return rows.map((r) => ({ id: r.id, trackingCode: r.tracking_code, receivedAt: r.received_at.toISOString(), status: r.status, category: r.category as CallerHistory["grievances"][number]["category"] }));
 }

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
-import { accessLogRoute, HttpProblem, logRefusedReads, recordRead, refuseRead, requireRole, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
-import { CreateGrievanceRequest, CreateGrievanceResponse, GrievanceDetail, type AccessReason } from "@grievance-hub/schema";
+import { accessLogRoute, HttpProblem, logRefusedReads, recordAccess, recordRead, refuseRead, requireRole, routeOf, staffActor, type Principal, type ServiceRuntime, type ZodTypeProvider } from "@grievance-hub/kit";
+import { CallerHistory, CallerHistoryRequest, CreateGrievanceRequest, CreateGrievanceResponse, GrievanceDetail, type AccessReason } from "@grievance-hub/schema";
 import { z } from "zod";
 import type { IntakeConfig } from "../config";
 import { recordGrievance } from "../commands/record-grievance";
-import { findGrievance } from "../db/grievances";
+import { findCallerHistory, findGrievance } from "../db/grievances";
+import { normalisePhone, phoneHash } from "../domain/phone";
 
 const IdempotencyHeaders = z.object({
   "idempotency-key": z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional(),
@@ -55,6 +56,33 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
       }
       await recordRead(rt.pool, req, "grievance", grievance.id, reason);
       return grievance;
+    },
+  );
+
+  api.post(
+    "/v1/grievances/caller-history",
+    {
+      onRequest: requireRole(rt.auth, ["operator", "supervisor", "admin"]),
+      schema: {
+        summary: "A caller's earlier grievances, by phone (operator, supervisor)",
+        description: "The phone travels in the body so it never lands in an access log; it is matched by its keyed hash.",
+        security: [{ bearer: [] }],
+        body: CallerHistoryRequest,
+        response: { 200: CallerHistory },
+      },
+    },
+    async (req) => {
+      const principal = req.principal!;
+      const e164 = normalisePhone(req.body.phone, config.DEFAULT_PHONE_REGION);
+      if (!e164) throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [{ field: "phone", message: "not a valid phone number" }] });
+      // A supervisor sees their own division's grievances only (none without a division claim), as on GET /v1/grievances/:id.
+      if (principal.role === "supervisor" && principal.division === undefined) return { grievances: [] };
+      const division = principal.role === "supervisor" ? principal.division : undefined;
+      const grievances = await findCallerHistory(rt.pool, phoneHash(e164, config.PHONE_HASH_KEY), division);
+      // Each earlier grievance shown is a read of that person's file: on record like the grievance page.
+      const reason = readingReason(division ?? "", principal)!;
+      await recordAccess(rt.pool, grievances.map((g) => ({ recordKind: "grievance", recordId: g.id, actor: staffActor(principal), reason, route: routeOf(req) })));
+      return { grievances };
     },
   );
 

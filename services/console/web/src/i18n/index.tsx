@@ -3,10 +3,13 @@
 import { createContext, useContext, useState, type ReactNode } from "react";
 import zh from "./zh-CN.json";
 import en from "./en.json";
+// The operator's extras, the supervisor's queue and the dashboard keep their messages apart.
+import supZh from "./sup.zh-CN.json";
+import supEn from "./sup.en.json";
 
 export type Locale = "zh-CN" | "en";
-type Key = keyof typeof zh;
-const catalogues: Record<Locale, Record<Key, string>> = { "zh-CN": zh, en };
+type Key = keyof typeof zh | keyof typeof supZh;
+const catalogues: Record<Locale, Record<Key, string>> = { "zh-CN": { ...zh, ...supZh }, en: { ...en, ...supEn } };
 
 interface I18n { locale: Locale; t: (key: Key, vars?: Record<string, string>) => string; toggle: () => void }
 const Context = createContext<I18n | undefined>(undefined);
