@@ -114,6 +114,25 @@ describe("the supervisor's console in a real browser", () => {
     await context.close();
   });
 
+  it("counts the grievances on the supervisor's dashboard", async () => {
+    const context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${stack.consoleApp.url}/dashboard`);
+    await signIn(page, "sup-1");
+    await page.getByRole("heading", { name: "统计看板" }).waitFor();
+    const { rows } = await stack.db.query<{ n: number }>("SELECT count(*)::int AS n FROM intake.grievances WHERE division_code LIKE '440402%'");
+    // The statistics projection follows the events: reload until it has counted them.
+    await eventually(async () => {
+      await page.reload();
+      const received = page.getByTestId("dashboard-received");
+      await received.waitFor();
+      return (await received.textContent()) === String(rows[0]!.n) ? true : undefined;
+    }, 60_000, "the dashboard counting the grievances");
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(stack.shots, "03-dashboard.png"), fullPage: true });
+    await context.close();
+  });
+
   it("refuses the supervisor's routes to an operator, and the caller history to a caseworker", async () => {
     const statusesOf = (page: import("playwright-core").Page) =>
       page.evaluate(async () => {
