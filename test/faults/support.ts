@@ -563,7 +563,7 @@ export async function account(o: AccountingOptions): Promise<Accounting> {
 
   const grievances = eventsOf(await readTopic(o.kafka, o.topicPrefix + Topics.grievancesInternal));
   copiesProblems("grievances.internal", grievances);
-  report(problems, "grievances.internal grievance.received.v1 (distinct events per grievance)", notOnce(o.accepted, perSubject(grievances, "grievance.received.v1")));
+  report(problems, "grievances.internal grievance.received.v2 (distinct events per grievance)", notOnce(o.accepted, perSubject(grievances, "grievance.received.v2")));
   if (has("intake") && o.intakeHolds !== false) {
     const pub = eventsOf(await readTopic(o.kafka, o.topicPrefix + Topics.grievancesPublic));
     copiesProblems("grievances.public", pub);

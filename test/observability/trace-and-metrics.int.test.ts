@@ -108,13 +108,13 @@ describe("one grievance, one trace", () => {
   });
 
   it("publishes intake's event in a producer span under the POST, and triage consumes it as its child", () => {
-    const publish = one("intake's publish of grievance.received", (s) => s.service === "intake" && s.kind === SpanKind.producer && s.attributes["cloudevents.event_type"] === "grievance.received.v1" && String(s.attributes["messaging.destination.name"]).endsWith("grievances.internal"));
+    const publish = one("intake's publish of grievance.received", (s) => s.service === "intake" && s.kind === SpanKind.producer && s.attributes["cloudevents.event_type"] === "grievance.received.v2" && String(s.attributes["messaging.destination.name"]).endsWith("grievances.internal"));
     const root = ancestry(publish).at(-1)!;
     expect(root).toMatchObject({ service: "intake", kind: SpanKind.server, parentSpanId: undefined });
     expect(root.name).toMatch(/^POST/);
     const consume = one("triage's processing of grievance.received", (s) => s.service === "triage" && s.kind === SpanKind.consumer);
     expect(consume.parentSpanId).toBe(publish.spanId);
-    expect(consume.attributes).toMatchObject({ "cloudevents.event_type": "grievance.received.v1", "messaging.system": "kafka" });
+    expect(consume.attributes).toMatchObject({ "cloudevents.event_type": "grievance.received.v2", "messaging.system": "kafka" });
     // Triage applies a partition's batch with shared statements, so its database work belongs to no
     // single event's trace; what the event caused (its case events) does, as the next test shows.
   });
@@ -160,13 +160,13 @@ describe("the run's metrics", () => {
   it("count the POST in intake's route histogram and the event it published", async () => {
     const text = await scrape("intake");
     expect(sampleOf(text, "http_request_duration_seconds_count", { service: "intake", method: "POST", route: "/v1/grievances", status_class: "2xx" })).toBe(1);
-    expect(sampleOf(text, "events_published_total", { type: "grievance.received.v1" })).toBe(1);
+    expect(sampleOf(text, "events_published_total", { type: "grievance.received.v2" })).toBe(1);
     expect(sampleOf(text, "outbox_unsent_events")).toBe(0);
   });
 
   it("count the event triage applied, the case it assigned, and its consumer group's lag per partition", async () => {
     const text = await scrape("triage");
-    expect(sampleOf(text, "events_applied_total", { service: "triage", type: "grievance.received.v1" })).toBe(1);
+    expect(sampleOf(text, "events_applied_total", { service: "triage", type: "grievance.received.v2" })).toBe(1);
     expect(sampleOf(text, "events_published_total", { type: "case.assigned.v1" })).toBe(1);
     expect(sampleOf(text, "triage_p1_unassigned_cases")).toBe(0);
     const lagsOf = (t: string) => t.split("\n").filter((l) => l.startsWith("kafka_consumer_lag{") && l.includes(`topic="${env.topicPrefix}grievances.internal"`) && l.includes(`group="${env.topicPrefix}triage"`));
