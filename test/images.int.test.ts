@@ -6,7 +6,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -32,6 +32,7 @@ const suffix = randomBytes(4).toString("hex");
 let env: TestEnv;
 let databaseUrls: Record<ServiceName, string>;
 let secrets: Record<string, string>;
+let kekDir: string | undefined;
 
 /** The build stage's `pnpm deploy … /out`, run into `dir` instead of /out. */
 function deployArguments(image: Image, dir: string): string[] {
@@ -97,7 +98,7 @@ beforeAll(async () => {
   // In production the platform's operator makes the topics (KAFKA_CREATE_TOPICS is off there): do it as it would.
   await ensureTopics(createKafka({ clientId: "operator", brokers: env.kafkaBrokers.split(","), logger: env.logger }), env.topicPrefix);
   // The compose Postgres' roles, named apart for this file (roles belong to the whole server).
-  const initSql = (await readFile(path.join(root, "infra/postgres/init.sql"), "utf8")).replace(/\bgh_(intake|triage|notification)\b/g, `gh_$1_${suffix}`);
+  const initSql = (await readFile(path.join(root, "infra/postgres/init.sql"), "utf8")).replace(/\bgh_(intake|triage|notification|keyring)\b/g, `gh_$1_${suffix}`);
   const admin = new pg.Client({ connectionString: env.databaseUrl });
   await admin.connect();
   await admin.query(initSql);
@@ -110,7 +111,11 @@ beforeAll(async () => {
       return [name, url.toString()];
     }),
   ) as Record<ServiceName, string>;
+  // The key-encryption key of personal data, as the platform mounts it (a file of `<version>:<base64 key>` lines).
+  kekDir = await mkdtemp(path.join(os.tmpdir(), "gh-image-kek-"));
+  await writeFile(path.join(kekDir, "kek"), `1:${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
   secrets = {
+    KEK_FILE: path.join(kekDir, "kek"),
     JWT_SECRET: randomBytes(32).toString("base64url"),
     PHONE_HASH_KEY: randomBytes(24).toString("base64url"),
     CASE_URL_BASE: "https://hub.example.org/cases",
@@ -135,9 +140,10 @@ afterAll(async () => {
   await env?.drop();
   const admin = new pg.Client({ connectionString: inject("databaseUrl") });
   await admin.connect();
-  for (const name of serviceNames) await admin.query(`DROP ROLE IF EXISTS gh_${name}_${suffix}`);
+  for (const name of [...serviceNames, "keyring"]) await admin.query(`DROP ROLE IF EXISTS gh_${name}_${suffix}`);
   await admin.end();
   await Promise.all([...folders.values()].map((f) => rm(f.dir, { recursive: true, force: true })));
+  if (kekDir) await rm(kekDir, { recursive: true, force: true });
 }, 120_000);
 
 describe("the production folders the images are made of", () => {
@@ -199,7 +205,7 @@ describe("each service started as its image starts it", () => {
     const environment = {
       PATH: process.env.PATH ?? "", ...folder.image.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn",
       PUBLIC_URL: publicUrl, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_SECRET: "image-test-console-client-secret",
-      INTAKE_URL: "http://127.0.0.1:9", TRIAGE_URL: "http://127.0.0.1:9",
+      INTAKE_URL: "http://127.0.0.1:9", TRIAGE_URL: "http://127.0.0.1:9", NOTIFICATION_URL: "http://127.0.0.1:9",
     };
     const service = startAsImage(folder, environment);
     const exited = service.exit.then((code) => Promise.reject(new Error(`console exited with ${code}:\n${service.output()}`)));
