@@ -129,11 +129,11 @@ describe("docker-compose.yml", () => {
       expect(oidc.environment!.OIDC_CLIENT_SECRET).toBe(def.environment!.OIDC_CLIENT_SECRET);
     });
 
-    it("publishes port 3004, calls intake and triage by their compose names, and waits for them and the provider", () => {
+    it("publishes port 3004, calls intake, triage and notification by their compose names, and waits for them and the provider", () => {
       expect(def.ports).toContain("3004:3004");
       expect(env.PUBLIC_URL).toBe("http://localhost:3004");
-      expect([env.INTAKE_URL, env.TRIAGE_URL]).toEqual(["http://intake:3001", "http://triage:3002"]);
-      expect(def.depends_on).toEqual({ oidc: { condition: "service_healthy" }, intake: { condition: "service_healthy" }, triage: { condition: "service_healthy" } });
+      expect([env.INTAKE_URL, env.TRIAGE_URL, env.NOTIFICATION_URL]).toEqual(["http://intake:3001", "http://triage:3002", "http://notification:3003"]);
+      expect(def.depends_on).toEqual({ oidc: { condition: "service_healthy" }, intake: { condition: "service_healthy" }, triage: { condition: "service_healthy" }, notification: { condition: "service_healthy" } });
     });
 
     it("runs the provider from the console's image under one issuer name for browsers and containers, whose keys the services accept", async () => {

@@ -158,7 +158,7 @@ describe.each(overlays())("overlay %s", (overlay) => {
 });
 
 describe.each(overlays())("overlay %s: the console", (overlay) => {
-  it("is deployed with its image, probes and client secret by reference, reaching intake and triage by their Services", () => {
+  it("is deployed with its image, probes and client secret by reference, reaching intake, triage and notification by their Services", () => {
     const docs = docsOf(overlay);
     const deployment = named(docs, "Deployment", "console");
     const container = (deployment.spec as Any).template.spec.containers[0];
@@ -166,12 +166,12 @@ describe.each(overlays())("overlay %s: the console", (overlay) => {
     expect(container.command).toEqual(["node", "--conditions=compiled", "dist/main.js"]);
     const env = containerEnv(docs, deployment);
     expect(env["OIDC_CLIENT_SECRET"]).toMatch(/^placeholder-of-grievance-hub-console-/);
-    expect([env["INTAKE_URL"], env["TRIAGE_URL"]]).toEqual(["http://intake", "http://triage"]);
-    for (const name of ["intake", "triage"]) named(docs, "Service", name);
+    expect([env["INTAKE_URL"], env["TRIAGE_URL"], env["NOTIFICATION_URL"]]).toEqual(["http://intake", "http://triage", "http://notification"]);
+    for (const name of ["intake", "triage", "notification"]) named(docs, "Service", name);
     const fromConsole = named(docs, "NetworkPolicy", "services-http-from-console").spec as Any;
-    expect(fromConsole.podSelector.matchExpressions[0].values).toEqual(["intake", "triage"]);
+    expect(fromConsole.podSelector.matchExpressions[0].values).toEqual(["intake", "triage", "notification"]);
     const egress = (named(docs, "NetworkPolicy", "console").spec as Any).egress.flatMap((e: Any) => e.ports.map((p: Any) => p.port));
-    expect(egress).toEqual(expect.arrayContaining([3001, 3002, 443]));
+    expect(egress).toEqual(expect.arrayContaining([3001, 3002, 3003, 443]));
   });
 });
 
