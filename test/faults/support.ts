@@ -555,15 +555,17 @@ export async function account(o: AccountingOptions): Promise<Accounting> {
     const differing = dup.filter(([, e]) => e.values.size > 1);
     if (differing.length > 0) problems.push(`${topic}: ${many("events whose copies differ", differing.map(([id]) => id))}`);
   };
-  const perSubject = (events: Map<string, EventCopies>, type: string) => {
+  const perSubject = (events: Map<string, EventCopies>, type: string | string[]) => {
+    const types = Array.isArray(type) ? type : [type];
     const counts = new Map<string, number>();
-    for (const e of events.values()) if (e.type === type) counts.set(e.subject, (counts.get(e.subject) ?? 0) + 1);
+    for (const e of events.values()) if (types.includes(e.type)) counts.set(e.subject, (counts.get(e.subject) ?? 0) + 1);
     return counts;
   };
 
   const grievances = eventsOf(await readTopic(o.kafka, o.topicPrefix + Topics.grievancesInternal));
   copiesProblems("grievances.internal", grievances);
-  report(problems, "grievances.internal grievance.received.v2 (distinct events per grievance)", notOnce(o.accepted, perSubject(grievances, "grievance.received.v2")));
+  // Intake publishes v2 (sealed); a test that plays intake's part may publish v1, which triage still reads.
+  report(problems, "grievances.internal grievance.received (distinct events per grievance)", notOnce(o.accepted, perSubject(grievances, ["grievance.received.v1", "grievance.received.v2"])));
   if (has("intake") && o.intakeHolds !== false) {
     const pub = eventsOf(await readTopic(o.kafka, o.topicPrefix + Topics.grievancesPublic));
     copiesProblems("grievances.public", pub);
