@@ -1,6 +1,6 @@
 // Part 3: triage's projection rebuilt from its topics by the same code as `pnpm rebuild:triage`,
 // timed; the rebuilt projection must hold as many cases as the live one did.
-import { createKafka, createLogger, createPool } from "@grievance-hub/kit";
+import { createKafka, createLogger, createPool, Keyring, KeyringConfig, keyEncryptionKeys } from "@grievance-hub/kit";
 import { rebuildTriage } from "../services/triage/src/rebuild";
 
 export interface RebuildResult {
@@ -12,14 +12,15 @@ export interface RebuildResult {
 }
 
 /** As `pnpm rebuild:triage` runs it: the kit's pool and Kafka client. */
-export async function measureRebuild(opts: { databaseUrl: string; brokers: string[]; topicPrefix: string; liveGroupId: string }): Promise<RebuildResult> {
+export async function measureRebuild(opts: { databaseUrl: string; brokers: string[]; topicPrefix: string; liveGroupId: string; kekFile: string }): Promise<RebuildResult> {
   const logger = createLogger("bench-rebuild", "warn");
   const pool = createPool({ databaseUrl: opts.databaseUrl, size: 2, connectTimeoutMs: 5000, schema: "triage", logger });
   try {
     const count = async () => Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM cases")).rows[0]!.n);
     const casesBefore = await count();
     const kafka = createKafka({ clientId: "triage-rebuild", brokers: opts.brokers, logger });
-    const { events, seconds } = await rebuildTriage({ pool, kafka, topicPrefix: opts.topicPrefix, liveGroupId: opts.liveGroupId, logger });
+    const keyring = new Keyring(pool, keyEncryptionKeys(KeyringConfig.parse({ NODE_ENV: "production", KEK_FILE: opts.kekFile })));
+    const { events, seconds } = await rebuildTriage({ pool, keyring, kafka, topicPrefix: opts.topicPrefix, liveGroupId: opts.liveGroupId, logger });
     return { events, seconds, eventsPerSecond: Math.round(events / seconds), casesBefore, casesAfter: await count() };
   } finally {
     await pool.end();

@@ -15,7 +15,7 @@
 //   BENCH_CPU_PROF=intake,triage,notification  V8 CPU profiles (bench/profile-summary.ts reads them)
 //   BENCH_SAMPLES=1     every grievance's latencies as CSV, to see when the slow ones were sent
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { AssignerProtocol, Kafka, logLevel } from "kafkajs";
@@ -75,8 +75,13 @@ async function main(): Promise<void> {
   const auth = AuthConfig.parse({ JWT_SECRET: jwtSecret });
   const operatorToken = await signDevelopmentToken({ sub: "bench-operator", role: "operator" }, auth);
   const adminToken = await signDevelopmentToken({ sub: "bench-admin", role: "admin" }, auth);
+  // The key-encryption key of personal data, as the platform would mount it: a random one per run.
+  const kekFile = path.join(os.tmpdir(), `gh-bench-kek-${runId}`);
+  await writeFile(kekFile, `1:${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+  cleanups.push(() => rm(kekFile, { force: true }));
   // Production mode, which the development secrets are refused in.
   const common = {
+    KEK_FILE: kekFile,
     NODE_ENV: "production",
     LOG_LEVEL: "warn",
     KAFKA_BROKERS: kafkaInfra.brokers,
@@ -255,7 +260,7 @@ async function main(): Promise<void> {
 
   // 3. Rebuild, with triage stopped (the command refuses while its group has members).
   say("3/3 rebuild of triage's projection from the topics");
-  const rebuild = await measureRebuild({ databaseUrl: db2.url, brokers: kafkaInfra.brokers.split(","), topicPrefix: prefix2, liveGroupId: `${prefix2}triage` });
+  const rebuild = await measureRebuild({ databaseUrl: db2.url, brokers: kafkaInfra.brokers.split(","), topicPrefix: prefix2, liveGroupId: `${prefix2}triage`, kekFile });
   say(`  ${rebuild.events} events in ${rebuild.seconds.toFixed(2)} s`);
 
   const pgVersion = await serverVersion(postgres.adminUrl);
