@@ -35,7 +35,7 @@ afterAll(async () => {
 async function snapshot(): Promise<Record<string, string[]>> {
   const { rows: tables } = await db.query<{ t: string }>(
     `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
-     WHERE table_schema IN ('intake', 'triage', 'notification') AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1`,
+     WHERE table_schema IN ('intake', 'triage', 'notification') AND table_type = 'BASE TABLE' AND table_name NOT IN ('schema_migrations', 'rate_limit_windows') ORDER BY 1`,
   );
   const out: Record<string, string[]> = {};
   for (const { t } of tables) out[t] = (await db.query<{ r: string }>(`SELECT to_jsonb(x)::text AS r FROM ${t} x ORDER BY 1`)).rows.map((r) => r.r);
