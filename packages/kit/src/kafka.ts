@@ -1,7 +1,7 @@
 // kafkajs stays behind this module: the rest of the code sees producers and topic set-up only.
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Message, type Producer, type RecordMetadata, type SASLOptions, type TopicMessages } from "kafkajs";
+import kafkajs, { Kafka, logLevel, Partitioners, type Admin, type Message, type PartitionMetadata, type Producer, type ProducerBatch, type RecordMetadata, type SASLOptions, type TopicMessages } from "kafkajs";
 import { topicSpecs } from "@grievance-hub/schema";
 import { ConfigError, type KafkaClientConfig } from "./config";
 import { safeErrorMessage, type Logger } from "./logger";
@@ -91,34 +91,87 @@ function isDesynchronised(err: unknown, depth = 0): boolean {
   return Array.isArray(e.errors) && e.errors.some((inner) => isDesynchronised(inner, depth + 1));
 }
 
+/** The partitions of topics, from the cluster's metadata, kept for a minute or until a send fails. */
+function partitionMetadataCache(kafka: Kafka, maxAgeMs = 60_000) {
+  let admin: Admin | undefined;
+  const cache = new Map<string, { at: number; partitions: PartitionMetadata[] }>();
+  return {
+    async of(topics: string[]): Promise<Map<string, PartitionMetadata[]>> {
+      const now = Date.now();
+      const stale = topics.filter((t) => (cache.get(t)?.at ?? -Infinity) < now - maxAgeMs);
+      if (stale.length > 0) {
+        if (!admin) {
+          const fresh = kafka.admin();
+          await fresh.connect();
+          admin = fresh;
+        }
+        const { topics: found } = await admin.fetchTopicMetadata({ topics: stale });
+        for (const t of found) cache.set(t.name, { at: now, partitions: t.partitions });
+      }
+      return new Map(topics.map((t) => [t, cache.get(t)?.partitions ?? []]));
+    },
+    forget(topics: Iterable<string>): void {
+      for (const t of topics) cache.delete(t);
+    },
+    async close(): Promise<void> {
+      const closing = admin;
+      admin = undefined;
+      await closing?.disconnect().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * A send that failed after some of its partitions were acknowledged: `acknowledged` holds the
+ * messages Kafka has (the caller's own objects), which must not be sent again; the rest were
+ * not written by this send (or, at worst, will be recognised by the broker as the same batch).
+ */
+export class PartialPublishError extends Error {
+  constructor(
+    message: string,
+    readonly acknowledged: ReadonlySet<Message>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "PartialPublishError";
+  }
+}
+
 /** Rounds of sending what the broker left unanswered before the send fails (its rows stay for the caller's next attempt). */
 const COMPLETION_ROUNDS = 5;
 
+/** How long after a failed send each partition is sent on its own. */
+const UNSETTLED_MS = 60_000;
+
 /**
- * An idempotent producer (acks from all in-sync replicas, no duplicates on retry) that renews
- * itself when the broker says its sequence numbers are out of step: the failed send still
- * fails (its rows stay for the caller's next attempt), and the next one goes out on a new
- * producer id. The failed batch was refused by the broker, so nothing of it was written.
+ * An idempotent producer (acks from all in-sync replicas, no duplicates on retry) whose sends
+ * either succeed whole or say exactly which messages Kafka has.
  *
- * It also makes sure every message of a send was acknowledged. kafkajs 2.2.4 keeps a send's
- * answers per broker across its retries (tulios/kafkajs#1303): when a leader dies mid-send and
- * its partitions move to a broker that has already answered for others, the retry sends
- * nothing for them and the send resolves as if they were written. So each message's partition
- * is noted as the partitioner picks it, and a partition without an answer is sent again, on the
- * same partition by the same producer: its sequence numbers were rolled back when its request
- * failed, so a copy that did reach the log is recognised by the broker, not written twice.
+ * kafkajs sends a batch as one request per leader and counts a partition's sequence numbers on
+ * as soon as its leader answers; when another leader then fails for good, the whole send is
+ * rejected with no word of what was written. Sending it all again would write the answered
+ * partitions twice (under new sequence numbers, so the broker cannot tell). So the batch is
+ * split by leader (from the cluster's metadata, placing each message as kafkajs would) into
+ * sends of their own, all at once: each send is written whole or not at all, and a failed one
+ * throws a PartialPublishError naming the messages that were acknowledged. For a minute after
+ * a failure, while leaders move, each partition is a send of its own: kafkajs re-routes a
+ * failed send's partitions to their new leaders, and one send must never span two of them.
+ * (kafkajs puts one request at a time on a broker, so a partition's order is kept.)
+ *
+ * It renews itself when the broker says its sequence numbers are out of step (after a broker
+ * restart, kafkajs #598): the failed send still fails, and the next one goes out on a new
+ * producer id.
+ *
+ * And it makes sure every partition was acknowledged: kafkajs 2.2.4 keeps a send's answers per
+ * broker across its retries (tulios/kafkajs#1303) and may resolve a send whose partition moved
+ * to a broker that had already answered without sending it. Such a partition is sent again on
+ * the same partition by the same producer: its sequence numbers were rolled back, so a copy
+ * that did reach the log is recognised by the broker, not written twice.
  */
 export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
-  const placed = new WeakMap<Message, number>();
-  const noting: ICustomPartitioner = () => {
-    const pick = Partitioners.DefaultPartitioner();
-    return (args) => {
-      const partition = pick(args);
-      placed.set(args.message, partition);
-      return partition;
-    };
-  };
-  const make = () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: noting });
+  const metadata = partitionMetadataCache(kafka);
+  const make = () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const place = Partitioners.DefaultPartitioner();
   let current = make();
   let currentConnected = false;
   let wanted = false;
@@ -129,49 +182,87 @@ export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
     }
     return current;
   };
-  const renewIfDesynchronised = async (err: unknown) => {
-    if (!isDesynchronised(err)) return;
+  const renewIfDesynchronised = async (errors: unknown[]) => {
+    const err = errors.find((e) => isDesynchronised(e));
+    if (err === undefined) return;
     const stale = current;
     current = make();
     currentConnected = false;
     logger?.warn({ kafka: { error: safeErrorMessage(err) } }, "kafka: the producer's sequence is out of step with the broker; publishing on a new producer id from the next send");
     await stale.disconnect().catch(() => undefined);
   };
-  /** Sends, then sends again what no partition answer covers, until all is acknowledged. */
-  const complete = async (producer: Producer, topicMessages: TopicMessages[], send: (p: Producer, topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> => {
-    const answers: RecordMetadata[] = [];
-    let pending = topicMessages;
-    for (let round = 1; ; round++) {
-      const answered = await send(producer, pending);
-      answers.push(...answered);
-      const acknowledged = new Set(answered.map((r) => `${r.partition}@${r.topicName}`));
-      pending = pending
-        .map(({ topic, messages }) => ({
-          topic,
-          messages: messages.flatMap((m): Message[] => {
-            const partition = m.partition ?? placed.get(m);
-            // A message no partitioner placed was never in a request (kafkajs threw before): nothing to check.
-            return partition === undefined || acknowledged.has(`${partition}@${topic}`) ? [] : [{ ...m, partition }];
-          }),
-        }))
-        .filter((t) => t.messages.length > 0);
-      if (pending.length === 0) return answers;
-      const unanswered = pending.map((t) => `${t.topic} [${[...new Set(t.messages.map((m) => m.partition))].join(",")}]`).join("; ");
-      if (round === COMPLETION_ROUNDS) throw new Error(`kafka: no acknowledgement for ${unanswered} after ${round} sends`);
-      logger?.warn({ kafka: { unanswered } }, "kafka: partitions left unanswered by a send (a leader moved during it); sending their messages again");
-    }
-  };
-  const publishing =
-    <A>(call: (p: Producer, arg: A) => Promise<RecordMetadata[]>) =>
-    async (arg: A): Promise<RecordMetadata[]> => {
-      const producer = await ready();
-      try {
-        return await call(producer, arg);
-      } catch (err) {
-        await renewIfDesynchronised(err);
-        throw err;
+  type Share = { topic: string; partition: number; leader: number; messages: Message[] };
+  /** The batch split by partition, in order, each message placed as kafkajs would place it, with its partition's leader. */
+  const split = async (topicMessages: TopicMessages[]): Promise<Share[]> => {
+    const partitionsOf = await metadata.of([...new Set(topicMessages.map((t) => t.topic))]);
+    const shares = new Map<string, Share>();
+    for (const { topic, messages } of topicMessages) {
+      const partitionMetadata = partitionsOf.get(topic) ?? [];
+      if (partitionMetadata.length === 0) throw new Error(`kafka: no partitions known for topic ${topic}`);
+      for (const message of messages) {
+        const partition = message.partition ?? place({ topic, partitionMetadata, message });
+        const id = `${partition}@${topic}`;
+        const share = shares.get(id) ?? { topic, partition, leader: partitionMetadata.find((p) => p.partitionId === partition)?.leader ?? -1, messages: [] };
+        share.messages.push(message);
+        shares.set(id, share);
       }
-    };
+    }
+    return [...shares.values()];
+  };
+  /** Until then, each partition is a send of its own (see below). */
+  let unsettledUntil = 0;
+  /** The shares as sends: one per leader, or one per partition while the cluster is unsettled. */
+  const sends = (shares: Share[]): Share[][] => {
+    if (Date.now() < unsettledUntil) return shares.map((s) => [s]);
+    const byLeader = new Map<number, Share[]>();
+    for (const s of shares) byLeader.set(s.leader, [...(byLeader.get(s.leader) ?? []), s]);
+    return [...byLeader.values()];
+  };
+  const topicMessagesOf = (shares: Share[]): TopicMessages[] => {
+    const byTopic = new Map<string, Message[]>();
+    for (const s of shares) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), ...s.messages.map((m) => ({ ...m, partition: s.partition }))]);
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  };
+  const sendAll = async (topicMessages: TopicMessages[], options: Omit<ProducerBatch, "topicMessages">): Promise<RecordMetadata[]> => {
+    const producer = await ready();
+    const answers: RecordMetadata[] = [];
+    const acknowledged = new Set<Message>();
+    let pending = await split(topicMessages);
+    for (let round = 1; pending.length > 0; round++) {
+      const calls = sends(pending);
+      const outcomes = await Promise.allSettled(calls.map((call) => producer.sendBatch({ ...options, topicMessages: topicMessagesOf(call) })));
+      const unanswered: Share[] = [];
+      const errors: unknown[] = [];
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === "rejected") return void errors.push(outcome.reason);
+        for (const share of calls[i]!) {
+          const answer = outcome.value.filter((r) => r.topicName === share.topic && r.partition === share.partition);
+          if (answer.length === 0) {
+            unanswered.push(share);
+            continue;
+          }
+          answers.push(...answer);
+          for (const m of share.messages) acknowledged.add(m);
+        }
+      });
+      if (errors.length > 0) {
+        // A leader moved or is gone: fresh metadata, and for a while a send per partition, so that
+        // a send kafkajs re-routes to several brokers mid-way cannot half succeed unseen.
+        metadata.forget(pending.map((s) => s.topic));
+        unsettledUntil = Date.now() + UNSETTLED_MS;
+        await renewIfDesynchronised(errors);
+        const first = errors[0];
+        throw new PartialPublishError(`kafka: ${errors.length} of ${calls.length} sends failed (${acknowledged.size} messages acknowledged): ${safeErrorMessage(first)}`, acknowledged, { cause: first });
+      }
+      pending = unanswered;
+      if (pending.length === 0) break;
+      const names = pending.map((s) => `${s.topic} [${s.partition}]`).join("; ");
+      if (round === COMPLETION_ROUNDS) throw new PartialPublishError(`kafka: no acknowledgement for ${names} after ${round} sends`, acknowledged);
+      unsettledUntil = Date.now() + UNSETTLED_MS;
+      logger?.warn({ kafka: { unanswered: names } }, "kafka: partitions left unanswered by a send (a leader moved during it); sending their messages again");
+    }
+    return answers;
+  };
   return {
     connect: async () => {
       wanted = true;
@@ -180,14 +271,10 @@ export function createProducer(kafka: Kafka, logger?: Logger): Publisher {
     disconnect: async () => {
       wanted = false;
       currentConnected = false;
-      await current.disconnect();
+      await Promise.all([current.disconnect(), metadata.close()]);
     },
-    send: publishing((p, { topic, messages, ...options }: Parameters<Producer["send"]>[0]) =>
-      complete(p, [{ topic, messages }], (q, [next]) => q.send({ ...options, topic, messages: next?.messages ?? [] })),
-    ),
-    sendBatch: publishing((p, { topicMessages = [], ...options }: Parameters<Producer["sendBatch"]>[0]) =>
-      complete(p, topicMessages, (q, next) => q.sendBatch({ ...options, topicMessages: next })),
-    ),
+    send: ({ topic, messages, ...options }) => sendAll([{ topic, messages }], options),
+    sendBatch: ({ topicMessages = [], ...options }) => sendAll(topicMessages, options),
   };
 }
 

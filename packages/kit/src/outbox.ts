@@ -3,7 +3,8 @@
 // once Kafka has acknowledged them, so the table holds only what is not yet published. Only the
 // replica holding the advisory lock publishes, so two replicas never publish the same rows.
 import pg from "pg";
-import type { Publisher } from "./kafka";
+import type { Message } from "kafkajs";
+import { PartialPublishError, type Publisher } from "./kafka";
 import type { EventData, EventTypeName } from "@grievance-hub/schema";
 import { encodeEventWithPublic } from "./envelope";
 import { afterCommit, notifyCoalesced, type Pool, type PoolClient } from "./db";
@@ -218,38 +219,46 @@ export class OutboxRelay {
         values: [batchSize],
       });
       if (rows.length === 0) return;
-      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      const byTopic = new Map<string, Message[]>();
+      const rowOf = new Map<Message, (typeof rows)[number]>();
       const spans: ReturnType<typeof startPublishSpan>[] = [];
       for (const r of rows) {
         const list = byTopic.get(r.topic) ?? [];
         spans.push(startPublishSpan({ topic: r.topic, eventId: r.event_id, traceparent: r.traceparent }, r.headers));
-        list.push({ key: r.message_key, value: r.payload, headers: r.headers });
+        const message: Message = { key: r.message_key, value: r.payload, headers: r.headers };
+        rowOf.set(message, r);
+        list.push(message);
         byTopic.set(r.topic, list);
       }
-      // One request for the whole batch, in id order within each partition (the producer is
+      // One send for the whole batch, in id order within each partition (the producer is
       // idempotent, so a retry neither reorders nor doubles). Only acknowledged rows are deleted:
       // a crash between the two publishes them again with the same event ids (at least once).
-      await this.opts.producer
-        .sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        })
-        .then(
-          () => endSpans(spans),
-          (err: unknown) => {
-            endSpans(spans, err);
-            throw err;
-          },
-        );
-      await this.opts.pool.query({
-        name: `outbox-relay-done-${this.opts.schema}`,
-        text: `DELETE FROM ${this.opts.schema}.outbox WHERE id = ANY($1::bigint[])`,
-        values: [rows.map((r) => r.id)],
-      });
-      this.published += rows.length;
-      this.onPublished?.(rows.map((r) => ({ topic: r.topic, type: r.headers["ce_type"] })));
+      // A send that fails after some partitions were acknowledged names them: those rows go now,
+      // or the next attempt would write them a second time.
+      try {
+        await this.opts.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        endSpans(spans);
+      } catch (err) {
+        endSpans(spans, err);
+        if (err instanceof PartialPublishError && err.acknowledged.size > 0) {
+          await this.deletePublished([...err.acknowledged].flatMap((m) => rowOf.get(m) ?? []));
+        }
+        throw err;
+      }
+      await this.deletePublished(rows);
       if (rows.length < batchSize) return;
     }
+  }
+
+  /** Deletes rows Kafka has acknowledged. */
+  private async deletePublished(rows: { id: string; topic: string; headers: Record<string, string> }[]): Promise<void> {
+    await this.opts.pool.query({
+      name: `outbox-relay-done-${this.opts.schema}`,
+      text: `DELETE FROM ${this.opts.schema}.outbox WHERE id = ANY($1::bigint[])`,
+      values: [rows.map((r) => r.id)],
+    });
+    this.published += rows.length;
+    this.onPublished?.(rows.map((r) => ({ topic: r.topic, type: r.headers["ce_type"] })));
   }
 
   private sleep(ms: number): Promise<void> {
