@@ -18,4 +18,15 @@ describe("the order of My tasks", () => {
     ];
     expect([...tasks].sort(byUrgencyThenDeadline).map((t) => t.caseId)).toEqual(["p1", "p3-accepted-soon", "p3-early", "p3-late", "unclassified"]);
   });
+
+  it("sinks finished cases below every open one, a resolved P1 below an open P4", () => {
+    const tasks = [
+      task("p1-resolved", "P1", "resolved", "2026-12-05T00:00:00Z", "2026-12-06T00:00:00Z"),
+      task("p4-open", "P4", "accepted", "2026-12-09T00:00:00Z", "2026-12-30T00:00:00Z"),
+      task("p2-referred", "P2", "referred", "2026-12-05T00:00:00Z", "2026-12-06T00:00:00Z"),
+      task("p2-open", "P2", "assigned", "2026-12-05T00:00:00Z", "2026-12-10T00:00:00Z"),
+      task("p3-closed", "P3", "closed", null, null),
+    ];
+    expect([...tasks].sort(byUrgencyThenDeadline).map((t) => t.caseId)).toEqual(["p2-open", "p4-open", "p1-resolved", "p2-referred", "p3-closed"]);
+  });
 });
