@@ -203,6 +203,17 @@ describe("case lifecycle: the usual path", () => {
     expect(state).toMatchObject({ status: "queued", team: streetTeam, caseworkerId: null, dueDates: firstDueDates });
   });
 
+  it("moves a missed duty of a resolved case (its follow-up visit) a level up, keeping its status, resolution and caseworker", () => {
+    const overdue: CaseCommand = { type: "escalateOverdue", toTeam: streetTeam, reason: "the follow-up visit is overdue" };
+    const { state, events } = run([[overdue, system]], resolved, 40);
+    expect(events).toEqual([{ type: "case.escalated", occurredAt: at(40), actor: { id: system.id, role: "system" }, fromTeam: communityTeam, toTeam: streetTeam, reason: "the follow-up visit is overdue" }]);
+    expect(state).toMatchObject({ status: "resolved", team: streetTeam, caseworkerId: alice.id, resolution: (resolved as OpenedCase).resolution });
+    // The system's alone, for cases past their open work; an open case is escalated as a whole.
+    expect(refusalOf(decide(overdue, resolved, { now: at(41), actor: supervisor })).code).toBe("not_permitted");
+    expect(refusalOf(decide(overdue, accepted, { now: at(41), actor: system })).code).toBe("invalid_state");
+    expect(refusalOf(decide({ ...overdue, toTeam: communityTeam }, resolved, { now: at(41), actor: system })).code).toBe("invalid_command");
+  });
+
   it("reopens a resolved case to its caseworker with new due dates and a fresh acknowledgement", () => {
     const breached = run([[{ type: "recordBreach", deadline: "resolve", dueAt: firstDueDates.resolveBy }, system]], accepted, 24 * 60 + 1).state;
     const resolvedLate = run([[resolve, alice]], breached, 24 * 60 + 5).state;
@@ -360,6 +371,7 @@ describe("case lifecycle: properties", () => {
       weight: forward,
     },
     fc.record({ type: fc.constant("escalate" as const), toTeam: teamArb, reason: fc.constant("beyond us") }),
+    fc.record({ type: fc.constant("escalateOverdue" as const), toTeam: teamArb, reason: fc.constant("the follow-up visit is overdue") }),
     fc.record({ type: fc.constant("reassign" as const), toCaseworkerId: caseworkerArb, reason: fc.constant("workload") }),
     fc.constant<CaseCommand>({ type: "requestReassignment", reason: "a conflict of interest" }),
     fc.record({ type: fc.constant("reopen" as const), reason: fc.constant("back"), dueDates: dueDatesArb }),
@@ -392,6 +404,7 @@ describe("case lifecycle: properties", () => {
     scheduleMediation: [alice, bob],
     resolve: [alice, bob],
     escalate: [alice, bob, system],
+    escalateOverdue: [system],
     reassign: [supervisor, streetSupervisor, admin],
     requestReassignment: [alice, bob],
     recategorise: [alice, bob, supervisor],

@@ -30,7 +30,7 @@ const received = new Date(Math.floor(Date.now() / 1000) * 1000);
 const at = (ms: number) => new Date(received.getTime() + ms);
 
 /** The grievances of the story, by the part each plays, and their cases. */
-const g: Record<"escalated" | "queuedAbove" | "accepted" | "unrouted", GrievanceReceivedV1> = {} as never;
+const g: Record<"escalated" | "queuedAbove" | "accepted" | "unrouted" | "followedUp", GrievanceReceivedV1> = {} as never;
 const caseIds: Record<keyof typeof g, string> = {} as never;
 
 beforeAll(async () => {
@@ -59,10 +59,8 @@ beforeAll(async () => {
   g.queuedAbove = await receive(grievance("老板拖欠我三个月工资不给", "440402001002"));
   g.accepted = await receive(grievance("隔壁邻居家的狗整夜叫，沟通过也没有用", "440402001003"));
   g.unrouted = await receive(grievance("对门邻居把杂物堆在楼道里，出入很不方便", "450101001001"));
-  for (const k of Object.keys(g) as (keyof typeof g)[]) {
-    caseIds[k] = (await db.query<{ id: string }>("SELECT id FROM triage.cases WHERE grievance_id = $1", [g[k].grievanceId])).rows[0]!.id;
-  }
-  const accept = await fetch(`${replicas[0]!.url}/v1/cases/${caseIds.accepted}/accept`, {
+  for (const k of Object.keys(g) as (keyof typeof g)[]) caseIds[k] = await caseIdOf(g[k]);
+  const accept = await fetch (`${replicas[0]!.url}/v1/cases/${caseIds.accepted}/accept`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor("caseworker", "cw-c", { team: "xz-community" })}` },
     body: "{}",
@@ -78,6 +76,22 @@ afterAll(async () => {
   await db?.end();
   await env?.drop();
 });
+
+async function caseIdOf(grievance: GrievanceReceivedV1): Promise<string> {
+  return (await db.query<{ id: string }>("SELECT id FROM triage.cases WHERE grievance_id = $1", [grievance.grievanceId])).rows[0]!.id;
+}
+
+/** A case action by cw-c, the community caseworker, with the case's current version. */
+async function actAsChen(caseId: string, action: string, body: unknown): Promise<void> {
+  const token = await tokenFor("caseworker", "cw-c", { team: "xz-community" });
+  const current = await fetch(`${replicas[0]!.url}/v1/cases/${caseId}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${replicas[0]!.url}/v1/cases/${caseId}/${action}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "if-match": current.headers.get("etag") ?? "" },
+    body: JSON.stringify(body),
+  });
+  expect(res.status, `${action}: ${await res.clone().text()}`).toBe(200);
+}
 
 async function put(path: string, body: unknown): Promise<void> {
   const res = await fetch(`${replicas[0]!.url}/v1/admin/${path}`, { method: "PUT", headers: { "content-type": "application/json", authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
@@ -215,5 +229,32 @@ describe("a missed resolution deadline at the top covering level", () => {
     // The accepted case was acknowledged in time but not resolved: its resolve deadline still runs, at community level.
     expect((await announced("accepted", "case.deadline_breached.v1")).map((b) => b.deadline)).toEqual(["resolve"]);
     expect(await announced("accepted", "case.escalated.v1")).toHaveLength(1);
+  });
+});
+
+describe("a missed follow-up visit of a resolved case", () => {
+  it("is recorded once and moves the case to the street team, whose supervisor is told; the case stays resolved with its caseworker", async () => {
+    g.followedUp = await receive(grievance("楼下邻居的空调外机噪音很大，晚上吵得睡不着", "440402001004"));
+    const caseId = (caseIds.followedUp = await caseIdOf(g.followedUp));
+    await eventually(async () => ((await view("followedUp")).caseworkerId === "cw-c" ? true : undefined), 20_000, "the case assigned to cw-c");
+    await actAsChen(caseId, "accept", {});
+    await actAsChen(caseId, "resolve", { outcome: "resolved", summary: "the unit was moved" });
+    const followUp = ((await view("followedUp")).dispute as { followUp: { dueAt: string } }).followUp;
+    const late = new Date(Date.parse(followUp.dueAt) + HOUR);
+
+    const scans = await Promise.all([...replicas, ...replicas].map((r) => r.scheduler.tick(late)));
+    expect(scans.reduce((n, t) => n + t.mediation, 0)).toBe(1);
+    expect(await announced("followedUp", "case.deadline_breached.v1")).toEqual([expect.objectContaining({ deadline: "follow_up", dueAt: followUp.dueAt })]);
+    expect(await announced("followedUp", "case.escalated.v1")).toEqual([
+      expect.objectContaining({ fromTeam: { id: "xz-community", level: "community" }, toTeam: { id: "xz-street", level: "street" }, actor: { id: "deadline-scheduler", role: "system" } }),
+    ]);
+    expect(await view("followedUp")).toMatchObject({ status: "resolved", teamId: "xz-street", caseworkerId: "cw-c" });
+    const { rows } = await db.query("SELECT status, team_id, caseworker_id FROM triage.cases WHERE id = $1", [caseId]);
+    expect(rows[0]).toEqual({ status: "resolved", team_id: "xz-street", caseworker_id: "cw-c" });
+
+    // The caseworker who knows the people can still make the visit, late; nothing more is escalated.
+    await actAsChen(caseId, "follow-up", { reached: true, satisfaction: "satisfied" });
+    expect((await Promise.all(replicas.map((r) => r.scheduler.tick(new Date(late.getTime() + DAY))))).reduce((n, t) => n + t.mediation, 0)).toBe(0);
+    expect(await announced("followedUp", "case.escalated.v1")).toHaveLength(1);
   });
 });

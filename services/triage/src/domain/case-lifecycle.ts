@@ -77,6 +77,12 @@ export const ResolveCommand = z.object({
   followUpAt: Instant.optional(),
 });
 export const EscalateCommand = z.object({ type: z.literal("escalate"), toTeam: TeamRef, reason: Reason });
+/**
+ * A duty that outlives the open case (the follow-up visit after resolution, the receiving body's
+ * acknowledgement of a referral) was missed: its case goes to the team a level up, whose supervisor
+ * now answers for it. The case keeps its status and its caseworker, who knows the people.
+ */
+export const EscalateOverdueCommand = z.object({ type: z.literal("escalateOverdue"), toTeam: TeamRef, reason: Reason });
 export const ReassignCommand = z.object({ type: z.literal("reassign"), toCaseworkerId: PersonId, reason: Reason });
 /** The caseworker holding the case asks for it to go to someone else; only a supervisor reassigns. */
 export const RequestReassignmentCommand = z.object({ type: z.literal("requestReassignment"), reason: Reason });
@@ -106,6 +112,7 @@ export const CaseCommand = z.discriminatedUnion("type", [
   ScheduleMediationCommand,
   ResolveCommand,
   EscalateCommand,
+  EscalateOverdueCommand,
   ReassignCommand,
   RequestReassignmentCommand,
   RecategoriseCommand,
@@ -260,6 +267,7 @@ const permittedParties: Record<CaseCommandType, readonly Party[]> = {
   scheduleMediation: ["assignee", "team_supervisor", "admin"],
   resolve: ["assignee", "team_supervisor", "admin"],
   escalate: ["assignee", "team_supervisor", "admin", "system"],
+  escalateOverdue: ["system"],
   reassign: ["team_supervisor", "admin"],
   requestReassignment: ["assignee"],
   // The triager holding a desk case, the caseworker holding any case, or their supervisor.
@@ -294,6 +302,7 @@ const allowedFrom: Record<Exclude<CaseCommandType, "open">, readonly OpenedStatu
   scheduleMediation: ["accepted", "in_mediation"],
   resolve: ["accepted", "in_mediation"],
   escalate: ["queued", "assigned", "accepted", "in_mediation"],
+  escalateOverdue: ["referred", "resolved", "closed"],
   reassign: ["assigned", "accepted", "in_mediation"],
   requestReassignment: ["assigned", "accepted", "in_mediation"],
   recategorise: ["queued", "assigned", "accepted", "in_mediation"],
@@ -326,6 +335,7 @@ const verbs: Record<CaseCommandType, string> = {
   scheduleMediation: "schedule mediation for",
   resolve: "resolve",
   escalate: "escalate",
+  escalateOverdue: "escalate",
   reassign: "reassign",
   requestReassignment: "ask for reassignment of",
   recategorise: "recategorise",
@@ -427,7 +437,10 @@ export function decide(command: CaseCommand, state: CaseState, context: Decision
       const resolved: CaseEvent = { type: "case.resolved", ...meta, outcome: command.outcome, summary: command.summary, level: resolutionLevel({ team: state.team, dispute: disputeOf(state) }) };
       return { ok: true, events: command.followUpAt ? [resolved, { type: "case.follow_up_scheduled", ...meta, dueAt: command.followUpAt }] : [resolved] };
     }
-    case "escalate": {
+    case "escalate":
+    case "escalateOverdue": {
+      // A case declined or withdrawn before it was routed is closed without a team: nothing to move up.
+      if (command.type === "escalateOverdue" && !state.team) return refuse("invalid_state", `case ${state.caseId} has no team to escalate from`);
       const fromTeam = held(state, state.team, "team");
       if (LEVEL_ORDER.indexOf(command.toTeam.level) <= LEVEL_ORDER.indexOf(fromTeam.level)) {
         return refuse("invalid_command", `escalation goes up a level: ${command.toTeam.level} is not above ${fromTeam.level}`);
@@ -623,6 +636,8 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
         dispute: { ...disputeOf(state), resolutionLevel: event.level ?? state.team?.level ?? null },
       };
     case "case.escalated":
+      // A missed follow-up or referral acknowledgement moves only the responsibility up (escalateOverdue).
+      if (state.status === "referred" || state.status === "resolved" || state.status === "closed") return { ...next, team: event.toTeam };
       return { ...next, status: "queued", team: event.toTeam, caseworkerId: null };
     case "case.reassigned":
       return { ...next, status: "assigned", caseworkerId: event.toCaseworkerId };

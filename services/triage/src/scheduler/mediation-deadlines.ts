@@ -1,7 +1,9 @@
 // Mediation's deadlines, the reminder a day before each session, and the daily statistics event. Deadlines: a follow-up visit not made, a referral the receiving body has not
 // acknowledged, an obligation of an agreement past its day. Each missed one is recorded once as
 // case.deadline_breached.v1 (the caseworker and the team's supervisor are told, as for the
-// other deadlines). Same claim as the deadline scheduler: rows FOR UPDATE SKIP LOCKED and the
+// other deadlines); a missed follow-up or acknowledgement of a referred, resolved or closed case
+// also moves it to the team a level up (case.escalated.v1, its supervisor told), as the open
+// case's deadlines do. Same claim as the deadline scheduler: rows FOR UPDATE SKIP LOCKED and the
 // breach recorded in that transaction, so with several replicas each is recorded once, and
 // everything lives in Postgres, so a restart loses nothing.
 import { enqueueEvent, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
@@ -10,9 +12,12 @@ import { disputeOf, type CaseCommand, type DecisionContext } from "../domain/cas
 import { mediationDeadlines } from "../domain/mediation/dispute";
 import { loadCase } from "../db/cases";
 import { execute } from "../commands/execute";
+import { overdueEscalationCommands } from "../commands/escalation";
 import { divisionStatistics } from "../db/statistics";
 
 const system: DecisionContext["actor"] = { id: "deadline-scheduler", role: "system" };
+/** An in-mediation case's referral (judicial confirmation) is part of open work its own deadlines watch. */
+const OVERDUE_ESCALATES_FROM = ["referred", "resolved", "closed"];
 
 export async function actOnMediationDeadlines(rt: ServiceRuntime, now: Date, batchSize: number): Promise<number> {
   return withTransaction(rt.pool, async (client) => {
@@ -35,6 +40,12 @@ export async function actOnMediationDeadlines(rt: ServiceRuntime, now: Date, bat
       const missed = mediationDeadlines({ status: state.status, dispute: disputeOf(state) }).filter((d) => d.dueAt < now);
       if (missed.length === 0) continue;
       const commands: CaseCommand[] = missed.map((d) => ({ type: "recordMediationBreach", deadline: d.deadline, dueAt: d.dueAt, ...(d.ref ? { ref: d.ref } : {}) }));
+      // A missed follow-up or referral acknowledgement is escalated like the open case's deadlines
+      // (a missed obligation is the mediator's to take up: recorded, the supervisor told).
+      const duties = missed.filter((d) => d.deadline !== "obligation");
+      if (duties.length > 0 && OVERDUE_ESCALATES_FROM.includes(state.status)) {
+        commands.push(...(await overdueEscalationCommands(client, state, `the ${duties.map((d) => d.deadline.replace(/_/g, " ")).join(" and ")} deadline passed at ${state.team?.level ?? "no"} level`)));
+      }
       const done = await execute(client, rt.outbox, state, commands, { now, actor: system }, { alertSupervisor: true });
       if (!done.ok) {
         rt.logger.error({ caseId: id, refusal: done.refusal }, "mediation deadline's own decision was refused");
