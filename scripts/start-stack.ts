@@ -120,7 +120,7 @@ try {
   say(`demo data: ${demoTeams.length} teams and ${demoCaseworkers.length} caseworkers in division 440402 (Xiangzhou)`);
   say("building the console's web app (vite)");
   await run(process.execPath, [path.join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: path.join(root, "services/console"), env: { ...process.env, NODE_ENV: "production" } });
-  startService("console", { ...process.env, PORT: consolePort, PUBLIC_URL: consoleUrl, OIDC_ISSUER: issuer, INTAKE_URL: `http://127.0.0.1:${ports.intake}`, TRIAGE_URL: `http://127.0.0.1:${ports.triage}`, NOTIFICATION_URL: `http://127.0.0.1:${ports.notification}` });
+  startService("console", { ...process.env, DATABASE_URL: databaseUrl, PORT: consolePort, PUBLIC_URL: consoleUrl, OIDC_ISSUER: issuer, INTAKE_URL: `http://127.0.0.1:${ports.intake}`, TRIAGE_URL: `http://127.0.0.1:${ports.triage}`, NOTIFICATION_URL: `http://127.0.0.1:${ports.notification}` });
   await waitReady("console", consoleUrl);
   say("ready:");
   say(`  console       ${consoleUrl}   (sign in as ${demoPeople.map((p) => `${p.sub} [${p.role}]`).join(", ")}; password "demo")`);

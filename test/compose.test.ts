@@ -30,6 +30,17 @@ const services = [
   { name: "notification", schema: NotificationConfig, port: 3003, required: ["DATABASE_URL", "KAFKA_BROKERS", "CASE_URL_BASE", "STATUS_URL"] },
 ] as const;
 
+/** The compose Postgres' own role of `databaseUrl` owns the schema `schema` and no other; its password is local-only. */
+function expectOwnRole(databaseUrl: string, schema: string): void {
+  const url = new URL(databaseUrl);
+  expect(url.hostname).toBe("postgres");
+  expect(url.pathname).toBe(`/${compose.services.postgres!.environment!.POSTGRES_DB}`);
+  const owned = [...initSql.matchAll(/CREATE SCHEMA (\w+) AUTHORIZATION (\w+)/g)].filter((m) => m[2] === url.username).map((m) => m[1]);
+  expect(owned).toEqual([schema]);
+  expect(decodeURIComponent(url.password)).toMatch(/^local-only-/);
+  expect(initSql).toMatch(new RegExp(`CREATE ROLE ${url.username} LOGIN PASSWORD '${decodeURIComponent(url.password)}'`));
+}
+
 /** What `runService` does before it opens anything: the config loader, then (triage) the ruleset. */
 async function startUpChecks(s: (typeof services)[number], env: Record<string, string>): Promise<void> {
   const config = loadConfig(s.schema as never, env) as never;
@@ -74,16 +85,10 @@ describe("docker-compose.yml", () => {
       it("marks its secrets and passwords as local-only", () => {
         expect(def.environment!.JWT_SECRET).toMatch(/^local-only-/);
         for (const name of s.required.filter((n) => /SECRET|KEY/.test(n))) expect(def.environment![name]).toMatch(/^local-only-/);
-        expect(decodeURIComponent(new URL(env.DATABASE_URL!).password)).toMatch(/^local-only-/);
       });
 
       it("logs in to Postgres as its own role, which owns its schema and no other", () => {
-        const url = new URL(env.DATABASE_URL!);
-        expect(url.hostname).toBe("postgres");
-        expect(url.pathname).toBe(`/${compose.services.postgres!.environment!.POSTGRES_DB}`);
-        const owned = [...initSql.matchAll(/CREATE SCHEMA (\w+) AUTHORIZATION (\w+)/g)].filter((m) => m[2] === url.username).map((m) => m[1]);
-        expect(owned).toEqual([s.name]);
-        expect(initSql).toMatch(new RegExp(`CREATE ROLE ${url.username} LOGIN PASSWORD '${decodeURIComponent(url.password)}'`));
+        expectOwnRole(env.DATABASE_URL!, s.name);
       });
 
       it("only sets variables its config schema reads", () => {
@@ -111,7 +116,7 @@ describe("docker-compose.yml", () => {
     const def = compose.services.console!;
     const env = { ...readImage(def.build!.dockerfile).env, ...def.environment };
     const oidc = compose.services.oidc!;
-    const required = ["PUBLIC_URL", "INTAKE_URL", "TRIAGE_URL", "OIDC_ISSUER", "OIDC_CLIENT_SECRET"];
+    const required = ["PUBLIC_URL", "INTAKE_URL", "TRIAGE_URL", "OIDC_ISSUER", "OIDC_CLIENT_SECRET", "DATABASE_URL"];
 
     it("starts in production mode and passes its own start-up checks", () => {
       expect(env.NODE_ENV).toBe("production");
@@ -129,11 +134,15 @@ describe("docker-compose.yml", () => {
       expect(oidc.environment!.OIDC_CLIENT_SECRET).toBe(def.environment!.OIDC_CLIENT_SECRET);
     });
 
-    it("publishes port 3004, calls intake, triage and notification by their compose names, and waits for them and the provider", () => {
+    it("keeps its sessions in Postgres as its own role, which owns the schema console and no other", () => {
+      expectOwnRole(env.DATABASE_URL!, "console");
+    });
+
+    it("publishes port 3004, calls intake, triage and notification by their compose names, and waits for them, Postgres and the provider", () => {
       expect(def.ports).toContain("3004:3004");
       expect(env.PUBLIC_URL).toBe("http://localhost:3004");
       expect([env.INTAKE_URL, env.TRIAGE_URL, env.NOTIFICATION_URL]).toEqual(["http://intake:3001", "http://triage:3002", "http://notification:3003"]);
-      expect(def.depends_on).toEqual({ oidc: { condition: "service_healthy" }, intake: { condition: "service_healthy" }, triage: { condition: "service_healthy" }, notification: { condition: "service_healthy" } });
+      expect(def.depends_on).toEqual({ postgres: { condition: "service_healthy" }, oidc: { condition: "service_healthy" }, intake: { condition: "service_healthy" }, triage: { condition: "service_healthy" }, notification: { condition: "service_healthy" } });
     });
 
     it("runs the provider from the console's image under one issuer name for browsers and containers, whose keys the services accept", async () => {

@@ -61,7 +61,7 @@ export async function startConsoleStack(name: string, opts: { consoleEnv?: Recor
     if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   }
   const consoleApp = await startConsole(loadConfig(ConsoleConfig, {
-    NODE_ENV: "test", PORT: String(consolePort), LOG_LEVEL: "warn", PUBLIC_URL: consoleUrl,
+    NODE_ENV: "test", PORT: String(consolePort), LOG_LEVEL: "warn", PUBLIC_URL: consoleUrl, DATABASE_URL: env.databaseUrl,
     INTAKE_URL: intakeUrl, TRIAGE_URL: triageUrl, NOTIFICATION_URL: notificationUrl, OIDC_ISSUER: provider.issuer,
     OIDC_CLIENT_ID: "console-test", OIDC_CLIENT_SECRET: "console-test-client-secret",
     ...opts.consoleEnv,

@@ -49,7 +49,7 @@ describe.each(imageNames)("services/%s/Dockerfile", (name) => {
     expect(image.workdir).toMatch(/^\//); // DL3000
     expect(image.env.NODE_ENV).toBe("production");
     expect(image.env.PORT).toBe(defaultPorts[name]);
-    // the public port, and the metrics port Prometheus scrapes (the console, which keeps no data, has none)
+    // the public port, and the metrics port Prometheus scrapes (the console, which keeps only sessions, has none)
     expect(image.exposed).toEqual(name === "console" ? [defaultPorts[name]] : [defaultPorts[name], "9464"]);
   });
 

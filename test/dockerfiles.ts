@@ -8,7 +8,7 @@ export const root = path.resolve(import.meta.dirname, "..");
 /** The services that own data (a database, Kafka topics, a metrics port). */
 export const serviceNames = ["intake", "triage", "notification"] as const;
 export type ServiceName = (typeof serviceNames)[number];
-/** Every image: the services and the console (no database, no Kafka; the SPA and its BFF). */
+/** Every image: the services and the console (the SPA and its BFF: sessions in Postgres, no Kafka). */
 export const imageNames = [...serviceNames, "console"] as const;
 export type ImageName = (typeof imageNames)[number];
 

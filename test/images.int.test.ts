@@ -30,7 +30,7 @@ let provider: DevProvider | undefined;
 const children: ChildProcess[] = [];
 const suffix = randomBytes(4).toString("hex");
 let env: TestEnv;
-let databaseUrls: Record<ServiceName, string>;
+let databaseUrls: Record<ImageName, string>;
 let secrets: Record<string, string>;
 let kekDir: string | undefined;
 
@@ -98,19 +98,19 @@ beforeAll(async () => {
   // In production the platform's operator makes the topics (KAFKA_CREATE_TOPICS is off there): do it as it would.
   await ensureTopics(createKafka({ clientId: "operator", brokers: env.kafkaBrokers.split(","), logger: env.logger }), env.topicPrefix);
   // The compose Postgres' roles, named apart for this file (roles belong to the whole server).
-  const initSql = (await readFile(path.join(root, "infra/postgres/init.sql"), "utf8")).replace(/\bgh_(intake|triage|notification|keyring)\b/g, `gh_$1_${suffix}`);
+  const initSql = (await readFile(path.join(root, "infra/postgres/init.sql"), "utf8")).replace(/\bgh_(intake|triage|notification|console|keyring)\b/g, `gh_$1_${suffix}`);
   const admin = new pg.Client({ connectionString: env.databaseUrl });
   await admin.connect();
   await admin.query(initSql);
   await admin.end();
   databaseUrls = Object.fromEntries(
-    serviceNames.map((name) => {
+    imageNames.map((name) => {
       const url = new URL(env.databaseUrl);
       url.username = `gh_${name}_${suffix}`;
       url.password = `local-only-${name}-password`;
       return [name, url.toString()];
     }),
-  ) as Record<ServiceName, string>;
+  ) as Record<ImageName, string>;
   // The key-encryption key of personal data, as the platform mounts it (a file of `<version>:<base64 key>` lines).
   kekDir = await mkdtemp(path.join(os.tmpdir(), "gh-image-kek-"));
   await writeFile(path.join(kekDir, "kek"), `1:${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
@@ -140,7 +140,7 @@ afterAll(async () => {
   await env?.drop();
   const admin = new pg.Client({ connectionString: inject("databaseUrl") });
   await admin.connect();
-  for (const name of [...serviceNames, "keyring"]) await admin.query(`DROP ROLE IF EXISTS gh_${name}_${suffix}`);
+  for (const name of [...imageNames, "keyring"]) await admin.query(`DROP ROLE IF EXISTS gh_${name}_${suffix}`);
   await admin.end();
   await Promise.all([...folders.values()].map((f) => rm(f.dir, { recursive: true, force: true })));
   if (kekDir) await rm(kekDir, { recursive: true, force: true });
@@ -192,9 +192,10 @@ describe("each service started as its image starts it", () => {
     120_000,
   );
 
-  it("console: serves the built SPA and answers /health/ready and its HEALTHCHECK once it has discovered the OpenID Provider", async () => {
+  it("console: serves the built SPA and answers /health/ready and its HEALTHCHECK once it has discovered the OpenID Provider and migrated its sessions' tables as its compose role", async () => {
     const folder = folders.get("console")!;
     expect(existsSync(path.join(folder.dir, "dist/main.js"))).toBe(true);
+    expect(existsSync(path.join(folder.dir, "migrations"))).toBe(true);
     expect(existsSync(path.join(folder.dir, "dist/web/index.html"))).toBe(true);
     expect(existsSync(path.join(folder.dir, "src"))).toBe(false);
     const installed = (await readdir(path.join(folder.dir, "node_modules/.pnpm"))).join("\n");
@@ -204,7 +205,7 @@ describe("each service started as its image starts it", () => {
     provider = await startDevProvider({ port: opPort, clientId: "grievance-hub-console", clientSecret: "image-test-console-client-secret", consoleUrl: publicUrl, resource: "urn:grievance-hub", nodeEnv: "test" });
     const environment = {
       PATH: process.env.PATH ?? "", ...folder.image.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn",
-      PUBLIC_URL: publicUrl, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_SECRET: "image-test-console-client-secret",
+      PUBLIC_URL: publicUrl, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_SECRET: "image-test-console-client-secret", DATABASE_URL: databaseUrls.console,
       INTAKE_URL: "http://127.0.0.1:9", TRIAGE_URL: "http://127.0.0.1:9", NOTIFICATION_URL: "http://127.0.0.1:9",
     };
     const service = startAsImage(folder, environment);

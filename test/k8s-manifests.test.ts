@@ -140,6 +140,10 @@ describe.each(overlays())("overlay %s", (overlay) => {
       // per pod: the pool, the outbox relay's LISTEN client and notification's; and one more process (a rebuild, a migration)
       expect(pods * (pool + 2) + pool, service).toBeLessThanOrEqual(roles.get(service)!);
     }
+    // the console: a fixed count of pods, each with its pool, and one more pod during a rolling update
+    const consoleDeployment = named(docs, "Deployment", "console");
+    const consolePool = Number(containerEnv(docs, consoleDeployment)["DB_POOL_SIZE"] ?? 10);
+    expect(((consoleDeployment.spec as Any).replicas + 1) * consolePool).toBeLessThanOrEqual(roles.get("console")!);
     const reservedForOperatorAndReplication = 10;
     expect([...roles.values()].reduce((a, b) => a + b, 0) + reservedForOperatorAndReplication).toBeLessThanOrEqual(Number(cluster.postgresql.parameters.max_connections));
   });
@@ -158,7 +162,7 @@ describe.each(overlays())("overlay %s", (overlay) => {
 });
 
 describe.each(overlays())("overlay %s: the console", (overlay) => {
-  it("is deployed with its image, probes and client secret by reference, reaching intake, triage and notification by their Services", () => {
+  it("is deployed with its image, probes and client secret by reference, reaching its Postgres role and intake, triage and notification by their Services", () => {
     const docs = docsOf(overlay);
     const deployment = named(docs, "Deployment", "console");
     const container = (deployment.spec as Any).template.spec.containers[0];
@@ -171,7 +175,12 @@ describe.each(overlays())("overlay %s: the console", (overlay) => {
     const fromConsole = named(docs, "NetworkPolicy", "services-http-from-console").spec as Any;
     expect(fromConsole.podSelector.matchExpressions[0].values).toEqual(["intake", "triage", "notification"]);
     const egress = (named(docs, "NetworkPolicy", "console").spec as Any).egress.flatMap((e: Any) => e.ports.map((p: Any) => p.port));
-    expect(egress).toEqual(expect.arrayContaining([3001, 3002, 3003, 443]));
+    expect(egress).toEqual(expect.arrayContaining([5432, 3001, 3002, 3003, 443]));
+    const database = new URL(env["DATABASE_URL"]!);
+    expect([database.username, database.hostname, database.password]).toEqual(["console", "postgres-rw", "placeholder-of-postgres-console-password-0123456789abcdef"]);
+    expect((named(docs, "Cluster", "postgres").spec as Any).bootstrap.initdb.postInitApplicationSQL).toContain("CREATE SCHEMA console AUTHORIZATION console");
+    // Sessions are shared through Postgres: no pinning of a browser to a pod.
+    expect((named(docs, "Service", "console").spec as Any).sessionAffinity).toBeUndefined();
   });
 });
 

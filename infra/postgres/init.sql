@@ -16,6 +16,10 @@ CREATE SCHEMA triage AUTHORIZATION gh_triage;
 CREATE ROLE gh_notification LOGIN PASSWORD 'local-only-notification-password';
 CREATE SCHEMA notification AUTHORIZATION gh_notification;
 
+-- The console keeps its sign-in sessions (shared by its replicas) and nothing else.
+CREATE ROLE gh_console LOGIN PASSWORD 'local-only-console-password';
+CREATE SCHEMA console AUTHORIZATION gh_console;
+
 -- The keyring (one wrapped data key per person) is shared by the services: its schema belongs to
 -- gh_keyring, a role without login that every service role is a member of. The first service to
 -- migrate creates keyring.data_keys and hands it to gh_keyring (kit migration 1000000000060).

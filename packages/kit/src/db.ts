@@ -59,11 +59,15 @@ function prepareStatements(client: pg.PoolClient): void {
   };
 }
 
-/** Runs the runtime kit's migrations (outbox, inbox) and then the service's own, in the service's schema. */
-export async function migrate(opts: { databaseUrl: string; schema: string; dir: string; logger: Logger }): Promise<void> {
+/**
+ * Runs the runtime kit's migrations (outbox, inbox, rate limits, keyring, access log) and then the
+ * service's own, in the service's schema; with `kitTables: false` only the service's own (the
+ * console, which keeps sessions and none of those).
+ */
+export async function migrate(opts: { databaseUrl: string; schema: string; dir: string; logger: Logger; kitTables?: boolean }): Promise<void> {
   await runner({
     databaseUrl: opts.databaseUrl,
-    dir: [`${kitMigrations}/*.sql`, `${opts.dir}/*.sql`],
+    dir: [...(opts.kitTables === false ? [] : [`${kitMigrations}/*.sql`]), `${opts.dir}/*.sql`],
     useGlob: true,
     direction: "up",
     schema: opts.schema,

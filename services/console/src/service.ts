@@ -1,6 +1,7 @@
 // The console: serves the SPA and is its backend-for-frontend. The browser talks only to this
 // origin; the console signs people in with OpenID Connect (code + PKCE) and calls intake and
-// triage with the signed-in person's access token.
+// triage with the signed-in person's access token. Sessions are kept in Postgres (schema `console`),
+// so any replica serves anybody signed in at any other.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,9 +10,9 @@ import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import * as oidc from "openid-client";
-import { buildHttp, createLogger, HttpProblem, type Logger } from "@grievance-hub/kit";
+import { buildHttp, createLogger, createPool, HttpProblem, migrate, type Logger } from "@grievance-hub/kit";
 import type { ConsoleConfig } from "./config";
-import { SessionStore, type Session } from "./session";
+import { expireSessions, SessionStore, type Session } from "./session";
 import { staffRoutes } from "./routes/staff";
 import { operatorRoutes } from "./routes/operator";
 import { supervisorRoutes } from "./routes/supervisor";
@@ -20,6 +21,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const webDist = path.join(root, "dist/web");
 const SESSION_COOKIE = "gh_session";
 const SIGNIN_COOKIE = "gh_signin";
+const SCHEMA = "console";
+/** How often idle and expired sessions are deleted (they are refused when read anyway). */
+const SESSION_CLEANUP_MS = 5 * 60_000;
 /** Pages of the SPA that need a signed-in person; the server sends a signed-out browser to sign in. */
 const staffPages = [/^\/$/, /^\/grievances\/new$/, /^\/tasks$/, /^\/cases\/[^/]+$/, /^\/queue$/, /^\/dashboard$/];
 const publicPages = [/^\/track\/[^/]+$/, /^\/signed-out$/];
@@ -31,13 +35,22 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   const secure = publicUrl.startsWith("https:");
   const insecure = new URL(config.OIDC_ISSUER).protocol === "http:";
   const oidcConfig = await oidc.discovery(new URL(config.OIDC_ISSUER), config.OIDC_CLIENT_ID, config.OIDC_CLIENT_SECRET, undefined, insecure ? { execute: [oidc.allowInsecureRequests] } : {});
-  const sessions = new SessionStore(config.SESSION_IDLE_MINUTES * 60_000);
+  // Only the console's own tables: it has no outbox, inbox or keyring.
+  await migrate({ databaseUrl: config.DATABASE_URL, schema: SCHEMA, dir: path.join(root, "migrations"), logger, kitTables: false });
+  const pool = createPool({ databaseUrl: config.DATABASE_URL, size: config.DB_POOL_SIZE, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, schema: SCHEMA, logger });
+  const sessions = new SessionStore(pool, config.SESSION_IDLE_MINUTES * 60_000);
+  const cleanup = expireSessions(sessions, SESSION_CLEANUP_MS, logger);
   const cookieOptions = { httpOnly: true, secure, sameSite: "lax" as const, path: "/" };
 
-  const app = buildHttp({ logger, readiness: [], ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }) });
+  const readiness = [{ name: "database", check: async () => void (await pool.query("SELECT 1")) }];
+  const app = buildHttp({ logger, readiness, ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }) });
+  app.addHook("onClose", async () => {
+    await cleanup.stop();
+    await pool.end();
+  });
   await app.register(fastifyCookie);
-  // Sign-in is limited per client address (issue #18), counted in this replica's memory: the console
-  // keeps no data, and the provider limits password attempts itself. Other routes are limited by the services.
+  // Sign-in is limited per client address (issue #18), counted in this replica's memory: the provider
+  // limits password attempts itself. Other routes are limited by the services.
   await app.register(rateLimit, { global: false });
   const signInLimit = { rateLimit: { max: config.SIGNIN_RATE_LIMIT_PER_MINUTE, timeWindow: "1 minute" } };
   app.addHook("onSend", async (_req, reply) => {
@@ -46,9 +59,11 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     reply.header("referrer-policy", "no-referrer");
   });
 
-  const sessionOf = (req: FastifyRequest): Session | undefined => sessions.get(req.cookies[SESSION_COOKIE]);
-  const requireSession = (req: FastifyRequest): Session => {
-    const s = sessionOf(req);
+  // A database that cannot be reached fails these with a 503 (the kit's error handler), not a 401
+  // that would send a signed-in person to sign in again.
+  const sessionOf = (req: FastifyRequest): Promise<Session | undefined> => sessions.get(req.cookies[SESSION_COOKIE]);
+  const requireSession = async (req: FastifyRequest): Promise<Session> => {
+    const s = await sessionOf(req);
     if (!s) throw new HttpProblem(401, "Unauthorized", "Sign in first.");
     return s;
   };
@@ -58,7 +73,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     const returnTo = q.returnTo && /^\/(?!\/)[\w\-/.~%]*$/.test(q.returnTo) ? q.returnTo : "/";
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
-    const id = sessions.startSignIn({ codeVerifier, state, returnTo, createdAt: Date.now() });
+    const id = await sessions.startSignIn({ codeVerifier, state, returnTo, createdAt: Date.now() });
     reply.setCookie(SIGNIN_COOKIE, id, { ...cookieOptions, maxAge: 600 });
     const url = oidc.buildAuthorizationUrl(oidcConfig, {
       redirect_uri: `${publicUrl}/auth/callback`,
@@ -72,13 +87,13 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   });
 
   app.get("/auth/callback", { config: signInLimit }, async (req, reply) => {
-    const pending = sessions.takeSignIn(req.cookies[SIGNIN_COOKIE]);
+    const pending = await sessions.takeSignIn(req.cookies[SIGNIN_COOKIE]);
     reply.clearCookie(SIGNIN_COOKIE, { path: "/" });
     if (!pending) return reply.redirect("/auth/login");
     const current = new URL(req.url, publicUrl);
     const tokens = await oidc.authorizationCodeGrant(oidcConfig, current, { pkceCodeVerifier: pending.codeVerifier, expectedState: pending.state }, { resource: config.OIDC_RESOURCE });
     const claims = tokens.claims()!;
-    const id = sessions.create({
+    const id = await sessions.create({
       sub: claims.sub,
       name: String(claims.name ?? claims.sub),
       role: String(claims.role ?? ""),
@@ -93,14 +108,14 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   });
 
   app.post("/auth/logout", async (req, reply) => {
-    const ended = sessions.end(req.cookies[SESSION_COOKIE]);
+    const ended = await sessions.end(req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: "/" });
     const url = ended ? oidc.buildEndSessionUrl(oidcConfig, { id_token_hint: ended.idToken, post_logout_redirect_uri: `${publicUrl}/` }).href : "/";
     return { redirect: url };
   });
 
   app.get("/api/me", async (req) => {
-    const s = requireSession(req);
+    const s = await requireSession(req);
     return { sub: s.sub, name: s.name, role: s.role, ...(s.team ? { team: s.team } : {}) };
   });
 
@@ -122,7 +137,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   }
 
   app.post("/api/grievances", async (req, reply) => {
-    const s = requireSession(req);
+    const s = await requireSession(req);
     const key = req.headers["idempotency-key"];
     return forward(reply, `${config.INTAKE_URL}/v1/grievances`, {
       method: "POST",
@@ -137,10 +152,12 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     return forward(reply, `${config.INTAKE_URL}/v1/track/${encodeURIComponent(code)}`, { method: "GET" });
   });
 
-  staffRoutes(app, { config, requireSession, forward });
-
-  operatorRoutes(app, { config, requireSession, forward });
-  supervisorRoutes(app, { config, requireSession, forward });
+  // Whether the session still exists, without counting as the person's activity; throws when the database does not answer.
+  const sessionAlive = async (req: FastifyRequest): Promise<boolean> => (await sessions.get(req.cookies[SESSION_COOKIE], Date.now(), false)) !== undefined;
+  const deps = { config, requireSession, sessionAlive, forward };
+  staffRoutes(app, deps);
+  operatorRoutes(app, deps);
+  supervisorRoutes(app, deps);
 
   if (existsSync(webDist)) {
     await app.register(fastifyStatic, { root: webDist, prefix: "/", index: false, wildcard: false });
@@ -154,7 +171,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     const pathname = new URL(req.url, publicUrl).pathname;
     if (publicPages.some((p) => p.test(pathname))) return sendApp(reply);
     if (staffPages.some((p) => p.test(pathname))) {
-      if (!sessionOf(req)) return reply.redirect(`/auth/login?returnTo=${encodeURIComponent(pathname)}`);
+      if (!(await sessionOf(req))) return reply.redirect(`/auth/login?returnTo=${encodeURIComponent(pathname)}`);
       return sendApp(reply);
     }
     throw new HttpProblem(404, "Not found");
@@ -165,7 +182,12 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
 export async function startConsole(config: ConsoleConfig, logger?: Logger): Promise<RunningConsole> {
   const log = logger ?? createLogger("console", config.LOG_LEVEL);
   const app = await buildConsole(config, log);
-  await app.listen({ host: config.HOST, port: config.PORT });
+  try {
+    await app.listen({ host: config.HOST, port: config.PORT });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   return { app, url: `http://${config.HOST}:${port}`, stop: () => app.close() };

@@ -7,7 +7,7 @@ const callers = ["operator", "supervisor", "admin"] as const;
 
 export function operatorRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.post("/api/caller-history", async (req, reply) => {
-    const s = requireRoleOf(deps, req, callers);
+    const s = await requireRoleOf(deps, req, callers);
     return deps.forward(reply, `${deps.config.INTAKE_URL}/v1/grievances/caller-history`, {
       method: "POST",
       token: s.accessToken,

@@ -13,17 +13,17 @@ export function supervisorRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, forward } = deps;
 
   app.get("/api/supervisor/queue", async (req, reply) => {
-    const s = requireRoleOf(deps, req, supervisors);
+    const s = await requireRoleOf(deps, req, supervisors);
     return forward(reply, `${config.TRIAGE_URL}/v1/tasks?limit=${QUEUE_LIMIT}`, { method: "GET", token: s.accessToken });
   });
 
   app.get("/api/supervisor/caseworkers", async (req, reply) => {
-    const s = requireRoleOf(deps, req, supervisors);
+    const s = await requireRoleOf(deps, req, supervisors);
     return forward(reply, `${config.TRIAGE_URL}/v1/admin/caseworkers`, { method: "GET", token: s.accessToken });
   });
 
   app.post("/api/supervisor/cases/:id/:action", async (req, reply) => {
-    const s = requireRoleOf(deps, req, supervisors);
+    const s = await requireRoleOf(deps, req, supervisors);
     const { id, action } = req.params as { id: string; action: string };
     if (action !== "assign" && action !== "reassign") throw new HttpProblem(404, "Not found");
     const ifMatch = req.headers["if-match"];
@@ -36,7 +36,7 @@ export function supervisorRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   app.get("/api/supervisor/dashboard", async (req, reply) => {
-    const s = requireRoleOf(deps, req, supervisors);
+    const s = await requireRoleOf(deps, req, supervisors);
     // Only the query the contract knows is passed on; triage validates it again.
     const query = DashboardQuery.safeParse(req.query);
     if (!query.success) {
