@@ -17,7 +17,8 @@ const complainant = { name: "李秀英", phone: "13800138000" };
 const description = "楼上邻居每天装修到深夜，多次沟通无果，希望社区调解。";
 
 beforeAll(async () => {
-  stack = await startConsoleStack("operator");
+  // The feed looks at the session every second here (a minute by default), so a sign-out shows at once.
+  stack = await startConsoleStack("operator", { consoleEnv: { FEED_SESSION_CHECK_SECONDS: "1" } });
   ({ consoleApp, provider, browser, db, shots } = stack);
 });
 
@@ -151,6 +152,25 @@ describe("the console in a real browser", () => {
     await page.getByRole("button", { name: "接收" }).click();
     await page.getByText("已接收。").waitFor();
     await page.screenshot({ path: path.join(shots, "08-case-accepted.png"), fullPage: true });
+    await context.close();
+  });
+
+  it("ends the live feed of a session signed out in another tab: the task list sends her to sign in, not 'reconnecting' for ever", async () => {
+    const context = await browser.newContext();
+    const tasks = await context.newPage();
+    await tasks.goto(`${consoleApp.url}/tasks`);
+    await signIn(tasks, "cw-chen");
+    await tasks.getByText("● 实时更新已连接").waitFor();
+    const other = await context.newPage();
+    await other.goto(`${consoleApp.url}/tasks`);
+    await other.getByRole("button", { name: "退出登录" }).click();
+    await other.waitForURL((url) => url.href.startsWith(`${provider.issuer}/`));
+    // The open list's stream is ended by the console, its reconnection refused (401), and the page
+    // goes to sign in, coming back to the task list afterwards.
+    await tasks.waitForURL((url) => url.href.startsWith(`${provider.issuer}/interaction/`), { timeout: 30_000 });
+    await signIn(tasks, "cw-chen");
+    await tasks.waitForURL(`${consoleApp.url}/tasks`);
+    await tasks.getByText("● 实时更新已连接").waitFor();
     await context.close();
   });
 });

@@ -34,7 +34,7 @@ export function TaskList() {
     setUnread(markUnread(code));
     setAnnouncement(t("tasks.arrived", { code }));
     load();
-  });
+  }, load);
 
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({ count: tasks?.length ?? 0, getScrollElement: () => scroller.current, estimateSize: () => 64, overscan: 8 });
