@@ -40,7 +40,7 @@ export const demoTeam = [
 ] as const;
 
 /** Builds the SPA, starts everything, puts the demo team in place and launches chromium. */
-export async function startConsoleStack(name: string, opts: { consoleEnv?: Record<string, string> } = {}): Promise<ConsoleStack> {
+export async function startConsoleStack(name: string, opts: { consoleEnv?: Record<string, string>; serviceEnv?: Record<string, string> } = {}): Promise<ConsoleStack> {
   execFileSync(process.execPath, [path.join(root, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: path.join(root, "services/console"), stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
   const shots = path.join(root, "test-results/console", name);
   mkdirSync(shots, { recursive: true });
@@ -48,7 +48,7 @@ export async function startConsoleStack(name: string, opts: { consoleEnv?: Recor
   const [opPort, consolePort] = [await freePort(), await freePort()];
   const consoleUrl = `http://127.0.0.1:${consolePort}`;
   const provider = await startDevProvider({ port: opPort, clientId: "console-test", clientSecret: "console-test-client-secret", consoleUrl, resource: "urn:grievance-hub", nodeEnv: "test" });
-  const serviceEnv = { ...env.env, JWT_JWKS_URL: provider.jwksUrl, CASE_URL_BASE: `${consoleUrl}/cases`, STATUS_URL: `${consoleUrl}/track/{code}` };
+  const serviceEnv = { ...env.env, JWT_JWKS_URL: provider.jwksUrl, CASE_URL_BASE: `${consoleUrl}/cases`, STATUS_URL: `${consoleUrl}/track/{code}`, ...opts.serviceEnv };
   const services: RunningService[] = [
     await startIntake(loadConfig(IntakeConfig, serviceEnv), env.logger),
     await startTriage(loadConfig(TriageConfig, serviceEnv), env.logger),

@@ -18,7 +18,8 @@ const description = "楼上邻居每天装修到深夜，多次沟通无果，�
 
 beforeAll(async () => {
   // The feed looks at the session every second here (a minute by default), so a sign-out shows at once.
-  stack = await startConsoleStack("operator", { consoleEnv: { FEED_SESSION_CHECK_SECONDS: "1" } });
+  // The console believes a proxy on this machine, and the services believe the console, as in Kubernetes.
+  stack = await startConsoleStack("operator", { consoleEnv: { FEED_SESSION_CHECK_SECONDS: "1", TRUST_PROXY: "127.0.0.1" }, serviceEnv: { TRUST_PROXY: "127.0.0.1" } });
   ({ consoleApp, provider, browser, db, shots } = stack);
 });
 
@@ -134,6 +135,17 @@ describe("the console in a real browser", () => {
     await page.screenshot({ path: path.join(shots, "06-track-en.png"), fullPage: true });
     expect(await seriousAxeViolations(page)).toEqual([]);
     await context.close();
+  });
+
+  it("counts public status lookups through the console per browser, not all as the console's", async () => {
+    expect(trackingCode).not.toBe("");
+    // TRACK_RATE_LIMIT_PER_MINUTE is 30: one client spends it, another still gets answers.
+    const lookup = (client: string) => fetch(`${consoleApp.url}/api/track/${trackingCode}`, { headers: { "x-forwarded-for": client } });
+    const spent = [];
+    for (let i = 0; i < 31; i++) spent.push((await lookup("203.0.113.7")).status);
+    expect(spent.slice(0, 30).every((s) => s === 200), JSON.stringify(spent)).toBe(true);
+    expect(spent[30]).toBe(429);
+    expect((await lookup("203.0.113.8")).status).toBe(200);
   });
 
   it("lists the routed case in the caseworker's tasks and lets her accept it", async () => {

@@ -126,6 +126,8 @@ describe.each(overlays())("overlay %s", (overlay) => {
     for (const [service, load] of Object.entries(loaders)) {
       const env = containerEnv(docs, named(docs, "Deployment", service));
       expect(env["NODE_ENV"]).toBe("production");
+      // One proxy in front of each (the ingress controller, or the console for the services), so rate limits count the caller.
+      expect(env["TRUST_PROXY"], service).toBe("1");
       expect(() => load(env), service).not.toThrow();
     }
   });

@@ -123,6 +123,10 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   async function forward(reply: FastifyReply, url: string, init: RequestInit & { token?: string }): Promise<FastifyReply> {
     const headers = new Headers(init.headers);
     if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+    // The services' per-address limits (the public status lookup's above all) count the browser,
+    // not the console: the console is the one hop they believe (TRUST_PROXY), and req.ip is the
+    // client as the console's own TRUST_PROXY sees it.
+    headers.set("x-forwarded-for", reply.request.ip);
     let res: Response;
     try {
       res = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(10_000) });
