@@ -1,12 +1,14 @@
 // The caseworker's console in a real browser against the real stack (dev OP, intake, triage and
 // notification over Kafka and Postgres, the console's BFF): live task list, the case page and its
-// actions, a stale view, another team's case, and a thousand tasks.
+// actions (mediation through an agreement and its obligations), a stale view, another team's case,
+// and a thousand tasks.
 import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthConfig, signDevelopmentToken } from "@grievance-hub/kit";
 import { Category } from "@grievance-hub/schema";
+import { seriousAxeViolations } from "./axe";
 import { eventually } from "./support";
 import { demoTeam, root, signIn, startConsoleStack, type ConsoleStack } from "./console-stack";
 
@@ -105,6 +107,7 @@ describe("the caseworker's console", () => {
     await page.getByRole("button", { name: "办结…" }).click();
     await page.getByRole("button", { name: "办结", exact: true }).click();
     // Nothing chosen: triage's problem+json names the fields, shown at them; nothing is written.
+    await page.getByText("请修改标出的字段。").waitFor();
     await expect(page.getByLabel("办理结果", { exact: true }).getAttribute("aria-invalid")).resolves.toBe("true");
     expect((await caseOf(code)).status).toBe("in_mediation");
     await page.getByLabel("办理结果", { exact: true }).selectOption({ label: "调解达成协议" });
@@ -171,6 +174,107 @@ describe("the caseworker's console", () => {
     await page.getByText("Reassignment requested; the supervisor is told.").waitFor();
     await shot(page, "05-case-en.png");
     await page.getByRole("button", { name: "中文" }).click();
+    await context.close();
+  });
+
+  it("takes a dispute through mediation: recategorised, a respondent, a mediator, a held session, an agreement of two obligations, one fulfilled", async () => {
+    const admin = await stack.adminHeaders();
+    const registered = await fetch(`${stack.triageUrl}/v1/admin/mediators/med-zhou`, {
+      method: "PUT", headers: admin,
+      body: JSON.stringify({ name: "Zhou Min", level: "community", divisionPrefix: "440402001", specialties: Category.options, languages: ["zh"], capacity: 10 }),
+    });
+    expect(registered.status).toBe(200);
+    // Anonymous: from 张伟's phone, a later test's grievance of the same category would be taken as a repeat of this case.
+    const code = await fileGrievance("楼上邻居家水管漏水，把我家天花板泡坏了，要求赔偿维修费，对方不理。", "440402001001", 1);
+    const row = await routedTo(code, "cw-chen");
+    const { context, page } = await signedIn("cw-chen", `/cases/${row.id}`);
+    await page.getByRole("heading", { name: `案件 ${code}` }).waitFor();
+    const facts = page.locator(".case-facts");
+    const dispute = page.getByRole("region", { name: "调解", exact: true });
+
+    // Before anything else: the category, which reroutes the case (to her again: her team covers every category).
+    await page.getByRole("button", { name: "更改类别…" }).click();
+    await page.getByLabel("类别", { exact: true }).selectOption({ label: "土地房屋" });
+    await page.getByLabel("理由", { exact: true }).fill("实为房屋漏水损害，不是一般邻里纠纷。");
+    await page.getByRole("button", { name: "更改类别", exact: true }).click();
+    await page.getByText("类别已更改，案件已按新类别重新分派。").waitFor();
+    await facts.getByText("土地房屋").waitFor();
+    const { rows: [recategorised] } = await stack.db.query("SELECT category, status, caseworker_id FROM triage.cases WHERE id = $1", [row.id]);
+    expect(recategorised).toEqual({ category: "land_housing", status: "assigned", caseworker_id: "cw-chen" });
+
+    await page.getByRole("button", { name: "接收", exact: true }).click();
+    await page.getByText("已接收。").waitFor();
+    await page.getByRole("button", { name: "添加当事人…" }).click();
+    await page.getByLabel("当事人身份", { exact: true }).selectOption({ label: "被申请人" });
+    await page.getByLabel("类型", { exact: true }).selectOption({ label: "个人" });
+    await page.getByLabel("姓名或名称", { exact: true }).fill("王五");
+    await page.getByRole("button", { name: "添加当事人", exact: true }).click();
+    await page.getByText("当事人已添加。").waitFor();
+
+    // No id typed: triage picks the most local free mediator, the only one here.
+    await page.getByRole("button", { name: "指派调解员…" }).click();
+    await page.getByText("不填则自动指派就近的空闲调解员。").waitFor();
+    await page.getByRole("button", { name: "指派调解员", exact: true }).click();
+    await page.getByText("调解员已指派。").waitFor();
+    await dispute.getByText("med-zhou", { exact: true }).waitFor();
+
+    await page.getByRole("button", { name: "安排调解会…" }).click();
+    await page.getByLabel("时间", { exact: true }).fill(inAnHour());
+    await page.getByLabel("地点", { exact: true }).fill("莲花社区调解室");
+    await page.getByRole("group", { name: "邀请的当事人" }).getByLabel(/王五/).check();
+    await page.getByRole("button", { name: "安排调解会", exact: true }).click();
+    await page.getByText("调解会已安排。").waitFor();
+    await page.getByRole("button", { name: "记录调解会…" }).click();
+    await page.getByLabel("调解会", { exact: true }).selectOption({ index: 1 });
+    await page.getByRole("group", { name: "到场的当事人" }).getByLabel(/王五/).check();
+    await page.getByLabel("调解结果", { exact: true }).selectOption({ label: "达成协议" });
+    await page.getByLabel("现场风险", { exact: true }).selectOption({ label: "无" });
+    await page.getByRole("button", { name: "记录调解会", exact: true }).click();
+    await page.getByText("调解会已记录。").waitFor();
+
+    // Two obligations, the second at first due before the signing: triage's error lands on the second row.
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    await page.getByRole("button", { name: "记录调解协议…" }).click();
+    await page.getByLabel("调解会", { exact: true }).selectOption({ index: 1 });
+    await page.getByLabel("协议内容", { exact: true }).fill("王五三日内修好水管，两周内赔偿天花板维修费。");
+    await page.getByLabel("签订日期", { exact: true }).fill(day(0));
+    const first = page.getByRole("group", { name: "义务 1" });
+    await first.getByLabel("义务人").selectOption({ label: "王五 (被申请人)" });
+    await first.getByLabel("义务内容").fill("赔偿天花板维修费 800 元");
+    await first.getByLabel("履行期限").fill(day(14));
+    // From the keyboard: the new row takes the focus.
+    await page.getByRole("button", { name: "添加一项义务" }).press("Enter");
+    const second = page.getByRole("group", { name: "义务 2" });
+    await expect(second.getByLabel("义务人").evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await second.getByLabel("义务人").selectOption({ label: "王五 (被申请人)" });
+    await second.getByLabel("义务内容").fill("修好漏水的水管");
+    await second.getByLabel("履行期限").fill(day(-1));
+    await page.getByRole("button", { name: "记录调解协议", exact: true }).click();
+    await page.getByText("请修改标出的字段。").waitFor();
+    await expect(second.getByLabel("履行期限").getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect(first.getByLabel("履行期限").getAttribute("aria-invalid")).resolves.toBe("false");
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await shot(page, "09-agreement-form.png");
+    await second.getByLabel("履行期限").fill(day(3));
+    await page.getByRole("button", { name: "记录调解协议", exact: true }).click();
+    await page.getByText("调解协议已记录。").waitFor();
+    await dispute.getByText(/赔偿天花板维修费 800 元 · 义务人：王五 · 期限：.* · 待履行/).waitFor();
+    await dispute.getByText(/修好漏水的水管 · 义务人：王五 · 期限：.* · 待履行/).waitFor();
+    await shot(page, "10-case-agreement.png");
+
+    await page.getByRole("button", { name: "记录义务履行…" }).click();
+    const chooser = page.getByLabel("哪项义务", { exact: true });
+    await chooser.selectOption((await chooser.locator("option", { hasText: "赔偿天花板维修费 800 元（王五，" }).getAttribute("value"))!);
+    await page.getByLabel("履行情况", { exact: true }).selectOption({ label: "已履行" });
+    await page.getByRole("button", { name: "记录义务履行", exact: true }).click();
+    await page.getByText("义务履行情况已记录。").waitFor();
+    await dispute.getByText(/赔偿天花板维修费 800 元 · .* · 已履行/).waitFor();
+    await dispute.getByText(/修好漏水的水管 · .* · 待履行/).waitFor();
+    const { rows: [held] } = await stack.db.query("SELECT status, state -> 'dispute' AS dispute FROM triage.cases WHERE id = $1", [row.id]);
+    expect(held.status).toBe("in_mediation");
+    expect(held.dispute.mediatorId).toBe("med-zhou");
+    expect(held.dispute.agreements.map((a: { obligations: { owedBy: string; status: string }[] }) => a.obligations.map((o) => [o.owedBy, o.status])))
+      .toEqual([[["party-1", "fulfilled"], ["party-1", "open"]]]);
     await context.close();
   });
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { CaseView, Me } from "../web/src/api";
-import { availableActions } from "../web/src/features/case/actions";
-import { actionInputs, bodyOf, labelKey } from "../web/src/features/case/action-forms";
+import { availableActions, caseActions } from "../web/src/features/case/actions";
+import en from "../web/src/i18n/en.json";
+import zh from "../web/src/i18n/zh-CN.json";
+import { actionInputs, bodyOf, choiceOf, errorsAt, labelKey, withRows } from "../web/src/features/case/action-forms";
 import { caseChanges } from "../web/src/features/case/conflict";
 import { highlightEvidence } from "../web/src/features/case/highlight";
 import { timelineLabel } from "../web/src/features/case/timeline";
@@ -22,17 +24,24 @@ function caseView(over: Partial<CaseView> = {}): CaseView {
     ...over,
   };
 }
+type Dispute = CaseView["dispute"];
+const withDispute = (status: CaseView["status"], dispute: Partial<Dispute>) => caseView({ status, dispute: { ...caseView().dispute, ...dispute } });
+const agreement = (...statuses: ("open" | "fulfilled" | "broken")[]): Dispute["agreements"][number] => ({
+  agreementId: "agreement-1", sessionId: "s-held", terms: "pay", signedOn: "2026-12-06",
+  obligations: statuses.map((status, i) => ({ obligationId: `agreement-1.${i + 1}`, owedBy: "party-1", what: `thing ${i + 1}`, dueBy: "2026-12-30", status })),
+});
+const referral = (acknowledgedAt: string | null): Dispute["referrals"][number] => ({ referralId: "referral-1", to: { kind: "court", name: "区法院" }, purpose: "handover", acknowledgeBy: "2026-12-08T00:00:00Z", acknowledgedAt });
 const session = (status: "scheduled" | "held") => ({ sessionId: `s-${status}`, mediatorId: "m", at: "2026-12-06T08:00:00Z", durationMinutes: 90, place: "hall", invitedPartyIds: [], status, result: null, danger: null });
 
 describe("the actions a case page offers", () => {
   it("offers the assigned caseworker accept, and the actions before acceptance, but not resolving", () => {
-    expect(availableActions(caseView(), chen)).toEqual(["accept", "notes", "escalate", "request-reassignment", "parties", "decline", "withdraw"]);
+    expect(availableActions(caseView(), chen)).toEqual(["accept", "notes", "escalate", "request-reassignment", "recategorise", "parties", "mediator", "decline", "withdraw"]);
   });
 
   it("offers the working actions once accepted, and the mediation records only when there is a session to record", () => {
-    expect(availableActions(caseView({ status: "accepted" }), chen)).toEqual(["notes", "mediation", "resolve", "escalate", "request-reassignment", "parties", "sessions", "refer", "decline", "withdraw"]);
+    expect(availableActions(caseView({ status: "accepted" }), chen)).toEqual(["notes", "mediation", "resolve", "escalate", "request-reassignment", "recategorise", "parties", "mediator", "sessions", "refer", "decline", "withdraw"]);
     const mediating = caseView({ status: "in_mediation", dispute: { ...caseView().dispute, sessions: [session("scheduled"), session("held")] } });
-    expect(availableActions(mediating, chen)).toEqual(["notes", "mediation", "resolve", "escalate", "request-reassignment", "parties", "sessions", "reschedule-session", "cancel-session", "record-session", "agreement", "refer", "withdraw"]);
+    expect(availableActions(mediating, chen)).toEqual(["notes", "mediation", "resolve", "escalate", "request-reassignment", "recategorise", "parties", "sessions", "reschedule-session", "cancel-session", "record-session", "agreement", "refer", "withdraw"]);
   });
 
   it("offers the follow-up visit on a resolved case only while it is due and not recorded", () => {
@@ -43,7 +52,7 @@ describe("the actions a case page offers", () => {
 
   it("offers nothing to a caseworker who does not hold the case, and the team's actions (not accept or asking for reassignment) to its supervisor", () => {
     expect(availableActions(caseView({ caseworkerId: "cw-wu" }), chen)).toEqual([]);
-    expect(availableActions(caseView(), supervisor)).toEqual(["notes", "escalate", "parties", "decline", "withdraw"]);
+    expect(availableActions(caseView(), supervisor)).toEqual(["notes", "escalate", "recategorise", "parties", "mediator", "decline", "withdraw"]);
     expect(availableActions(caseView(), otherSupervisor)).toEqual([]);
   });
 
@@ -51,13 +60,44 @@ describe("the actions a case page offers", () => {
     expect(availableActions(caseView({ status: "resolved" }), chen)).toEqual(["notes", "parties"]);
     expect(availableActions(caseView({ status: "closed" }), chen)).toEqual([]);
   });
+
+  it("offers assigning a mediator from assignment until mediation ends, but not while a session is scheduled with the current one", () => {
+    for (const status of ["assigned", "accepted", "in_mediation"] as const) expect(availableActions(caseView({ status }), chen), status).toContain("mediator");
+    for (const status of ["queued", "referred", "resolved", "closed"] as const) expect(availableActions(caseView({ status }), supervisor), status).not.toContain("mediator");
+    expect(availableActions(withDispute("in_mediation", { mediatorId: "med-1", sessions: [session("held")] }), chen)).toContain("mediator");
+    expect(availableActions(withDispute("in_mediation", { mediatorId: "med-1", sessions: [session("scheduled")] }), chen)).not.toContain("mediator");
+  });
+
+  it("offers marking an obligation in mediation and after, while some obligation of an agreement is still open", () => {
+    for (const status of ["in_mediation", "resolved", "closed"] as const) {
+      expect(availableActions(withDispute(status, { agreements: [agreement("fulfilled", "open")] }), chen), status).toContain("obligation");
+      expect(availableActions(withDispute(status, { agreements: [agreement("fulfilled", "broken")] }), chen), status).not.toContain("obligation");
+    }
+    expect(availableActions(withDispute("accepted", { agreements: [agreement("open")] }), chen)).not.toContain("obligation");
+    expect(availableActions(withDispute("resolved", { agreements: [agreement("open")] }), supervisor)).toContain("obligation");
+  });
+
+  it("offers acknowledging a referral while one is unacknowledged, on a referred case and after", () => {
+    for (const status of ["referred", "in_mediation", "resolved", "closed"] as const) {
+      expect(availableActions(withDispute(status, { referrals: [referral(null)] }), chen), status).toContain("acknowledge-referral");
+      expect(availableActions(withDispute(status, { referrals: [referral("2026-12-06T00:00:00Z")] }), chen), status).not.toContain("acknowledge-referral");
+    }
+    expect(availableActions(withDispute("accepted", { referrals: [referral(null)] }), chen)).not.toContain("acknowledge-referral");
+  });
+
+  it("offers recategorising from the team queue until mediation ends, to the caseworker and the team's supervisor", () => {
+    expect(availableActions(caseView({ status: "queued", caseworkerId: null }), supervisor)).toContain("recategorise");
+    for (const status of ["assigned", "accepted", "in_mediation"] as const) expect(availableActions(caseView({ status }), chen), status).toContain("recategorise");
+    for (const status of ["referred", "resolved", "closed"] as const) expect(availableActions(caseView({ status }), supervisor), status).not.toContain("recategorise");
+    expect(availableActions(caseView(), otherSupervisor)).not.toContain("recategorise");
+  });
 });
 
 describe("the body an action form sends", () => {
   it("nests paths, turns local times into instants, and leaves out optional inputs left empty", () => {
     const local = "2026-12-06T09:30";
     expect(bodyOf(actionInputs.mediation, { at: local, place: " " })).toEqual({ at: new Date(local).toISOString() });
-    expect(bodyOf(actionInputs.agreement, { sessionId: "s1", terms: "pay", signedOn: "2026-12-06", "obligations.0.owedBy": "p1", "obligations.0.what": "500元", "obligations.0.dueBy": "2026-12-30" }))
+    expect(bodyOf(withRows(actionInputs.agreement, [0]), { sessionId: "s1", terms: "pay", signedOn: "2026-12-06", "obligations.0.owedBy": "p1", "obligations.0.what": "500元", "obligations.0.dueBy": "2026-12-30" }))
       .toEqual({ sessionId: "s1", terms: "pay", signedOn: "2026-12-06", obligations: [{ owedBy: "p1", what: "500元", dueBy: "2026-12-30" }] });
     expect(bodyOf(actionInputs.refer, { "to.kind": "court", "to.name": "区法院", reason: "诉讼" })).toEqual({ to: { kind: "court", name: "区法院" }, reason: "诉讼" });
     expect(bodyOf(actionInputs["follow-up"], { reached: true, satisfaction: "", note: "" })).toEqual({ reached: true });
@@ -68,8 +108,76 @@ describe("the body an action form sends", () => {
     expect(bodyOf(actionInputs.sessions, { at: "", durationMinutes: "90", place: "hall", invitedPartyIds: ["p1"] })).toEqual({ at: "", durationMinutes: 90, place: "hall", invitedPartyIds: ["p1"] });
   });
 
+  it("sends an agreement's obligations as a list without holes: rows removed or left empty are left out", () => {
+    const inputs = withRows(actionInputs.agreement, [0, 2, 3, 5]);
+    const values = {
+      sessionId: "s1", terms: "pay", signedOn: "2026-12-06",
+      "obligations.0.owedBy": "party-1", "obligations.0.what": " 500元 ", "obligations.0.dueBy": "2026-12-30",
+      "obligations.1.owedBy": "party-1", "obligations.1.what": "removed", "obligations.1.dueBy": "2026-12-30",
+      "obligations.2.owedBy": "", "obligations.2.what": "", "obligations.2.dueBy": "",
+      "obligations.3.owedBy": "party-2", "obligations.3.what": "撤诉", "obligations.3.dueBy": "",
+      "obligations.5.owedBy": "party-1", "obligations.5.what": "道歉", "obligations.5.dueBy": "2026-12-10",
+    };
+    expect(bodyOf(inputs, values)).toEqual({
+      sessionId: "s1", terms: "pay", signedOn: "2026-12-06",
+      obligations: [
+        { owedBy: "party-1", what: "500元", dueBy: "2026-12-30" },
+        { owedBy: "party-2", what: "撤诉", dueBy: "" },
+        { owedBy: "party-1", what: "道歉", dueBy: "2026-12-10" },
+      ],
+    });
+    // Triage names fields by the body's indexes; each lands on the row it came from.
+    expect(errorsAt(inputs, values, [
+      { field: "body.obligations.1.dueBy", message: "Invalid ISO date" },
+      { field: "obligations.2.dueBy", message: "an obligation cannot fall due before the agreement was signed" },
+      { field: "obligations.2.dueBy", message: "a second word on it" },
+      { field: "terms", message: "too long" },
+      { field: "obligations.3.what", message: "no such row" },
+    ])).toEqual({
+      "obligations.3.dueBy": "Invalid ISO date",
+      "obligations.5.dueBy": "an obligation cannot fall due before the agreement was signed",
+      terms: "too long",
+    });
+  });
+
+  it("sends the first obligation row when every row is empty, so triage names its fields", () => {
+    const inputs = withRows(actionInputs.agreement, [1, 4]);
+    const values = { sessionId: "s1", terms: "pay", signedOn: "2026-12-06", "obligations.1.owedBy": "", "obligations.1.what": "", "obligations.1.dueBy": "", "obligations.4.owedBy": "", "obligations.4.what": "", "obligations.4.dueBy": "" };
+    expect(bodyOf(inputs, values)).toEqual({ sessionId: "s1", terms: "pay", signedOn: "2026-12-06", obligations: [{ owedBy: "", what: "", dueBy: "" }] });
+    expect(errorsAt(inputs, values, [{ field: "body.obligations.0.what", message: "Too small" }])).toEqual({ "obligations.1.what": "Too small" });
+  });
+
+  it("turns the choice of an open obligation into its agreement and its id, and triage's errors on either back onto the choice", () => {
+    const values = { obligation: choiceOf("agreement-2", "agreement-2.1"), status: "fulfilled", note: "" };
+    expect(bodyOf(actionInputs.obligation, values)).toEqual({ agreementId: "agreement-2", obligationId: "agreement-2.1", status: "fulfilled" });
+    expect(bodyOf(actionInputs.obligation, { obligation: "", status: "broken", note: "只付了一半" })).toEqual({ agreementId: "", obligationId: "", status: "broken", note: "只付了一半" });
+    expect(errorsAt(actionInputs.obligation, values, [{ field: "body.obligationId", message: "no obligation" }, { field: "status", message: "Invalid option" }]))
+      .toEqual({ obligation: "no obligation", status: "Invalid option" });
+  });
+
+  it("assigns the automatic mediator when no id is typed, and names one when it is; acknowledges and recategorises with their fields", () => {
+    expect(bodyOf(actionInputs.mediator, { mediatorId: "  " })).toEqual({});
+    expect(bodyOf(actionInputs.mediator, { mediatorId: " med-li " })).toEqual({ mediatorId: "med-li" });
+    expect(bodyOf(actionInputs["acknowledge-referral"], { referralId: "referral-1", reference: "" })).toEqual({ referralId: "referral-1" });
+    expect(bodyOf(actionInputs.recategorise, { category: "labour", reason: "欠薪" })).toEqual({ category: "labour", reason: "欠薪" });
+  });
+
+  it("labels every action, its outcome, its inputs and its options in both languages", () => {
+    for (const [name, catalogue] of [["en", en], ["zh-CN", zh]] as const) {
+      const keys: string[] = caseActions.flatMap((a) => [`action.${a}`, `done.${a}`]);
+      for (const { path, hint, options } of Object.values(actionInputs).flat()) {
+        keys.push(labelKey(path), ...(hint ? [hint] : []));
+        const list = path.includes(".#.") ? path.split(".#.")[0] : undefined;
+        if (list) keys.push(`field.${list}`, `form.addRow.${list}`, `form.removeRow.${list}`);
+        if (typeof options === "object") keys.push(...options.enum.map((v) => `${options.labelPrefix}.${v}`));
+      }
+      expect(keys.filter((k) => !(k in catalogue)), name).toEqual([]);
+    }
+  });
+
   it("labels list items by their field, without the index", () => {
     expect(labelKey("obligations.0.owedBy")).toBe("field.obligations.owedBy");
+    expect(labelKey("obligations.#.owedBy")).toBe("field.obligations.owedBy");
     expect(labelKey("to.kind")).toBe("field.to.kind");
   });
 });

@@ -137,6 +137,9 @@ describe("mediation: agreements and obligations", () => {
   it("refuses an obligation owed by someone who is not a party", () => {
     const stranger = { ...agreement, obligations: [{ obligationId: "agreement-1.1", owedBy: "party-7", what: "x", dueBy: "2026-03-05" }] } as CaseCommand;
     expect(refusalOf(decide(stranger, heldWithAgreement, { now: at(2 * DAY + 110), actor: zhang }))).toMatchObject({ field: "obligations.0.owedBy" });
+    // The complainant is no party: case.agreement_recorded.v1 could not carry them as the ower, so the decision refuses it up front.
+    const ownSide = { ...agreement, obligations: [{ obligationId: "agreement-1.1", owedBy: "complainant", what: "x", dueBy: "2026-03-05" }] } as CaseCommand;
+    expect(refusalOf(decide(ownSide, heldWithAgreement, { now: at(2 * DAY + 110), actor: zhang }))).toMatchObject({ code: "invalid_command", field: "obligations.0.owedBy" });
   });
 
   it("records the agreement with its obligations open", () => {

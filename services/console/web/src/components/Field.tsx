@@ -1,13 +1,20 @@
 import { useId, type ReactNode } from "react";
 
-/** A labelled form field whose error, if any, is shown under it and tied to it for screen readers. */
-export function Field({ label, error, children }: { label: string; error?: string; children: (props: { id: string; "aria-invalid": boolean; "aria-describedby"?: string }) => ReactNode }) {
+export type ControlProps = { id: string; "aria-invalid": boolean; "aria-describedby"?: string };
+
+/**
+ * A labelled form field; a hint and an error, if any, are shown under it and tied to it for screen
+ * readers. The label's id comes second, for a control <label for> does not name (a group of checkboxes).
+ */
+export function Field({ label, hint, error, children }: { label: string; hint?: string; error?: string; children: (props: ControlProps, labelId: string) => ReactNode }) {
   const id = useId();
-  const errorId = `${id}-error`;
+  const [labelId, hintId, errorId] = [`${id}-label`, `${id}-hint`, `${id}-error`];
+  const describedBy = [hint ? hintId : "", error ? errorId : ""].filter(Boolean).join(" ");
   return (
     <div>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, "aria-invalid": Boolean(error), ...(error ? { "aria-describedby": errorId } : {}) })}
+      <label id={labelId} htmlFor={id}>{label}</label>
+      {children({ id, "aria-invalid": Boolean(error), ...(describedBy ? { "aria-describedby": describedBy } : {}) }, labelId)}
+      {hint ? <p className="field-hint muted" id={hintId}>{hint}</p> : null}
       {error ? <p className="field-error" id={errorId}>{error}</p> : null}
     </div>
   );

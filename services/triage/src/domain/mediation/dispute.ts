@@ -148,9 +148,6 @@ export interface Dispute {
 
 export const emptyDispute = (): Dispute => ({ parties: [], mediatorId: null, sessions: [], agreements: [], referrals: [], followUp: null, closure: null, resolutionLevel: null });
 
-/** The complainant is a party to every obligation and session without a party id of their own. */
-export const COMPLAINANT = "complainant";
-
 /** What the mediation decider needs of the case around it. */
 export interface CaseContext {
   status: string;
@@ -245,7 +242,8 @@ export function decideMediation(command: MediationCommand, c: CaseContext, meta:
       if (command.signedOn > dayOf(now)) return refuse("invalid_command", "an agreement cannot be signed in the future", "signedOn");
       for (const [i, o] of command.obligations.entries()) {
         if (o.dueBy < command.signedOn) return refuse("invalid_command", "an obligation cannot fall due before the agreement was signed", `obligations.${i}.dueBy`);
-        if (o.owedBy !== COMPLAINANT && !d.parties.some((p) => p.partyId === o.owedBy)) return refuse("invalid_command", `no party ${o.owedBy} on this case`, `obligations.${i}.owedBy`);
+        // case.agreement_recorded.v1 names an ower by party id only: the complainant owes nothing until a v2 can say so.
+        if (!d.parties.some((p) => p.partyId === o.owedBy)) return refuse("invalid_command", `no party ${o.owedBy} on this case: an obligation is owed by a party added to the case`, `obligations.${i}.owedBy`);
       }
       const recorded: AgreementRecorded = {
         type: "case.agreement_recorded", ...meta, agreementId: command.agreementId, sessionId: s.sessionId, terms: command.terms, signedOn: command.signedOn,

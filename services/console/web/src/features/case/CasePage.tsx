@@ -13,12 +13,15 @@ import { caseChanges, type CaseChanges } from "./conflict";
 import { highlightEvidence } from "./highlight";
 import { timelineLabel } from "./timeline";
 import { NoAccess } from "./NoAccess";
+import { caseWords } from "./words";
+import "./case.css";
 
 type Loaded = { c: CaseView; etag?: string };
 type Conflict = { detail: string; fresh: Loaded; changes: CaseChanges };
 
 export function CasePage({ id, me }: { id: string; me: Me }) {
-  const { t, locale } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [view, setView] = useState<Loaded>();
   const [failure, setFailure] = useState<Problem>();
   // Kept as a catalogue key (or the server's own words), so switching language re-renders it.
@@ -42,7 +45,7 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
   if (failure) return failure.status === 404 || failure.status === 403 ? <NoAccess /> : <p role="alert">{failure.detail ?? failure.title}</p>;
   if (!view) return <p>{t("loading")}</p>;
   const { c } = view;
-  const when = (at: string) => new Date(at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
+  const { when, day, partyName } = caseWords(c, i18n);
   const label = (prefix: string, value: string | null) => (value === null ? "—" : t(`${prefix}.${value}` as MessageKey));
 
   async function submit(action: CaseAction, body: Record<string, unknown>): Promise<Problem | undefined> {
@@ -51,7 +54,8 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
     if (r.ok) {
       setView({ c: r.value, etag: r.etag });
       setOpen(undefined);
-      setMessage({ key: `done.${action}` as MessageKey });
+      // A broken obligation does more than it says: the case is more urgent, and reopened if it was resolved.
+      setMessage({ key: action === "obligation" && body.status === "broken" ? "done.obligation.broken" : (`done.${action}` as MessageKey) });
       return undefined;
     }
     if (r.problem.status === 409 || r.problem.status === 412) {
@@ -138,12 +142,18 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
         )}
       </section>
 
-      {c.dispute.parties.length + c.dispute.sessions.length + c.dispute.agreements.length + c.dispute.referrals.length > 0 ? (
+      {c.dispute.mediatorId !== null || c.dispute.parties.length + c.dispute.sessions.length + c.dispute.agreements.length + c.dispute.referrals.length > 0 ? (
         <section aria-labelledby="dispute-title">
           <h2 id="dispute-title">{t("case.dispute")}</h2>
+          {c.dispute.mediatorId !== null ? <><h3>{t("case.mediator")}</h3><p>{c.dispute.mediatorId}</p></> : null}
           {c.dispute.parties.length > 0 ? <><h3>{t("case.parties")}</h3><ul>{c.dispute.parties.map((p) => <li key={p.partyId}>{p.name} · {label("partyRole", p.role)}</li>)}</ul></> : null}
           {c.dispute.sessions.length > 0 ? <><h3>{t("case.sessions")}</h3><ul>{c.dispute.sessions.map((s) => <li key={s.sessionId}>{when(s.at)} · {s.place} · {label("sessionStatus", s.status)}{s.result ? ` · ${label("sessionResult", s.result)}` : ""}</li>)}</ul></> : null}
-          {c.dispute.agreements.length > 0 ? <><h3>{t("case.agreements")}</h3><ul>{c.dispute.agreements.map((a) => <li key={a.agreementId}>{a.terms} ({a.signedOn})</li>)}</ul></> : null}
+          {c.dispute.agreements.length > 0 ? <><h3>{t("case.agreements")}</h3><ul>{c.dispute.agreements.map((a) => (
+            <li key={a.agreementId}>
+              {a.terms} ({day(a.signedOn)})
+              <ul>{a.obligations.map((o) => <li key={o.obligationId}>{t("case.obligation", { what: o.what, who: partyName(o.owedBy), due: day(o.dueBy), status: label("obligationStatus", o.status) })}</li>)}</ul>
+            </li>
+          ))}</ul></> : null}
           {c.dispute.referrals.length > 0 ? <><h3>{t("case.referrals")}</h3><ul>{c.dispute.referrals.map((r) => <li key={r.referralId}>{label("bodyKind", r.to.kind)} · {r.to.name}{r.acknowledgedAt ? ` · ${t("case.acknowledgedAt", { at: when(r.acknowledgedAt) })}` : ""}</li>)}</ul></> : null}
         </section>
       ) : null}
