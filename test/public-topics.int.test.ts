@@ -215,7 +215,7 @@ describe("public topics", () => {
     expect(events(Topics.grievancesPublic)).toEqual(events(Topics.grievancesInternal));
     expect(events(Topics.casesPublic)).toEqual(events(Topics.casesInternal));
     const types = new Set(read[topic(Topics.casesPublic)]!.map((m) => m.headers.ce_type));
-    expect([...types]).toEqual(expect.arrayContaining(["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1", "case.queued.v1", "case.accepted.v1", "case.mediation_scheduled.v1", "case.note_added.v1", "case.resolved.v1"]));
+    expect([...types]).toEqual(expect.arrayContaining(["case.opened.v1", "grievance.triaged.v2", "case.assigned.v1", "case.queued.v1", "case.accepted.v1", "case.mediation_scheduled.v1", "case.note_added.v2", "case.resolved.v1"]));
   });
 
   it("publishes only events that fit their published public JSON Schema and declare nothing more", () => {
@@ -267,7 +267,7 @@ describe("public topics", () => {
   it("is counted by the example subscriber, per category and urgency, with its own group and the published schemas only", async () => {
     const events = read[topic(Topics.casesPublic)]!;
     const expected = new Map<string, Map<string, number>>();
-    for (const m of events.filter((e) => e.headers.ce_type === "grievance.triaged.v1")) {
+    for (const m of events.filter((e) => e.headers.ce_type === "grievance.triaged.v2")) {
       const { category, urgency } = JSON.parse(m.value) as { category: string; urgency: string };
       const row = expected.get(category) ?? new Map<string, number>();
       row.set(urgency, (row.get(urgency) ?? 0) + 1);

@@ -79,7 +79,8 @@ function handle({ partition, message }) {
     console.warn(`invalid ${where} ${type} ${headers.ce_id}: ${why}`);
     return;
   }
-  if (type === "grievance.triaged.v1" && !counted.has(headers.ce_id)) {
+  // v2 publishes the same public fields as v1 (only the internal event seals more).
+  if ((type === "grievance.triaged.v1" || type === "grievance.triaged.v2") && !counted.has(headers.ce_id)) {
     counted.add(headers.ce_id);
     countTriaged(data);
   }

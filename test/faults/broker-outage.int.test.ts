@@ -63,7 +63,7 @@ describe("the broker stopped for 30 s under a steady load", () => {
     const books = await settle({
       db, kafka, topicPrefix: env.topicPrefix, accepted, peers,
       services: ["intake", "triage", "notification"],
-      caseEvents: ["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1"],
+      caseEvents: ["case.opened.v1", "grievance.triaged.v2", "case.assigned.v1"],
       copies: renewed ? "at-least-once" : "exactly-once",
       finalStatus: "assigned",
     }, 120_000);

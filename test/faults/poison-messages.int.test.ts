@@ -97,10 +97,10 @@ describe("poison messages on every consumed topic", () => {
       {
         what: "data that passes the schema but cannot be stored (a NUL character)",
         headers: { ...received.headers, ce_id: randomUUID() },
-        value: JSON.stringify({ ...JSON.parse(received.value), grievanceId: randomUUID(), description: "noise\u0000at night" }),
+        // In the tracking code, which both keep in clear (the description they keep sealed, whatever it holds).
+        value: JSON.stringify({ ...JSON.parse(received.value), grievanceId: randomUUID(), trackingCode: "PSN01\u0000AAAA" }),
         reason: /cannot be stored.*0x00/,
-        // notification keeps no free text, so it can apply it
-        refusedBy: ["triage"],
+        refusedBy: ["triage", "notification"],
       },
     ];
     // cases.internal: intake and notification consume it.

@@ -95,7 +95,7 @@ describe("Postgres stopped for 10 s under a steady load", () => {
     const books = await settle({
       db, kafka, topicPrefix: env.topicPrefix, accepted,
       services: ["intake", "triage"],
-      caseEvents: ["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1"],
+      caseEvents: ["case.opened.v1", "grievance.triaged.v2", "case.assigned.v1"],
       // A batch the relay had published when the server went away is published again.
       copies: "at-least-once",
       finalStatus: "assigned",

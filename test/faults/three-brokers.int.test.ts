@@ -143,7 +143,7 @@ describe("three brokers, the busiest leader killed with SIGKILL under a steady l
     const books = await settle({
       db, kafka, topicPrefix: env.topicPrefix, accepted, peers,
       services: ["intake", "triage", "notification"],
-      caseEvents: ["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1"],
+      caseEvents: ["case.opened.v1", "grievance.triaged.v2", "case.assigned.v1"],
       copies: renewed ? "at-least-once" : "exactly-once",
       finalStatus: "assigned",
     }, 120_000);

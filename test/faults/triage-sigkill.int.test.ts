@@ -89,7 +89,7 @@ describe("triage killed with SIGKILL in the middle of a burst", () => {
     const books = await settle({
       db, kafka, topicPrefix: env.topicPrefix, accepted: events.map((e) => e.subject),
       services: ["triage"],
-      caseEvents: ["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1"],
+      caseEvents: ["case.opened.v1", "grievance.triaged.v2", "case.assigned.v1"],
       // The relay may have published rows it had no time to mark sent: those go out again,
       // with the same event id, and consumers apply them once. A second *event* for one
       // fact (another id) is what must never happen, and `settle` counts those.

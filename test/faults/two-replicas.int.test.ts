@@ -142,7 +142,7 @@ describe("two replicas of every service", () => {
     const books = await settle({
       db, kafka, topicPrefix: p, accepted: accepted.map((x) => x.body!.id!), peers,
       services: ["intake", "triage", "notification"],
-      caseEvents: ["case.opened.v1", "grievance.triaged.v1", "case.deadline_breached.v1", "case.escalated.v1"],
+      caseEvents: ["case.opened.v1", "grievance.triaged.v2", "case.deadline_breached.v1", "case.escalated.v1"],
       copies: "exactly-once",
       finalStatus: "assigned",
     }, 90_000);

@@ -1,5 +1,6 @@
 // Erasure over real Kafka and Postgres: grievances recorded through intake and followed by triage
-// and notification; intake's tables hold their personal strings sealed only; after an admin's
+// and notification; every schema holds their personal strings sealed only (the description, the
+// words a risk rule matched, the phone notification keeps) and the case page opens them; after an admin's
 // erasure, a pg_dump of every schema and every topic of the stack (internal, public, dead-letter)
 // hold none of them, and the cases are still counted.
 import { execFile } from "node:child_process";
@@ -24,14 +25,18 @@ let db: pg.Pool;
 const name = "Quillon Ardwyck";
 const phoneDigits = "13912345678";
 const address = "88 Quietwater Lane, Flat 4B";
-const descriptions = ["邻居在楼道里堆放杂物挡住通道 Zephyrine-marker", "Upstairs flat's washing machine floods the ceiling, Zephyrine-second"];
-const personal = [name, address, ...descriptions, "Zephyrine"];
+// The second is a threat: the words the P1 rules match ("刀", "杀") are the caller's too, kept sealed.
+const descriptions = ["邻居在楼道里堆放杂物挡住通道 Zephyrine-marker", "楼上邻居拿着刀说要杀了我 Zephyrine-second"];
+// What a caseworker records on the person's case: another party and a note.
+const party = { name: "Ottoline Vask", phoneDigits: "13822223333" };
+const note = "Visited; the landlord Ottoline says Perrywinkle-note";
+const personal = [name, address, ...descriptions, "Zephyrine", "杀了我", party.name, note, "Perrywinkle"];
 const other = { name: "Bramwell Stoke", description: "Parking dispute with a neighbour, Corvantis-kept" };
 
 /** Which of the person's strings `text` contains; the phone also as its bare digits. */
 function found(text: string): string[] {
   const digits = text.replace(/\D/g, "");
-  return [...personal.filter((p) => text.includes(p)), ...(digits.includes(phoneDigits) ? [phoneDigits] : [])];
+  return [...personal.filter((p) => text.includes(p)), ...[phoneDigits, party.phoneDigits].filter((d) => digits.includes(d))];
 }
 
 async function dump(...schemas: string[]): Promise<string> {
@@ -81,6 +86,12 @@ beforeAll(async () => {
   otherId = ((await kept.json()) as { id: string }).id;
   await eventually(async () => ((await db.query("SELECT count(*)::int AS n FROM triage.cases")).rows[0].n === 3 ? true : undefined), 30_000, "triage to open the cases");
   await eventually(async () => ((await db.query("SELECT count(*)::int AS n FROM notification.complainants")).rows[0].n === 3 ? true : undefined), 30_000, "notification to note the complainants");
+  const caseId = (await db.query("SELECT id FROM triage.cases WHERE grievance_id = $1", [ids[0]])).rows[0].id as string;
+  const act = async (action: string, body: unknown) =>
+    expect((await fetch(`${services[1]!.url}/v1/cases/${caseId}/${action}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor("admin")}` }, body: JSON.stringify(body) })).status).toBe(200);
+  await act("parties", { role: "landlord", kind: "person", name: party.name, phone: `+86${party.phoneDigits}`, language: "zh", consentToContact: true });
+  await act("notes", { text: note });
+  await eventually(async () => ((await db.query("SELECT count(*)::int AS n FROM notification.parties")).rows[0].n === 1 ? true : undefined), 30_000, "notification to note the party");
 }, 90_000);
 
 afterAll(async () => {
@@ -90,10 +101,36 @@ afterAll(async () => {
 });
 
 describe("personal data at rest", () => {
-  it("intake's tables and the keyring hold none of the person's strings in clear", async () => {
-    const text = await dump("intake", "keyring");
+  it("no schema holds any of the person's strings in clear: intake's, triage's, notification's, the keyring", async () => {
+    const text = await dump("intake", "triage", "notification", "keyring", "public");
     expect(text).toContain(ids[0]);
     expect(found(text)).toEqual([]);
+    // What was sealed is there: the case's description, its P1 signal's words, the phone notification keeps.
+    const { rows } = await db.query("SELECT description, description_signature, state FROM triage.cases WHERE grievance_id = $1", [ids[1]]);
+    expect(rows[0].description).toMatch(/^ghs1\./);
+    expect(rows[0].description_signature.length).toBeGreaterThan(5);
+    const signals = rows[0].state.classification.signals as { rule: string; level?: string; matched: string }[];
+    expect(signals.some((s) => s.level === "P1")).toBe(true);
+    for (const s of signals) expect(s.matched).toMatch(/^ghs1\./);
+    const phones = await db.query("SELECT phone FROM notification.complainants WHERE grievance_id = ANY($1::uuid[]) UNION ALL SELECT phone FROM notification.parties", [ids]);
+    expect(phones.rows).toHaveLength(3);
+    for (const { phone } of phones.rows) expect(phone).toMatch(/^ghs1\./);
+  });
+
+  it("the case page opens them for the staff who may read it", async () => {
+    const caseId = (await db.query("SELECT id FROM triage.cases WHERE grievance_id = $1", [ids[1]])).rows[0].id as string;
+    const res = await fetch(`${services[1]!.url}/v1/cases/${caseId}`, { headers: { authorization: `Bearer ${await tokenFor("admin")}` } });
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as { description: string; signals: { level?: string; matched: string }[]; timeline: { type: string; facts: { signals?: { matched: string }[] } }[] };
+    expect(view.description).toBe(descriptions[1]);
+    expect(view.signals.filter((s) => s.level === "P1").map((s) => s.matched)).toEqual(expect.arrayContaining(["刀", "杀"]));
+    const triaged = view.timeline.find((t) => t.type === "grievance.triaged")!;
+    expect(triaged.facts.signals!.map((s) => s.matched)).toEqual(expect.arrayContaining(["刀", "杀"]));
+    // And what the caseworker recorded on the other case: the party and the note.
+    const first = (await db.query("SELECT id FROM triage.cases WHERE grievance_id = $1", [ids[0]])).rows[0].id as string;
+    const page = (await (await fetch(`${services[1]!.url}/v1/cases/${first}`, { headers: { authorization: `Bearer ${await tokenFor("admin")}` } })).json()) as { dispute: { parties: { name: string; phone: string }[] }; timeline: { type: string; facts: { text?: string } }[] };
+    expect(page.dispute.parties).toEqual([expect.objectContaining({ name: party.name, phone: `+86${party.phoneDigits}` })]);
+    expect(page.timeline.find((t) => t.type === "case.note_added")!.facts.text).toBe(note);
   });
 
   it("the internal grievances topic carries them sealed only", async () => {

@@ -21,6 +21,8 @@ export interface DecodedEvent<T extends EventTypeName = EventTypeName> {
   time: string;
   traceparent?: string;
   data: EventData<T>;
+  /** For a grievance.received.v2 opened as v1 (`openReceived`): the sealed data it was opened from, so a consumer can keep a sealed value as it came. */
+  sealed?: unknown;
   /** The message as it came off Kafka (headers as strings): what a dead letter carries, without encoding the event again. */
   wire?: { key: string | null; headers: Record<string, string>; value: string };
 }

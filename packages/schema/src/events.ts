@@ -188,6 +188,15 @@ export const GrievanceTriagedV1 = CaseFact.extend({
   trackingCode: z.string(),
   divisionCode: DivisionCode,
 });
+/**
+ * grievance.triaged.v1 with the words each signal matched sealed with the person's data key, as
+ * the description is: they are the caller's words. "[erased]" when the person was erased before
+ * the grievance was triaged (a replay).
+ */
+export const GrievanceTriagedV2 = GrievanceTriagedV1.extend({
+  signals: z.array(RiskSignal.extend({ matched: z.string().regex(/^(ghs1\.[0-9a-f-]{36}\.[A-Za-z0-9_-]+|\[erased\])$/, "a sealed value or [erased]").max(20_000) })),
+});
+export type GrievanceTriagedV2 = z.infer<typeof GrievanceTriagedV2>;
 export const GrievanceLinkedV1 = CaseFact.extend({
   /** repeat: same complainant, same matter, open case; related: another complainant, similar matter nearby */
   kind: z.enum(["repeat", "related"]),
@@ -307,6 +316,19 @@ export const CaseReferralAcknowledgedV1 = CaseFact.extend({ referralId: LocalId,
 export const CaseDeclinedV1 = CaseFact.extend({ ...CaseFacts.shape, reason: z.string(), goTo: ReceivingBody.nullable() });
 export const CaseWithdrawnV1 = CaseFact.extend({ ...CaseFacts.shape, reason: z.string() });
 
+// ---- v2 of the events carrying what staff record about people: those fields sealed with the
+// case's person's data key (as grievance.received.v2 seals the grievance), so the log keeps
+// nothing readable once the key is destroyed. Consumers still read v1 for events written before.
+
+/** A sealed value, or the erased marker where the person was erased before the value was recorded. */
+const SealedText = z.string().regex(/^(ghs1\.[0-9a-f-]{36}\.[A-Za-z0-9_-]+|\[erased\])$/, "a sealed value or [erased]").max(60_000);
+export const CasePartyAddedV2 = CasePartyAddedV1.extend({ name: SealedText, phone: SealedText.nullable() });
+export const CaseNoteAddedV2 = CaseNoteAddedV1.extend({ text: SealedText });
+export const CaseSessionHeldV2 = CaseSessionHeldV1.extend({ note: SealedText.nullable() });
+export const CaseAgreementRecordedV2 = CaseAgreementRecordedV1.extend({ terms: SealedText, obligations: z.array(Obligation.extend({ what: SealedText })) });
+export const CaseObligationMarkedV2 = CaseObligationMarkedV1.extend({ note: SealedText.nullable() });
+export const CaseFollowUpRecordedV2 = CaseFollowUpRecordedV1.extend({ note: SealedText.nullable() });
+
 /** One division's figures for one month, by the month its grievances were received: counts and shares, nothing about anyone. */
 export const DivisionStatistics = z.object({
   divisionPrefix: z.string().regex(/^\d{0,12}$/),
@@ -377,11 +399,13 @@ export const eventTypes = {
   }),
   ...caseEventTypes({
     "grievance.triaged.v1": GrievanceTriagedV1,
+    "grievance.triaged.v2": GrievanceTriagedV2,
     "grievance.linked.v1": GrievanceLinkedV1,
     "case.assigned.v1": CaseAssignedV1,
     "case.queued.v1": CaseQueuedV1,
     "case.accepted.v1": CaseAcceptedV1,
     "case.note_added.v1": CaseNoteAddedV1,
+    "case.note_added.v2": CaseNoteAddedV2,
     "case.mediation_scheduled.v1": CaseMediationScheduledV1,
     "case.resolved.v1": CaseResolvedV1,
     "case.escalated.v1": CaseEscalatedV1,
@@ -393,17 +417,22 @@ export const eventTypes = {
     "case.deadline_breached.v1": CaseDeadlineBreachedV1,
     "case.deadline_approaching.v1": CaseDeadlineApproachingV1,
     "case.party_added.v1": CasePartyAddedV1,
+    "case.party_added.v2": CasePartyAddedV2,
     "case.mediator_assigned.v1": CaseMediatorAssignedV1,
     "case.session_scheduled.v1": CaseSessionScheduledV1,
     "case.session_rescheduled.v1": CaseSessionRescheduledV1,
     "case.session_reminder_due.v1": CaseSessionReminderDueV1,
     "case.session_cancelled.v1": CaseSessionCancelledV1,
     "case.session_held.v1": CaseSessionHeldV1,
+    "case.session_held.v2": CaseSessionHeldV2,
     "case.urgency_raised.v1": CaseUrgencyRaisedV1,
     "case.agreement_recorded.v1": CaseAgreementRecordedV1,
+    "case.agreement_recorded.v2": CaseAgreementRecordedV2,
     "case.obligation_marked.v1": CaseObligationMarkedV1,
+    "case.obligation_marked.v2": CaseObligationMarkedV2,
     "case.follow_up_scheduled.v1": CaseFollowUpScheduledV1,
     "case.follow_up_recorded.v1": CaseFollowUpRecordedV1,
+    "case.follow_up_recorded.v2": CaseFollowUpRecordedV2,
     "case.referred.v1": CaseReferredV1,
     "case.referral_acknowledged.v1": CaseReferralAcknowledgedV1,
     "case.declined.v1": CaseDeclinedV1,

@@ -7,10 +7,11 @@ import { Topics, type TopicName } from "./topics";
 import {
   CaseAcceptedV1, CaseAssignedV1, CaseClosedV1, CaseDeadlineApproachingV1, CaseDeadlineBreachedV1, CaseEscalatedV1,
   CaseMediationScheduledV1, CaseNoteAddedV1, CaseOpenedV1, CaseQueuedV1, CaseReassignedV1, CaseReassignmentRequestedV1, CaseRecategorisedV1, CaseReopenedV1, CaseResolvedV1,
-  GrievanceLinkedV1, GrievanceReceivedV1, PersonalDataErasedV1, GrievanceTriagedV1, roundCoordinate, type EventData, type EventTypeName,
+  GrievanceLinkedV1, GrievanceReceivedV1, PersonalDataErasedV1, GrievanceTriagedV1, GrievanceTriagedV2, roundCoordinate, type EventData, type EventTypeName,
   CaseAgreementRecordedV1, CaseDeclinedV1, CaseFollowUpRecordedV1, CaseFollowUpScheduledV1, CaseMediatorAssignedV1, CaseObligationMarkedV1,
   CasePartyAddedV1, CaseReferralAcknowledgedV1, CaseReferredV1, CaseSessionCancelledV1, CaseSessionHeldV1, CaseSessionRescheduledV1,
   CaseSessionReminderDueV1, CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1, StatisticsPublishedV1,
+  CaseAgreementRecordedV2, CaseFollowUpRecordedV2, CaseNoteAddedV2, CaseObligationMarkedV2, CasePartyAddedV2, CaseSessionHeldV2,
 } from "./events";
 
 const PublicActor = z.object({ role: z.enum(["caseworker", "supervisor", "admin", "system"]) });
@@ -36,11 +37,17 @@ export const publicSchemas = {
     /** which rules fired; the words they matched stay internal */
     signals: z.array(z.object({ rule: z.string(), level: z.enum(["P1", "P2", "P3", "P4"]).optional() })),
   }),
+  // The same public facts as v1: the sealed words stay internal.
+  "grievance.triaged.v2": withoutPersonal(GrievanceTriagedV2, ["trackingCode", "signals"]).extend({
+    signals: z.array(z.object({ rule: z.string(), level: z.enum(["P1", "P2", "P3", "P4"]).optional() })),
+  }),
   "grievance.linked.v1": withoutPersonal(GrievanceLinkedV1, []),
   "case.assigned.v1": withoutPersonal(CaseAssignedV1, ["trackingCode", "caseworkerId", "reason"]),
   "case.queued.v1": withoutPersonal(CaseQueuedV1, ["trackingCode", "reason"]),
   "case.accepted.v1": withoutPersonal(CaseAcceptedV1, ["caseworkerId"]),
   "case.note_added.v1": withoutPersonal(CaseNoteAddedV1, ["text"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.note_added.v2": withoutPersonal(CaseNoteAddedV2, ["text"]),
   "case.mediation_scheduled.v1": withoutPersonal(CaseMediationScheduledV1, ["place"]),
   "case.resolved.v1": withoutPersonal(CaseResolvedV1, ["trackingCode", "summary"]),
   "case.escalated.v1": withoutPersonal(CaseEscalatedV1, ["trackingCode", "reason"]),
@@ -54,20 +61,32 @@ export const publicSchemas = {
   "case.deadline_approaching.v1": withoutPersonal(CaseDeadlineApproachingV1, ["trackingCode", "caseworkerId"]),
   // Mediation: who the parties are, what they said and agreed stays internal; that it happened, when and with what result is public.
   "case.party_added.v1": withoutPersonal(CasePartyAddedV1, ["name", "phone", "language", "consentToContact"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.party_added.v2": withoutPersonal(CasePartyAddedV2, ["name", "phone", "language", "consentToContact"]),
   "case.mediator_assigned.v1": withoutPersonal(CaseMediatorAssignedV1, ["trackingCode", "mediatorId", "reason"]),
   "case.session_scheduled.v1": withoutPersonal(CaseSessionScheduledV1, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
   "case.session_rescheduled.v1": withoutPersonal(CaseSessionRescheduledV1, ["place"]),
   "case.session_reminder_due.v1": withoutPersonal(CaseSessionReminderDueV1, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
   "case.session_cancelled.v1": withoutPersonal(CaseSessionCancelledV1, ["reason"]),
   "case.session_held.v1": withoutPersonal(CaseSessionHeldV1, ["complainantAttended", "attendedPartyIds", "note"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.session_held.v2": withoutPersonal(CaseSessionHeldV2, ["complainantAttended", "attendedPartyIds", "note"]),
   "case.urgency_raised.v1": withoutPersonal(CaseUrgencyRaisedV1, ["trackingCode", "caseworkerId", "reason"]),
   "case.agreement_recorded.v1": withoutPersonal(CaseAgreementRecordedV1, ["terms", "obligations"]).extend({
     /** when each obligation falls due; who owes what stays internal */
     obligations: z.array(CaseAgreementRecordedV1.shape.obligations.element.pick({ obligationId: true, dueBy: true })),
   }),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.agreement_recorded.v2": withoutPersonal(CaseAgreementRecordedV2, ["terms", "obligations"]).extend({
+    obligations: z.array(CaseAgreementRecordedV2.shape.obligations.element.pick({ obligationId: true, dueBy: true })),
+  }),
   "case.obligation_marked.v1": withoutPersonal(CaseObligationMarkedV1, ["note"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.obligation_marked.v2": withoutPersonal(CaseObligationMarkedV2, ["note"]),
   "case.follow_up_scheduled.v1": withoutPersonal(CaseFollowUpScheduledV1, []),
   "case.follow_up_recorded.v1": withoutPersonal(CaseFollowUpRecordedV1, ["note"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.follow_up_recorded.v2": withoutPersonal(CaseFollowUpRecordedV2, ["note"]),
   // The kind of body only: a body's name may be a person's (a lawyer, an official).
   "case.referred.v1": withoutPersonal(CaseReferredV1, ["trackingCode", "reason", "to"]).extend({ to: CaseReferredV1.shape.to.pick({ kind: true }) }),
   "case.referral_acknowledged.v1": withoutPersonal(CaseReferralAcknowledgedV1, ["reference"]),

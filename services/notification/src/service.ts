@@ -26,7 +26,7 @@ interface Assembly {
 
 async function assemble(rt: ServiceRuntime, config: NotificationConfig): Promise<Assembly> {
   const templates = await loadTemplates();
-  const channels = new DeliveryChannels(config, templates);
+  const channels = new DeliveryChannels(config, templates, rt.keyring);
   if (!channels.enabled.email) rt.logger.warn("SMTP_HOST is not set: nobody is notified by e-mail");
   if (!channels.enabled.sms) rt.logger.warn("SMS_GATEWAY_URL is not set: complainants are not notified");
   const base = config.CASE_URL_BASE.replace(/\/+$/, "");
@@ -46,7 +46,7 @@ async function assemble(rt: ServiceRuntime, config: NotificationConfig): Promise
     metrics: deliveryMetrics(rt.metrics.registry, breaker),
   });
   const hub = new FeedHub({ pool: rt.pool, databaseUrl: config.DATABASE_URL, logger: rt.logger, heartbeatMs: config.FEED_HEARTBEAT_MS });
-  return { deps: { templates, enabled: channels.enabled, links: { caseUrl: (caseId) => `${base}/${caseId}`, statusUrl: config.STATUS_URL }, pool: rt.pool, deliveriesMade: () => worker.deliveriesMade() }, worker, hub, channels };
+  return { deps: { templates, enabled: channels.enabled, links: { caseUrl: (caseId) => `${base}/${caseId}`, statusUrl: config.STATUS_URL }, pool: rt.pool, deliveriesMade: () => worker.deliveriesMade(), keyring: rt.keyring }, worker, hub, channels };
 }
 
 export function notificationService(): ServiceDefinition<NotificationConfig> {

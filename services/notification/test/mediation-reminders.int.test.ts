@@ -1,7 +1,9 @@
 // Mediation through notification over real Kafka and Postgres: a day before a session the
-// mediator and each invited party who consented get an SMS (a party who did not, none), and
-// danger at a session sends the team's supervisor the P1 alert.
+// mediator and each invited party who consented get an SMS (a party who did not, none) — a party
+// from case.party_added.v2 at the phone opened from its sealed value, one from v1 at its phone
+// as it came — and danger at a session sends the team's supervisor the P1 alert.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyEncryptionKeys, Keyring, type Pool } from "@grievance-hub/kit";
 import type { EventData } from "@grievance-hub/schema";
 import { aCase, eventually, fastDelivery, setRecipient, startHarness, startSmsGateway, type Harness } from "./harness";
 
@@ -22,23 +24,29 @@ afterAll(async () => {
 });
 
 describe("mediation reminders and alerts", () => {
-  it("reminds the mediator and the consenting party of tomorrow's session by SMS, and not the party who did not consent", async () => {
+  it("reminds the mediator and the consenting parties of tomorrow's session by SMS, and not the party who did not consent", async () => {
     const c = aCase();
     const party = (partyId: string, phone: string, consentToContact: boolean): EventData<"case.party_added.v1"> => ({
       caseId: c.caseId, grievanceId: c.grievanceId, occurredAt: c.occurredAt, actor: { id: "cw-chen", role: "caseworker" },
       partyId, role: "respondent", kind: "person", name: "Wang Fang", phone, language: "zh", consentToContact,
     });
-    await h.publish("case.party_added.v1", party("party-1", "+8613900139000", true));
+    // As triage publishes it now: the name and phone sealed with the case's person's key.
+    const seal = await new Keyring(h.db as unknown as Pool, keyEncryptionKeys(h.config)).sealerFor(`grievance:${c.grievanceId}`);
+    await h.publish("case.party_added.v2", { ...party("party-1", "", true), name: seal("name", "Wang Fang"), phone: seal("phone", "+8613900139000") });
     await h.publish("case.party_added.v1", party("party-2", "+8613800138888", false));
+    await h.publish("case.party_added.v1", party("party-3", "+8613500135000", true));
     const at = new Date(Date.now() + 20 * 3600_000).toISOString();
-    await h.publish("case.session_reminder_due.v1", { ...c, sessionId: "session-1", mediatorId: "med-li", at, place: "社区调解室", invitedPartyIds: ["party-1", "party-2"] });
-    const sent = await eventually(async () => (sms.received.length >= 2 ? sms.received : undefined), 30_000, "two SMS");
-    expect(sent.map((m) => m.to).sort()).toEqual(["+8613700137000", "+8613900139000"]);
+    await h.publish("case.session_reminder_due.v1", { ...c, sessionId: "session-1", mediatorId: "med-li", at, place: "社区调解室", invitedPartyIds: ["party-1", "party-2", "party-3"] });
+    const sent = await eventually(async () => (sms.received.length >= 3 ? sms.received : undefined), 30_000, "three SMS");
+    expect(sent.map((m) => m.to).sort()).toEqual(["+8613500135000", "+8613700137000", "+8613900139000"]);
+    // Kept sealed: the phone is nowhere in notification's tables.
+    const { rows: kept } = await h.db.query("SELECT phone FROM parties WHERE grievance_id = $1 AND party_id = 'party-1'", [c.grievanceId]);
+    expect(kept[0].phone).toMatch(/^ghs1\./);
     expect(sent.find((m) => m.to === "+8613900139000")!.text).toContain("社区调解室");
     expect(sent.find((m) => m.to === "+8613900139000")!.text).not.toContain(c.trackingCode);
     expect(sent.find((m) => m.to === "+8613700137000")!.text).toContain(c.trackingCode);
     const { rows } = await h.db.query("SELECT recipient_kind, recipient_id FROM deliveries WHERE template = 'session.reminder_party'");
-    expect(rows).toEqual([{ recipient_kind: "party", recipient_id: `${c.grievanceId}:party-1` }]);
+    expect(rows.map((r) => r.recipient_id).sort()).toEqual([`${c.grievanceId}:party-1`, `${c.grievanceId}:party-3`]);
   });
 
   it("sends the team's supervisor the P1 alert when danger at a session raises the case to P1", async () => {

@@ -85,7 +85,7 @@ describe("who is told what", () => {
     expect(m).toEqual({ to: `complainant:${grievanceId}`, template: "case.resolved", variables: { trackingCode: "TAERX-6MFTA", outcome: "mediated_agreement", statusUrl: links.statusUrl } });
   });
 
-  it.each(["case.accepted.v1", "case.note_added.v1", "case.closed.v1", "grievance.triaged.v1"] as const)("tells nobody of %s", (type) => {
+  it.each(["case.accepted.v1", "case.note_added.v1", "case.closed.v1", "grievance.triaged.v1", "grievance.triaged.v2"] as const)("tells nobody of %s", (type) => {
     expect(whoIsTold({ type, data: { ...fact, caseworkerId: "cw-7", text: "note" } as never }, links)).toEqual([]);
   });
 });

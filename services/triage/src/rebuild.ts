@@ -4,16 +4,18 @@
 // From the beginning the projection is emptied first; from a timestamp only events not yet
 // in the projection (by event id) are applied.
 import type { Kafka } from "kafkajs";
-import { openReceived, replayTopics, type Keyring, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
+import { replayTopics, type Keyring, type Logger, type Pool, type PoolClient } from "@grievance-hub/kit";
 import { Topics, type GrievanceReceivedV1, type Urgency } from "@grievance-hub/schema";
 import { evolve, initialState, type CaseEvent, type OpenedCase } from "./domain/case-lifecycle";
 import { reviveCase, saveCases, timelineInsert, type TimelineEntry } from "./db/cases";
 import { fromWire } from "./commands/wire";
-import { caseIdFor } from "./consumers/grievance-received";
+import { caseIdFor, sealingFor, signatureSecretOf } from "./consumers/grievance-received";
 
 interface Extras {
   phone_hash: string | null;
+  /** sealed */
   description: string;
+  signature: number[] | null;
   language: OpenedCase["language"];
   received_at: string;
 }
@@ -22,17 +24,22 @@ export async function rebuildTriage(opts: { pool: Pool; keyring: Keyring; kafka:
   const started = Date.now();
   const client = await opts.pool.connect();
   try {
-    await client.query("CREATE TEMP TABLE IF NOT EXISTS rebuild_grievances (grievance_id uuid PRIMARY KEY, phone_hash text, description text NOT NULL, language text NOT NULL, received_at text NOT NULL)");
+    // The description sealed and its signature, as the live consumer keeps them.
+    await client.query("CREATE TEMP TABLE IF NOT EXISTS rebuild_grievances (grievance_id uuid PRIMARY KEY, phone_hash text, description text NOT NULL, language text NOT NULL, received_at text NOT NULL, signature int[])");
+    const signatureSecret = signatureSecretOf(opts.keyring);
     const grievances = await replayTopics({
       kafka: opts.kafka,
       topics: [opts.topicPrefix + Topics.grievancesInternal],
       liveGroupId: opts.liveGroupId,
       logger: opts.logger,
       onBatch: async (batch) => {
-        const rows = await Promise.all(batch.map(async ({ event }) => (await openReceived(opts.keyring, event)).data as GrievanceReceivedV1));
+        const rows = await Promise.all(batch.map(async ({ event }) => {
+          const { g, description, signature } = await sealingFor(opts.keyring, event, signatureSecret);
+          return { g, description, signature: `{${signature.join(",")}}` };
+        }));
         await client.query(
-          `INSERT INTO rebuild_grievances SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
-          [rows.map((g) => g.grievanceId), rows.map((g) => (g.complainant.anonymous ? null : g.complainant.phoneHash)), rows.map((g) => g.description), rows.map((g) => g.language), rows.map((g) => g.receivedAt)],
+          `INSERT INTO rebuild_grievances SELECT g, h, d, l, r, s::int[] FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u (g, h, d, l, r, s) ON CONFLICT DO NOTHING`,
+          [rows.map(({ g }) => g.grievanceId), rows.map(({ g }) => (g.complainant.anonymous ? null : g.complainant.phoneHash)), rows.map((r) => r.description), rows.map(({ g }) => g.language), rows.map(({ g }) => g.receivedAt), rows.map((r) => r.signature)],
         );
       },
     });
@@ -76,7 +83,7 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
   const openedHere = new Set(fresh.filter((e) => e.type === "case.opened.v1").map((e) => e.data.caseId as string));
   const continued = [...new Set(fresh.map((e) => e.data.caseId as string | undefined).filter((id): id is string => id !== undefined && !openedHere.has(id)))];
   const { rows: known } = await client.query<{ part: "grievance" | "case"; id: string; facts: Record<string, unknown> }>(
-    `SELECT 'grievance' AS part, grievance_id::text AS id, jsonb_build_object('phone_hash', phone_hash, 'description', description, 'language', language, 'received_at', received_at) AS facts
+    `SELECT 'grievance' AS part, grievance_id::text AS id, jsonb_build_object('phone_hash', phone_hash, 'description', description, 'language', language, 'received_at', received_at, 'signature', signature) AS facts
        FROM rebuild_grievances WHERE grievance_id = ANY($1::uuid[])
      UNION ALL SELECT 'case', id::text, state FROM cases WHERE id = ANY($2::uuid[]) AND state IS NOT NULL`,
     [openedFor, continued],
@@ -148,7 +155,7 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
     [...changed].map((caseId) => {
       const extras = created.get(caseId);
       const repeatCount = repeatCounts.get(caseId);
-      return { state: states.get(caseId)!, extras: extras ? { phoneHash: extras.phone_hash, description: extras.description } : {}, ...(repeatCount === undefined ? {} : { repeatCount }) };
+      return { state: states.get(caseId)!, extras: extras ? { phoneHash: extras.phone_hash, description: extras.description, signature: extras.signature } : {}, ...(repeatCount === undefined ? {} : { repeatCount }) };
     }),
   );
   // After the case rows: they reference cases that may have been opened in this very batch.

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventConsumer, openingReceived, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
+import { EventConsumer, registerApiDocs, registerRateLimits, startService, type Logger, type RunningService, type ServiceDefinition } from "@grievance-hub/kit";
 import { Topics } from "@grievance-hub/schema";
 import type { TriageConfig } from "./config";
 import { loadRuleset, type Ruleset } from "./domain/classification/ruleset";
@@ -56,7 +56,7 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
           lockKeyOf: districtLockKey,
           batchHandlers: {
             "grievance.received.v1": received,
-            "grievance.received.v2": openingReceived(rt.keyring, received),
+            "grievance.received.v2": received,
             "personal_data.erased.v1": onPersonalDataErased(rt.keyring),
           },
         }),

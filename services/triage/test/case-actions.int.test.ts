@@ -229,9 +229,9 @@ describe("one case through its lifecycle", () => {
   it("announces every action on cases.internal in the order taken", async () => {
     const { grievanceId } = await read(lifecycle);
     const expected = [
-      "case.opened.v1", "grievance.triaged.v1", "case.assigned.v1", "case.accepted.v1", "case.note_added.v1", "case.note_added.v1",
+      "case.opened.v1", "grievance.triaged.v2", "case.assigned.v1", "case.accepted.v1", "case.note_added.v2", "case.note_added.v2",
       // Resolving schedules the follow-up visit.
-      "case.mediation_scheduled.v1", "case.note_added.v1", "case.resolved.v1", "case.follow_up_scheduled.v1", "case.closed.v1", "case.reopened.v1", "case.reassigned.v1", "case.accepted.v1",
+      "case.mediation_scheduled.v1", "case.note_added.v2", "case.resolved.v1", "case.follow_up_scheduled.v1", "case.closed.v1", "case.reopened.v1", "case.reassigned.v1", "case.accepted.v1",
     ];
     const types = await eventually(async () => {
       const t = published.filter((m) => m.event.subject === grievanceId).map((m) => m.event.type);

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from "kafkajs";
 import pg from "pg";
-import { decodeEvent, encodeEvent, loadConfig, type DecodedEvent, type RunningService } from "@grievance-hub/kit";
+import { decodeEvent, encodeEvent, keyEncryptionKeys, Keyring, loadConfig, type DecodedEvent, type Pool, type RunningService } from "@grievance-hub/kit";
 import { Topics, type EventData, type EventTypeName, type GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
 import { createTestEnv, eventually, tokenFor, type TestEnv } from "../../../test/support";
@@ -176,8 +176,13 @@ describe("routing a grievance on arrival", () => {
     const view = await caseOf(g.grievanceId);
     expect(view).toMatchObject({ status: "assigned", urgency: "P1", teamId: "xz-community" });
     expect((view.signals as { rule: string }[]).map((s) => s.rule)).toEqual(expect.arrayContaining(["p1.weapon", "p1.threat"]));
-    const events = await eventsAbout(g.grievanceId, ["grievance.triaged.v1", "case.assigned.v1"]);
-    expect(dataOf(events, "grievance.triaged.v1")).toMatchObject({ urgency: "P1", signals: expect.arrayContaining([expect.objectContaining({ rule: "p1.weapon", level: "P1", matched: "刀" })]) });
+    const events = await eventsAbout(g.grievanceId, ["grievance.triaged.v2", "case.assigned.v1"]);
+    // The case page shows the matched words; the event carries them sealed with the caller's key.
+    expect(view.signals).toEqual(expect.arrayContaining([expect.objectContaining({ rule: "p1.weapon", level: "P1", matched: "刀" })]));
+    const triaged = dataOf(events, "grievance.triaged.v2");
+    expect(triaged).toMatchObject({ urgency: "P1", signals: expect.arrayContaining([expect.objectContaining({ rule: "p1.weapon", level: "P1", matched: expect.stringMatching(/^ghs1\./) })]) });
+    const keyring = new Keyring(db as unknown as Pool, keyEncryptionKeys(loadConfig(TriageConfig, env.env)));
+    expect(await keyring.openDeep(triaged.signals, new Set(["matched"]))).toEqual(expect.arrayContaining([expect.objectContaining({ rule: "p1.weapon", matched: "刀" })]));
     const assigned = dataOf(events, "case.assigned.v1");
     expect(assigned).toMatchObject({ urgency: "P1", alertSupervisor: true });
     expect(Date.parse(assigned.acknowledgeBy) - Date.parse(g.receivedAt)).toBe(15 * 60_000);
@@ -192,11 +197,11 @@ describe("routing a grievance on arrival", () => {
   it("leaves it triaged, with no team, when no team covers the division", async () => {
     const g = await receive(grievance("楼上邻居每天半夜装修，电钻声吵得人睡不着", "450101001001"));
     expect(await caseOf(g.grievanceId)).toMatchObject({ status: "triaged", category: "neighbour", teamId: null, caseworkerId: null, team: null });
-    await eventsAbout(g.grievanceId, ["case.opened.v1", "grievance.triaged.v1"]);
+    await eventsAbout(g.grievanceId, ["case.opened.v1", "grievance.triaged.v2"]);
     // Everything triage wrote is on the topic once its outbox is empty (the relay deletes what Kafka acknowledged).
     await eventually(async () => ((await db.query("SELECT 1 FROM triage.outbox LIMIT 1")).rowCount === 0 ? true : undefined), 20_000, "triage's outbox to be published");
     await eventually(async () => (published.length === (await topicLength(env.topicPrefix + Topics.casesInternal)) ? true : undefined), 20_000, "the reader to reach the end of the topic");
-    expect(published.filter((m) => m.event.subject === g.grievanceId).map((m) => m.event.type)).toEqual(["case.opened.v1", "grievance.triaged.v1"]);
+    expect(published.filter((m) => m.event.subject === g.grievanceId).map((m) => m.event.type)).toEqual(["case.opened.v1", "grievance.triaged.v2"]);
   });
 });
 
@@ -206,7 +211,7 @@ describe("what triage announces on cases.internal", () => {
     await eventsAbout(g.grievanceId, ["case.assigned.v1"]);
     const messages = published.filter((m) => m.event.subject === g.grievanceId);
     expect(messages.map((m) => m.key)).toEqual(["440402", "440402", "440402"]);
-    expect(messages.map((m) => m.event.type)).toEqual(["case.opened.v1", "grievance.triaged.v1", "case.assigned.v1"]);
+    expect(messages.map((m) => m.event.type)).toEqual(["case.opened.v1", "grievance.triaged.v2", "case.assigned.v1"]);
     expect(new Set(messages.map((m) => m.partition)).size).toBe(1);
     expect(new Set(messages.map((m) => m.headers["ce_id"])).size).toBe(3);
     for (const m of messages) {

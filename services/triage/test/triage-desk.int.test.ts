@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
 import pg from "pg";
-import { decodeEvent, encodeEvent, loadConfig, type DecodedEvent, type RunningService } from "@grievance-hub/kit";
+import { decodeEvent, encodeEvent, keyEncryptionKeys, Keyring, loadConfig, type DecodedEvent, type Pool, type RunningService } from "@grievance-hub/kit";
 import { Topics, type GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { NotificationConfig, startNotification } from "@grievance-hub/notification";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
@@ -92,7 +92,7 @@ describe("an unsure grievance", () => {
 
   it("lands at the hotline's triage desk with the model's version, confidence and top three categories", async () => {
     expect(await caseRow(desk.caseId)).toMatchObject({ status: "assigned", team_id: "xz-desk", caseworker_id: "triager-wu" });
-    const triaged = await eventOf("grievance.triaged.v1", desk.grievanceId);
+    const triaged = await eventOf("grievance.triaged.v2", desk.grievanceId);
     const data = triaged.data as { modelVersion?: string; confidence?: number; rulesetVersion: string; signals: { rule: string }[] };
     expect(data.modelVersion).toMatch(/^\d{4}\.\d+\.\d+$/);
     expect(data.confidence).toBeLessThan(0.85);
@@ -134,7 +134,9 @@ describe("an unsure grievance", () => {
   it("is exported as a training row with the settled category", async () => {
     const triageDb = new pg.Pool({ connectionString: env.databaseUrl, options: "-c search_path=triage,public" });
     try {
-      const { rows } = await exportCorrections(triageDb, "1970-01-01");
+      // The description is kept sealed: the export opens it with the keyring.
+      const keyring = new Keyring(db as unknown as Pool, keyEncryptionKeys(loadConfig(TriageConfig, env.env)));
+      const { rows } = await exportCorrections(triageDb, keyring, "1970-01-01");
       expect(rows).toEqual([{ id: expect.stringMatching(/^corr-/), text: "请问一下怎么办", lang: "zh", category: "labour", urgency: "P4" }]);
     } finally {
       await triageDb.end();
@@ -147,7 +149,7 @@ describe("an unsure P1", () => {
     const p1 = await receive("他说要杀了我");
     const row = await caseRow(p1.caseId);
     expect(row.team_id).toBe("xz-community");
-    const triaged = (await eventOf("grievance.triaged.v1", p1.grievanceId)).data as { urgency: string; confidence?: number };
+    const triaged = (await eventOf("grievance.triaged.v2", p1.grievanceId)).data as { urgency: string; confidence?: number };
     expect(triaged.urgency).toBe("P1");
     expect(triaged.confidence).toBeLessThan(0.85);
     const assigned = (await eventOf("case.assigned.v1", p1.grievanceId)).data as { alertSupervisor: boolean };

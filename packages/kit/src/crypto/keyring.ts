@@ -1,6 +1,6 @@
 // The keyring: one data key per person (subject), created on first use, stored wrapped by the
 // KEK in the shared `keyring.data_keys` table, unwrapped keys cached in memory for a short time.
-import { randomBytes, randomUUID } from "node:crypto";
+import { hkdfSync, randomBytes, randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Pool } from "../db";
 import { wrappedVersion, type KeyEncryptionKeys } from "./kek";
@@ -46,6 +46,29 @@ export class Keyring {
     const keyId = sealedKeyId(value);
     const entry = this.byId.get(keyId) ?? (await this.load(keyId));
     return "destroyed" in entry ? erasedMarker : openWith(entry.key, field, value);
+  }
+
+  /**
+   * `value` with every sealed string held by a property named in `fields` opened (at any depth,
+   * the property's name being the field it was sealed for); everything else as it is, so text a
+   * person typed that merely looks sealed is never taken for a sealed value.
+   */
+  async openDeep<T>(value: T, fields: ReadonlySet<string>, field = ""): Promise<T> {
+    if (typeof value === "string") return (fields.has(field) && isSealed(value) ? await this.open(field, value) : value) as T;
+    if (Array.isArray(value)) return (await Promise.all(value.map((v) => this.openDeep(v, fields, field)))) as T;
+    if (value === null || typeof value !== "object" || value instanceof Date) return value;
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await this.openDeep(v, fields, k)] as const));
+    return Object.fromEntries(entries) as T;
+  }
+
+  /**
+   * A secret of the service's own, for keyed hashes of personal data (not a person's key: it is
+   * never destroyed), derived from the data key of `subject` made on first use, so it is wrapped
+   * by the KEK like every other key and nothing new needs configuring.
+   */
+  async serviceSecret(subject: string, purpose: string): Promise<Buffer> {
+    const { key } = await this.liveKey(subject);
+    return Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), purpose, 32));
   }
 
   /** The subject's data key, destroyed: every value sealed under it is unreadable from now on. Returns how many keys were destroyed. */
@@ -120,10 +143,13 @@ export class Keyring {
   }
 
   private async load(keyId: string): Promise<LiveKey | { destroyed: true }> {
-    const { rows } = await this.pool.query<{ wrapped_key: string | null }>("SELECT wrapped_key FROM keyring.data_keys WHERE key_id = $1", [keyId]);
+    const { rows } = await this.pool.query<{ wrapped_key: string | null; subject: string }>("SELECT wrapped_key, subject FROM keyring.data_keys WHERE key_id = $1", [keyId]);
     if (!rows[0]) throw new Error(`data key ${keyId} is not in the keyring`);
-    const entry = rows[0].wrapped_key === null ? { destroyed: true as const } : { keyId, key: await this.kek.unwrap(rows[0].wrapped_key, keyId) };
-    this.byId.set(keyId, entry);
-    return entry;
+    if (rows[0].wrapped_key === null) {
+      this.byId.set(keyId, { destroyed: true });
+      return { destroyed: true };
+    }
+    // Remembered by subject too: a service that opened a person's value seals more of theirs without another read.
+    return this.remember(rows[0].subject, { keyId, key: await this.kek.unwrap(rows[0].wrapped_key, keyId) });
   }
 }

@@ -9,7 +9,7 @@ import type { Keyring } from "./keyring";
 export async function openReceived(keyring: Keyring, event: DecodedEvent): Promise<DecodedEvent> {
   if (event.type !== "grievance.received.v2") return event;
   const data = await openGrievanceReceived(event.data as GrievanceReceivedV2, (field, value) => keyring.open(field, value));
-  return { ...event, type: "grievance.received.v1", data } as DecodedEvent;
+  return { ...event, type: "grievance.received.v1", data, sealed: event.data } as DecodedEvent;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { GrievanceStatus } from "@grievance-hub/schema";
 const statusAfter: Record<string, GrievanceStatus> = {
   "case.opened.v1": "received",
   "grievance.triaged.v1": "triaged",
+  "grievance.triaged.v2": "triaged",
   "case.assigned.v1": "assigned",
   "case.reassigned.v1": "assigned",
   "case.queued.v1": "queued",

@@ -1,10 +1,10 @@
 // Events -> the deliveries they make due, a partition's batch at a time: grievance.received.v1
 // also leaves the complainant's contact (only what a message to them needs) for the outcome
 // message later; every table is written with one statement for the whole batch.
-import { PoisonMessageError, type BatchHandler, type Pool } from "@grievance-hub/kit";
+import { PoisonMessageError, type BatchHandler, type Keyring, type Pool } from "@grievance-hub/kit";
 import type { EventData, EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TemplateError, type Templates } from "../templates/render";
-import { contactOf, partyContactOf, whoIsTold, type Links } from "../domain/who-is-told";
+import { isPartyAdded, partyContactOf, sealedContactOf, whoIsTold, type Links } from "../domain/who-is-told";
 import { recordDeliveries, saveComplainants, saveParty, type EnabledChannels } from "../db/deliveries";
 export const notifiedEventTypes = [
   "grievance.received.v1",
@@ -19,6 +19,7 @@ export const notifiedEventTypes = [
   "case.deadline_breached.v1",
   "case.resolved.v1",
   "case.party_added.v1",
+  "case.party_added.v2",
   "case.urgency_raised.v1",
   "case.session_reminder_due.v1",
 ] as const satisfies readonly EventTypeName[];
@@ -31,16 +32,18 @@ export interface DeliveriesDueDeps {
   pool: Pool;
   /** Wakes this process's delivery worker once new deliveries are committed. */
   deliveriesMade: () => void;
+  /** Seals the complainants' phones before they are stored. */
+  keyring: Keyring;
 }
 
 export function onEventsMakingDeliveriesDue(deps: DeliveriesDueDeps): BatchHandler {
-  const { templates, links, enabled, pool, deliveriesMade } = deps;
+  const { templates, links, enabled, pool, deliveriesMade, keyring } = deps;
   return async (client, messages) => {
     const received = messages.filter((m) => m.event.type === "grievance.received.v1");
-    await saveComplainants(client, received.map((m) => contactOf(m.event.data as GrievanceReceivedV1)));
+    await saveComplainants(client, await Promise.all(received.map((m) => sealedContactOf(keyring, m.event))));
     // Parties come and go with mediation, a few per case: one statement each is fine.
-    for (const m of messages) if (m.event.type === "case.party_added.v1") await saveParty(client, partyContactOf(m.event.data as EventData<"case.party_added.v1">));
-    const cases = messages.filter((m) => m.event.type !== "grievance.received.v1" && m.event.type !== "case.party_added.v1");
+    for (const m of messages) if (isPartyAdded(m.event.type)) await saveParty(client, partyContactOf(m.event.data as EventData<"case.party_added.v1" | "case.party_added.v2">));
+    const cases = messages.filter((m) => m.event.type !== "grievance.received.v1" && !isPartyAdded(m.event.type));
     const caseEvents = cases.map((m) => ({ grievanceId: (m.event.data as { grievanceId: string }).grievanceId, data: m.event.data }));
     try {
       await recordDeliveries(client, messages.map((m) => ({ ...m, messages: whoIsTold(m.event, links) })), caseEvents, { templates, enabled, pool, deliveriesMade });

@@ -1,7 +1,7 @@
 // The channels as configured, and how a claimed delivery reaches its receiver through one:
 // the destination is looked up when sending (a recipient who fixed their webhook gets the
 // retry at the new address), and a complainant's consent is checked once more.
-import type { PoolClient } from "@grievance-hub/kit";
+import { erasedMarker, type Keyring, type PoolClient } from "@grievance-hub/kit";
 import type { Language } from "@grievance-hub/schema";
 import { EmailChannel } from "../channels/email";
 import { SmsChannel } from "../channels/sms";
@@ -9,7 +9,7 @@ import { WebhookChannel } from "../channels/webhook";
 import { permanentFailure, transientFailure, type DeliveryFailure, type DeliveryResult } from "../channels/delivery";
 import type { NotificationConfig } from "../config";
 import { maskDestination, type ChannelName } from "../domain/destination";
-import { mayBeTold, type ComplainantContact, type PartyContact } from "../domain/who-is-told";
+import { complainantPhoneField, mayBeTold, type ComplainantContact, type PartyContact } from "../domain/who-is-told";
 import { findComplainants, findParties, type EnabledChannels } from "../db/deliveries";
 import type { TemplateName } from "../templates/catalogue";
 import { TemplateError, type RenderedMessage, type Templates } from "../templates/render";
@@ -60,7 +60,7 @@ interface Contacts {
 }
 
 /** The current contacts of the deliveries' recipients: one statement per table that any of them is in. */
-async function contactsFor(client: PoolClient, rows: DeliveryRow[]): Promise<Contacts> {
+async function contactsFor(client: PoolClient, keyring: Keyring, rows: DeliveryRow[]): Promise<Contacts> {
   const staffRows = rows.filter((r) => r.recipient_kind === "caseworker" || r.recipient_kind === "team_supervisor");
   const grievanceIds = [...new Set(rows.flatMap((r) => (r.recipient_kind === "complainant" ? [r.grievance_id] : [])))];
   const partyIds = [...new Set(rows.flatMap((r) => (r.recipient_kind === "party" ? [r.recipient_id] : [])))];
@@ -74,14 +74,32 @@ async function contactsFor(client: PoolClient, rows: DeliveryRow[]): Promise<Con
             [staffRows.map((r) => r.recipient_kind), staffRows.map((r) => r.recipient_id)],
           )
           .then((r) => r.rows),
-    findComplainants(client, grievanceIds),
-    findParties(client, partyIds),
+    findComplainants(client, grievanceIds).then((found) => openPhones(keyring, found)),
+    findParties(client, partyIds).then((found) => openPartyPhones(keyring, found)),
   ]);
   return {
     staff: new Map(staff.map((r) => [`${r.kind}\n${r.id}`, r])),
     complainants: new Map(complainants.map((c) => [c.grievanceId, c])),
     parties: new Map(parties.map((p) => [`${p.grievanceId}:${p.partyId}`, p])),
   };
+}
+
+/** Complainants' phones are kept sealed: opened only here, to send; an erased person's opens as nobody to tell. */
+async function openPhones(keyring: Keyring, contacts: ComplainantContact[]): Promise<ComplainantContact[]> {
+  return Promise.all(contacts.map(async (c) => {
+    if (c.phone === null) return c;
+    const phone = await keyring.open(complainantPhoneField, c.phone);
+    return { ...c, phone: phone === erasedMarker ? null : phone };
+  }));
+}
+
+/** Parties' phones from case.party_added.v2 are sealed (sealed for "phone"); v1's are text and stay as they are. */
+async function openPartyPhones(keyring: Keyring, parties: PartyContact[]): Promise<PartyContact[]> {
+  return Promise.all(parties.map(async (p) => {
+    if (p.phone === null) return p;
+    const phone = await keyring.open("phone", p.phone);
+    return { ...p, phone: phone === erasedMarker ? null : phone };
+  }));
 }
 
 export class DeliveryChannels {
@@ -92,7 +110,7 @@ export class DeliveryChannels {
   private readonly smtpEndpoint: string;
   private readonly smsEndpoint: string;
 
-  constructor(config: NotificationConfig, private readonly templates: Templates) {
+  constructor(config: NotificationConfig, private readonly templates: Templates, private readonly keyring: Keyring) {
     const timeoutMs = config.DELIVERY_TIMEOUT_MS;
     this.webhook = new WebhookChannel({ timeoutMs });
     this.email = config.SMTP_HOST
@@ -128,7 +146,7 @@ export class DeliveryChannels {
    * with one statement per table (recipients, complainants, parties), whatever their number.
    */
   async resolveAll(client: PoolClient, rows: DeliveryRow[]): Promise<Resolution[]> {
-    const contacts = await contactsFor(client, rows);
+    const contacts = await contactsFor(client, this.keyring, rows);
     return rows.map((row) => this.resolve(row, contacts));
   }
 

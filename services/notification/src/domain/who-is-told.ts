@@ -10,8 +10,8 @@
 //                 by their mediator id: mediators sign in with the caseworker role)
 // party           a day before a session they are invited to — only with consent and a phone
 // team supervisor also when danger at a mediation session raises a case to P1 (the P1 alert)
-import type { DecodedEvent } from "@grievance-hub/kit";
-import type { Category, EventData, GrievanceReceivedV1, Language, Urgency } from "@grievance-hub/schema";
+import { erasedMarker, type DecodedEvent, type Keyring } from "@grievance-hub/kit";
+import { dataSubjectOf, type Category, type EventData, type GrievanceReceivedV1, type GrievanceReceivedV2, type Language, type Urgency } from "@grievance-hub/schema";
 import type { TemplateName, TemplateVariables } from "../templates/catalogue";
 
 export type StaffKind = "caseworker" | "team_supervisor";
@@ -126,7 +126,10 @@ export interface PartyContact {
   phone: string | null;
 }
 
-export function partyContactOf(d: EventData<"case.party_added.v1">): PartyContact {
+export const isPartyAdded = (type: string): boolean => type === "case.party_added.v1" || type === "case.party_added.v2";
+
+/** A party's contact as notification keeps it: from v2 the phone stays sealed as it came (opened only to send). */
+export function partyContactOf(d: EventData<"case.party_added.v1" | "case.party_added.v2">): PartyContact {
   return { grievanceId: d.grievanceId, partyId: d.partyId, consent: d.consentToContact, language: d.language ?? "zh", phone: d.consentToContact ? d.phone : null };
 }
 
@@ -144,6 +147,24 @@ export function contactOf(g: GrievanceReceivedV1): ComplainantContact {
   const c = g.complainant;
   if (c.anonymous) return { grievanceId: g.grievanceId, trackingCode: g.trackingCode, anonymous: true, consent: false, language: g.language, phone: null };
   return { grievanceId: g.grievanceId, trackingCode: g.trackingCode, anonymous: false, consent: c.consentToContact, language: c.language, phone: c.consentToContact ? c.phone : null };
+}
+
+/** The field a complainant's kept phone is sealed for: intake's, whose sealed value is kept as it came. */
+export const complainantPhoneField = "complainant.phone";
+
+/**
+ * The contact as notification keeps it: the phone sealed with the person's data key (opened only
+ * to send) — a v2 grievance's own sealed value, a v1's sealed here; an erased person's grievance
+ * (its phone opened as the marker) keeps no phone.
+ */
+export async function sealedContactOf(keyring: Pick<Keyring, "sealerFor">, event: Pick<DecodedEvent, "data" | "sealed">): Promise<ComplainantContact> {
+  const g = event.data as GrievanceReceivedV1;
+  const contact = contactOf(g);
+  if (contact.phone === null) return contact;
+  if (contact.phone === erasedMarker) return { ...contact, phone: null };
+  const sealed = (event.sealed as GrievanceReceivedV2 | undefined)?.complainant;
+  if (sealed && !sealed.anonymous) return { ...contact, phone: sealed.phone };
+  return { ...contact, phone: (await keyring.sealerFor(dataSubjectOf(g)))(complainantPhoneField, contact.phone) };
 }
 
 export function mayBeTold(contact: ComplainantContact): boolean {

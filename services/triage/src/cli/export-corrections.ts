@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { loadConfig } from "@grievance-hub/kit";
+import { erasedMarker, Keyring, keyEncryptionKeys, loadConfig, type Pool } from "@grievance-hub/kit";
 import { TriageConfig } from "../config";
 import { corpusDir, CorpusCase } from "../domain/classification/corpus";
 
@@ -19,14 +19,15 @@ export interface CorrectionRecord {
   urgency: string;
 }
 
-/** A correction as a training row; undefined for one that cannot teach (no text kept). */
+/** A correction as a training row; undefined for one that cannot teach (no text kept, or its person erased). */
 export function trainingRowOf(c: CorrectionRecord): CorpusCase | undefined {
+  if (c.description === erasedMarker) return undefined;
   const row = CorpusCase.safeParse({ id: `corr-${c.eventId}`, text: c.description, lang: c.language, category: c.category, urgency: c.urgency });
   return row.success ? row.data : undefined;
 }
 
-/** The latest correction of each case since `since`, as training rows. `db` reads the triage schema. */
-export async function exportCorrections(db: pg.Pool, since: string): Promise<{ corrections: number; rows: CorpusCase[] }> {
+/** The latest correction of each case since `since`, as training rows, the descriptions opened by `keyring`. `db` reads the triage schema. */
+export async function exportCorrections(db: pg.Pool, keyring: Keyring, since: string): Promise<{ corrections: number; rows: CorpusCase[] }> {
   const { rows } = await db.query<{ event_id: string; description: string | null; language: string; category: string; urgency: string }>(
     `SELECT DISTINCT ON (t.case_id) t.event_id, c.description, c.language, t.facts->>'category' AS category, c.urgency
      FROM case_timeline t JOIN cases c ON c.id = t.case_id
@@ -34,7 +35,8 @@ export async function exportCorrections(db: pg.Pool, since: string): Promise<{ c
      ORDER BY t.case_id, t.at DESC`,
     [since],
   );
-  return { corrections: rows.length, rows: rows.flatMap((r) => trainingRowOf({ eventId: r.event_id, description: r.description ?? "", language: r.language, category: r.category, urgency: r.urgency }) ?? []) };
+  const opened = await Promise.all(rows.map(async (r) => ({ ...r, description: r.description === null ? "" : await keyring.open("description", r.description) })));
+  return { corrections: rows.length, rows: opened.flatMap((r) => trainingRowOf({ eventId: r.event_id, description: r.description, language: r.language, category: r.category, urgency: r.urgency }) ?? []) };
 }
 
 async function main(): Promise<number> {
@@ -46,7 +48,8 @@ async function main(): Promise<number> {
   const config = loadConfig(TriageConfig);
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, options: "-c search_path=triage,public" });
   try {
-    const { corrections, rows: out } = await exportCorrections(pool, values.since);
+    const keyring = new Keyring(pool as unknown as Pool, keyEncryptionKeys(config), { size: config.KEYRING_CACHE_SIZE, ttlMs: config.KEYRING_CACHE_TTL_MS });
+    const { corrections, rows: out } = await exportCorrections(pool, keyring, values.since);
     const path = values.out ?? `${corpusDir}corrections/${new Date().toISOString().slice(0, 10)}.jsonl`;
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, out.map((r) => JSON.stringify(r)).join("\n") + (out.length > 0 ? "\n" : ""));

@@ -25,9 +25,10 @@ export function toWire(event: CaseEvent, after: OpenedCase, extra: { alertSuperv
       };
     case "grievance.triaged":
       return {
-        type: "grievance.triaged.v1",
+        // The signals' matched words arrive sealed (the consumer seals them with the person's key).
+        type: "grievance.triaged.v2",
         data: {
-          ...base, category: event.category, urgency: event.urgency, signals: event.signals, rulesetVersion: event.rulesetVersion,
+          ...base, category: event.category, urgency: event.urgency, signals: event.signals as EventData<"grievance.triaged.v2">["signals"], rulesetVersion: event.rulesetVersion,
           ...(event.modelVersion === undefined ? {} : { modelVersion: event.modelVersion }),
           ...(event.confidence === undefined ? {} : { confidence: event.confidence }),
           trackingCode: after.trackingCode, divisionCode: after.divisionCode,
@@ -40,7 +41,7 @@ export function toWire(event: CaseEvent, after: OpenedCase, extra: { alertSuperv
     case "case.accepted":
       return { type: "case.accepted.v1", data: { ...base, caseworkerId: event.caseworkerId } };
     case "case.note_added":
-      return { type: "case.note_added.v1", data: { ...base, text: event.text } };
+      return { type: "case.note_added.v2", data: { ...base, text: event.text } };
     case "case.mediation_scheduled":
       return { type: "case.mediation_scheduled.v1", data: { ...base, at: iso(event.at), place: event.place } };
     case "case.resolved":
@@ -74,6 +75,7 @@ export function fromWire(type: string, data: Record<string, unknown>): CaseEvent
   const dueDates = () => ({ acknowledgeBy: date(d.acknowledgeBy), resolveBy: date(d.resolveBy) });
   switch (type) {
     case "grievance.triaged.v1":
+    case "grievance.triaged.v2":
       return {
         type: "grievance.triaged", ...meta, category: d.category, urgency: d.urgency, signals: d.signals, rulesetVersion: d.rulesetVersion,
         ...(d.modelVersion === undefined ? {} : { modelVersion: d.modelVersion }),
@@ -86,6 +88,7 @@ export function fromWire(type: string, data: Record<string, unknown>): CaseEvent
     case "case.accepted.v1":
       return { type: "case.accepted", ...meta, caseworkerId: d.caseworkerId };
     case "case.note_added.v1":
+    case "case.note_added.v2":
       return { type: "case.note_added", ...meta, text: d.text };
     case "case.mediation_scheduled.v1":
       return { type: "case.mediation_scheduled", ...meta, at: date(d.at), place: d.place };

@@ -4,8 +4,8 @@
 // transaction: the state it needs read with one statement per table, each grievance decided in
 // order by the pure functions, and everything written with one statement per table.
 import { v5 as uuidv5 } from "uuid";
-import { announceOutboxOnCommit, outboxRows, preparingBatchHandler, type BatchMessage, type DecodedEvent, type OutgoingEvent, type PoolClient, type PreparingBatchHandler, type ServiceRuntime } from "@grievance-hub/kit";
-import { moreUrgent, partitionKeyFor, type GrievanceReceivedV1, type RiskSignal } from "@grievance-hub/schema";
+import { announceOutboxOnCommit, erasedMarker, outboxRows, preparingBatchHandler, type BatchMessage, type DecodedEvent, type Keyring, openReceived, type OutgoingEvent, type PoolClient, type PreparingBatchHandler, type ServiceRuntime } from "@grievance-hub/kit";
+import { dataSubjectOf, moreUrgent, partitionKeyFor, type GrievanceReceivedV1, type GrievanceReceivedV2, type RiskSignal } from "@grievance-hub/schema";
 import { classify, type Classification } from "../domain/classification/classify";
 import type { Ruleset } from "../domain/classification/ruleset";
 import type { CategoryModel } from "../domain/classification/category-model";
@@ -15,6 +15,7 @@ import { routeToCaseworker, type Caseworker } from "../domain/routing";
 import { assignmentsUpsert, caseworkerLoadsSql, type CaseworkerLoadRow, type RoutingDirectory } from "../db/directory";
 import { reviveCase, saveCases, timelineInsert, type CaseExtras } from "../db/cases";
 import { toWire } from "../commands/wire";
+import { descriptionSignature } from "../domain/signature";
 
 const CASE_NAMESPACE = "5b0c8f2e-3c41-4f7a-9d3e-0a7c1f6e2b90";
 
@@ -70,30 +71,73 @@ class BatchWrites {
   constructor(readonly now: Date) {}
 }
 
-export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory): PreparingBatchHandler<Classification> {
+/** Seals a personal value of the grievance's person for a field (named as the property that holds it). */
+type Seal = (field: string, plaintext: string) => string;
+
+/** What a grievance needs before its batch's transaction: its classification, its person's sealer and its description's signature. */
+export interface PreparedGrievance {
+  /** The grievance with its personal fields open (a v2 event opened as v1). */
+  g: GrievanceReceivedV1;
+  classification: Classification;
+  seal: Seal;
+  /** The description sealed: a v2 event's own sealed value, so a rebuild keeps the same bytes. */
+  description: string;
+  signature: number[];
+}
+
+/** The subject of triage's own key, from which the description signatures' secret is derived. */
+export const SIGNATURE_KEY_SUBJECT = "service:triage";
+
+/**
+ * A grievance.received event (v1, or v2 with its fields sealed) opened, with its person's sealer,
+ * its description sealed and its description's signature. For an erased person (their grievance
+ * opens as the marker) every value is the marker and no key is made.
+ */
+export async function sealingFor(keyring: Keyring, event: DecodedEvent, signatureSecret: () => Promise<Buffer>): Promise<Omit<PreparedGrievance, "classification">> {
+  const g = (await openReceived(keyring, event)).data as GrievanceReceivedV1;
+  if (g.description === erasedMarker) return { g, seal: () => erasedMarker, description: erasedMarker, signature: [] };
+  const [seal, secret] = await Promise.all([keyring.sealerFor(dataSubjectOf(g)), signatureSecret()]);
+  const description = event.type === "grievance.received.v2" ? (event.data as GrievanceReceivedV2).description : seal("description", g.description);
+  return { g, seal, description, signature: descriptionSignature(g.description, secret) };
+}
+
+/** Triage's secret for description signatures, read once (again after a failure). */
+export function signatureSecretOf(keyring: Keyring): () => Promise<Buffer> {
+  let secret: Promise<Buffer> | undefined;
+  return () =>
+    (secret ??= keyring.serviceSecret(SIGNATURE_KEY_SUBJECT, "description-signature").catch((err: unknown) => {
+      secret = undefined;
+      throw err;
+    }));
+}
+
+export function onGrievancesReceived(rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory): PreparingBatchHandler<PreparedGrievance> {
+  const signatureSecret = signatureSecretOf(rt.keyring);
   return preparingBatchHandler({
-    // Classifying is the CPU of a grievance: done before the transaction opens, so the batch's
-    // locks and connection are held only for its reads and writes.
-    prepare: (event) => {
-      const g = event.data as GrievanceReceivedV1;
-      return classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset, rules.categoryModel);
+    // Classifying is the CPU of a grievance, and sealing needs the person's key: both done before
+    // the transaction opens, so the batch's locks and connection are held only for its reads and writes.
+    // Takes v1 and v2 events: a v2 is opened here, before the transaction, so the keyring's reads never hold it open.
+    prepare: async (event) => {
+      const sealing = await sealingFor(rt.keyring, event, signatureSecret);
+      const { g } = sealing;
+      return { ...sealing, classification: classify({ text: g.description, ...(g.hints ? { hints: g.hints } : {}) }, rules.ruleset, rules.categoryModel) };
     },
     apply: (client, messages) => applyGrievances(client, rt, rules, directory, messages),
   });
 }
 
-async function applyGrievances(client: PoolClient, rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory, messages: (BatchMessage<Classification> & { prepared: Classification })[]): Promise<void> {
+async function applyGrievances(client: PoolClient, rt: ServiceRuntime, rules: TriageRules, directory: RoutingDirectory, messages: (BatchMessage<PreparedGrievance> & { prepared: PreparedGrievance })[]): Promise<void> {
   const now = new Date();
-  // Each grievance once, with its classification.
-  const batch = new Map<string, { g: GrievanceReceivedV1; classification: Classification }>();
+  // Each grievance once, with what was prepared for it.
+  const batch = new Map<string, { g: GrievanceReceivedV1; prepared: PreparedGrievance }>();
   for (const m of messages) {
-    const g = m.event.data as GrievanceReceivedV1;
-    if (!batch.has(g.grievanceId)) batch.set(g.grievanceId, { g, classification: m.prepared });
+    const { g } = m.prepared;
+    if (!batch.has(g.grievanceId)) batch.set(g.grievanceId, { g, prepared: m.prepared });
   }
-  const read = await readBatchState(client, rules, directory, [...batch.values()].map((b) => b.g));
+  const read = await readBatchState(client, rules, directory, [...batch.values()]);
   const classified = [...batch.values()]
     .filter(({ g }) => !read.known.has(g.grievanceId))
-    .map(({ g, classification }) => ({ g, phoneHash: g.complainant.anonymous ? null : g.complainant.phoneHash, classification }));
+    .map(({ g, prepared }) => ({ g, phoneHash: g.complainant.anonymous ? null : g.complainant.phoneHash, classification: prepared.classification, prepared }));
   if (classified.length === 0) return;
 
   // Which grievances join a caller's open case: those in the database, and those opened earlier in this batch.
@@ -117,12 +161,12 @@ async function applyGrievances(client: PoolClient, rt: ServiceRuntime, rules: Tr
   const openingIds = new Set(opening.map((c) => c.g.grievanceId));
   const loads = read.loads ?? (await directory.loadsFor(client, opening.map((c) => c.g.divisionCode)));
   const writes = new BatchWrites(now);
-  const traceOf = new Map(messages.map((m) => [(m.event.data as GrievanceReceivedV1).grievanceId, m.traceparent]));
+  const traceOf = new Map(messages.map((m) => [m.prepared.g.grievanceId, m.traceparent]));
   for (const c of classified) {
     const first = writes.events.length;
     const target = repeatOf.get(c.g.grievanceId);
     if (target) linkRepeat(writes, rules, target, c.g, c.classification, now);
-    else openCase(rt, writes, rules, directory, loads, c.g, c.phoneHash, c.classification, relatedAmong(read.related.get(c.g.grievanceId), openingIds), now);
+    else openCase(rt, writes, rules, directory, loads, c.g, c.phoneHash, c.prepared, relatedAmong(read.related.get(c.g.grievanceId), openingIds), now);
     // What this grievance caused continues its trace (the consumer span of its event).
     const traceparent = traceOf.get(c.g.grievanceId);
     if (traceparent) for (const e of writes.events.slice(first)) e.opts = { ...e.opts, traceparent };
@@ -160,14 +204,15 @@ interface BatchState {
  * grow with the table, and among the batch's earlier grievances); and the loads of the
  * caseworkers who may be given one, with the directory's version.
  */
-async function readBatchState(client: PoolClient, rules: TriageRules, directory: RoutingDirectory, grievances: GrievanceReceivedV1[]): Promise<BatchState> {
+async function readBatchState(client: PoolClient, rules: TriageRules, directory: RoutingDirectory, batch: { g: GrievanceReceivedV1; prepared: PreparedGrievance }[]): Promise<BatchState> {
+  const grievances = batch.map((b) => b.g);
   const phoneHash = (g: GrievanceReceivedV1) => (g.complainant.anonymous ? null : g.complainant.phoneHash);
   const { rows } = await client.query<{ part: "known" | "open" | "related" | "load"; facts: Record<string, unknown> }>(
     `WITH g AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::uuid[], $7::uuid[], $8::text[])
-                  AS g (i, description, division_code, received_at, phone_hash, grievance_id, case_id, district)),
+                  AS g (i, signature, division_code, received_at, phone_hash, grievance_id, case_id, district)),
      known AS (SELECT grievance_id FROM cases WHERE id IN (SELECT case_id FROM g)
                UNION ALL SELECT grievance_id FROM case_links WHERE grievance_id IN (SELECT grievance_id FROM g) AND kind = 'repeat'),
-     fresh AS (SELECT * FROM g WHERE grievance_id NOT IN (SELECT grievance_id FROM known)),
+     fresh AS (SELECT *, signature::int[] AS sig FROM g WHERE grievance_id NOT IN (SELECT grievance_id FROM known)),
      open AS (SELECT c.state, c.phone_hash, c.repeat_count FROM cases c
               JOIN (SELECT DISTINCT phone_hash, district FROM fresh WHERE phone_hash IS NOT NULL) k
                 ON c.phone_hash = k.phone_hash AND left(c.division_code, 6) = k.district
@@ -175,25 +220,25 @@ async function readBatchState(client: PoolClient, rules: TriageRules, directory:
               ORDER BY c.id FOR UPDATE OF c),
      related AS (
        SELECT g.i, r.id AS case_id, r.grievance_id, r.sim FROM fresh g CROSS JOIN LATERAL (
-         SELECT recent.id, recent.grievance_id, similarity(recent.description, g.description) AS sim FROM (
-           SELECT c.id, c.grievance_id, c.description, c.phone_hash FROM cases c
+         SELECT recent.id, recent.grievance_id, signature_similarity(recent.description_signature, g.sig) AS sim FROM (
+           SELECT c.id, c.grievance_id, c.description_signature, c.phone_hash FROM cases c
            WHERE c.division_code = g.division_code AND c.received_at > g.received_at - make_interval(days => $9)
            ORDER BY c.received_at DESC LIMIT ${RELATED_CANDIDATES}
          ) recent
          WHERE (g.phone_hash IS NULL OR recent.phone_hash IS DISTINCT FROM g.phone_hash)
        ) r WHERE r.sim >= $10
        UNION ALL
-       SELECT g.i, NULL, e.grievance_id, similarity(e.description, g.description) FROM fresh g JOIN fresh e
+       SELECT g.i, NULL, e.grievance_id, signature_similarity(e.sig, g.sig) FROM fresh g JOIN fresh e
          ON e.i < g.i AND e.division_code = g.division_code AND e.received_at > g.received_at - make_interval(days => $9)
          AND (g.phone_hash IS NULL OR e.phone_hash IS DISTINCT FROM g.phone_hash)
-       WHERE similarity(e.description, g.description) >= $10),
+       WHERE signature_similarity(e.sig, g.sig) >= $10),
      loads AS (${caseworkerLoadsSql("$11")})
      SELECT 'known' AS part, jsonb_build_object('grievanceId', grievance_id) AS facts FROM known
      UNION ALL SELECT 'open', jsonb_build_object('state', state, 'phoneHash', phone_hash, 'repeatCount', repeat_count) FROM open
      UNION ALL SELECT 'related', jsonb_build_object('i', i, 'caseId', case_id, 'grievanceId', grievance_id, 'sim', sim) FROM related
      UNION ALL SELECT 'load', to_jsonb(loads) FROM loads`,
     [
-      grievances.map((_, i) => i), grievances.map((g) => g.description), grievances.map((g) => g.divisionCode), grievances.map((g) => g.receivedAt),
+      grievances.map((_, i) => i), batch.map((b) => `{${b.prepared.signature.join(",")}}`), grievances.map((g) => g.divisionCode), grievances.map((g) => g.receivedAt),
       grievances.map(phoneHash), grievances.map((g) => g.grievanceId), grievances.map((g) => caseIdFor(g.grievanceId)), grievances.map((g) => partitionKeyFor(g.divisionCode)),
       rules.relatedWindowDays, rules.relatedSimilarity, directory.caseworkerIdsFor(grievances.map((g) => g.divisionCode)),
     ],
@@ -254,8 +299,8 @@ function evolveAll(state: CaseState, events: CaseEvent[]): CaseState {
   return events.reduce(evolve, state);
 }
 
-function deskCandidates(c: Classification): RiskSignal[] {
-  return (c.reasons.categoryModel?.candidates ?? []).map((k) => ({ rule: `model.category.${k.category}`, matched: `${Math.round(k.probability * 100)}%: ${k.evidence.map((e) => e.matched).join(", ")}` }));
+function deskCandidates(c: Classification, seal: Seal): RiskSignal[] {
+  return (c.reasons.categoryModel?.candidates ?? []).map((k) => ({ rule: `model.category.${k.category}`, matched: seal("matched", `${Math.round(k.probability * 100)}%: ${k.evidence.map((e) => e.matched).join(", ")}`) }));
 }
 
 function linkRepeat(writes: BatchWrites, rules: TriageRules, target: OpenCase, g: GrievanceReceivedV1, classification: Classification, now: Date): void {
@@ -287,16 +332,17 @@ function openCase(
   loads: Map<string, Pick<Caseworker, "openCases" | "lastAssignedAt">>,
   g: GrievanceReceivedV1,
   phoneHash: string | null,
-  classification: Classification,
+  { classification, seal, description, signature }: PreparedGrievance,
   related: Related[],
   now: Date,
 ): void {
-  const signals: RiskSignal[] = classification.signals.flatMap((s) => (s.kind === "urgency" ? [{ rule: s.rule, level: s.level, matched: s.matched }] : []));
+  // The words a signal matched are the caller's: kept and published sealed like the description.
+  const signals: RiskSignal[] = classification.signals.flatMap((s) => (s.kind === "urgency" ? [{ rule: s.rule, level: s.level, matched: seal("matched", s.matched) }] : []));
   // For the triager: the three likeliest categories, each with the words that carried it.
-  if (classification.needsReview) signals.push(...deskCandidates(classification));
+  if (classification.needsReview) signals.push(...deskCandidates(classification, seal));
   let urgency = classification.urgency;
   if (related.length > 0) {
-    signals.push({ rule: "p2.group-dispute", level: "P2", matched: `similar to ${related.length} other grievance(s) in ${g.divisionCode} within ${rules.relatedWindowDays} days` });
+    signals.push({ rule: "p2.group-dispute", level: "P2", matched: seal("matched", `similar to ${related.length} other grievance(s) in ${g.divisionCode} within ${rules.relatedWindowDays} days`) });
     urgency = moreUrgent(urgency, "P2");
   }
   const caseId = caseIdFor(g.grievanceId);
@@ -337,7 +383,7 @@ function openCase(
       writes.events.push({ type: wire.type, data: wire.data, opts: { time: event.occurredAt, key } } as OutgoingEvent);
     }
   }
-  writes.cases.set(caseId, { state: state as OpenedCase, extras: { phoneHash, description: g.description } });
+  writes.cases.set(caseId, { state: state as OpenedCase, extras: { phoneHash, description, signature } });
 
   for (const r of related) {
     writes.links.push({ caseId, grievanceId: g.grievanceId, kind: "related", relatedCaseId: r.caseId, similarity: r.similarity });

@@ -1,5 +1,5 @@
 // personal_data.erased -> the case keeps what makes it countable (division, category, urgency,
-// status, dates) and loses the description and the caller's hash (no repeat link to it any more).
+// status, dates) and loses the description, its signature and the caller's hash (no repeat link to it any more).
 import { erasedMarker, type BatchHandler, type Keyring } from "@grievance-hub/kit";
 import type { PersonalDataErasedV1 } from "@grievance-hub/schema";
 
@@ -8,5 +8,5 @@ export const onPersonalDataErased = (keyring: Keyring): BatchHandler => async (c
   // Not only after the TTL: a key this replica still caches would open what arrives next.
   keyring.forget(erased.map((e) => e.dataSubject));
   const ids = erased.map((e) => e.grievanceId);
-  await client.query("UPDATE cases SET description = $2, phone_hash = NULL WHERE grievance_id = ANY($1::uuid[])", [ids, erasedMarker]);
+  await client.query("UPDATE cases SET description = $2, description_signature = NULL, phone_hash = NULL WHERE grievance_id = ANY($1::uuid[])", [ids, erasedMarker]);
 };

@@ -1,5 +1,5 @@
 // What caseworkers and supervisors read: their tasks and a case with its timeline.
-import type { Pool, Principal } from "@grievance-hub/kit";
+import type { Keyring, Pool, Principal } from "@grievance-hub/kit";
 import type { CaseView, TaskView } from "@grievance-hub/schema";
 import type { z } from "zod";
 import { disputeOf, type OpenedCase } from "../domain/case-lifecycle";
@@ -66,7 +66,14 @@ export async function listTasks(pool: Pool, p: Principal, filter: { status?: str
   return rows.map(toTask);
 }
 
-export async function findCaseView(pool: Pool, caseId: string, p: Principal): Promise<View | undefined> {
+/**
+ * The properties triage keeps sealed with the person's data key: the description, the words its
+ * signals matched, and what staff record about people (commands/seal-command.ts).
+ */
+export const sealedFields: ReadonlySet<string> = new Set(["description", "matched", "name", "phone", "text", "note", "terms", "what"]);
+
+/** The case page, its personal fields opened (an erased person's read as the marker). */
+export async function findCaseView(pool: Pool, keyring: Keyring, caseId: string, p: Principal): Promise<View | undefined> {
   const { rows } = await pool.query<Row & { state: Record<string, unknown>; description: string | null; repeat_count: number }>(
     "SELECT * FROM cases WHERE id = $1 AND state IS NOT NULL",
     [caseId],
@@ -85,7 +92,7 @@ export async function findCaseView(pool: Pool, caseId: string, p: Principal): Pr
       [caseId],
     ),
   ]);
-  return {
+  return keyring.openDeep<View>({
     ...toTask(row),
     grievanceId: s.grievanceId,
     language: s.language,
@@ -101,7 +108,7 @@ export async function findCaseView(pool: Pool, caseId: string, p: Principal): Pr
     repeatCount: row.repeat_count,
     links: links.rows.map((l) => ({ grievanceId: l.grievance_id, kind: l.kind, relatedCaseId: l.related_case_id, similarity: l.similarity, linkedAt: l.linked_at.toISOString() })),
     timeline: timeline.rows.map((t) => ({ type: t.type, actor: { id: t.actor_id, role: t.actor_role }, at: t.at.toISOString(), facts: t.facts })),
-  };
+  }, sealedFields);
 }
 
 function disputeView(s: OpenedCase): View["dispute"] {

@@ -35,7 +35,10 @@ export async function loadCase(client: PoolClient | Pool, caseId: string, forUpd
 
 export interface CaseExtras {
   phoneHash?: string | null;
+  /** Sealed with the person's data key. */
   description?: string;
+  /** The description's keyed trigrams (src/domain/signature.ts). */
+  signature?: number[] | null;
 }
 
 export async function saveCase(client: PoolClient, state: OpenedCase, extras: CaseExtras = {}): Promise<void> {
@@ -55,16 +58,16 @@ export async function saveCases(client: PoolClient, cases: { state: OpenedCase; 
   await client.query(
     `INSERT INTO cases (id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
         received_at, opened_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
-        breached_acknowledge, breached_resolve, repeat_count)
+        breached_acknowledge, breached_resolve, repeat_count, description_signature)
      SELECT id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
         received_at, received_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
-        breached_acknowledge, breached_resolve, repeat_count
+        breached_acknowledge, breached_resolve, repeat_count, signature::int[]
      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
         $11::timestamptz[], $12::int[], $13::jsonb[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[], $19::bool[],
-        $20::bool[], $21::bool[], $22::int[])
+        $20::bool[], $21::bool[], $22::int[], $23::text[])
        AS c (id, grievance_id, tracking_code, division_code, language, phone_hash, description, status, category, urgency,
         received_at, version, state, team_id, team_level, caseworker_id, acknowledge_by, resolve_by, acknowledged,
-        breached_acknowledge, breached_resolve, repeat_count)
+        breached_acknowledge, breached_resolve, repeat_count, signature)
      ON CONFLICT (id) DO UPDATE SET repeat_count = GREATEST(cases.repeat_count, EXCLUDED.repeat_count), status = EXCLUDED.status, category = EXCLUDED.category, urgency = EXCLUDED.urgency, version = EXCLUDED.version,
         state = EXCLUDED.state, team_id = EXCLUDED.team_id, team_level = EXCLUDED.team_level, caseworker_id = EXCLUDED.caseworker_id,
         acknowledge_by = EXCLUDED.acknowledge_by, resolve_by = EXCLUDED.resolve_by, acknowledged = EXCLUDED.acknowledged,
@@ -77,6 +80,7 @@ export async function saveCases(client: PoolClient, cases: { state: OpenedCase; 
       column((c) => c.state.team?.id ?? null), column((c) => c.state.team?.level ?? null), column((c) => c.state.caseworkerId),
       column((c) => c.state.dueDates?.acknowledgeBy ?? null), column((c) => c.state.dueDates?.resolveBy ?? null), column((c) => c.state.acknowledgedAt !== null),
       column((c) => c.state.breached.acknowledge), column((c) => c.state.breached.resolve), column((c) => c.repeatCount),
+      column((c) => (c.extras.signature ? `{${c.extras.signature.join(",")}}` : null)),
     ],
   );
   await saveCaseStatistics(client, cases);

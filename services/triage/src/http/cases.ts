@@ -9,6 +9,7 @@ import { notPermitted, type CaseCommand, type CaseCommandType, type DecisionCont
 import { computeDueDates, type DeadlinePolicy } from "../domain/deadlines";
 import { loadCase } from "../db/cases";
 import { findCaseView, listTasks, visibleTo } from "../db/case-views";
+import { caseSealer, sealCommand, sealsPersonalData } from "../commands/seal-command";
 import { caseworkersOf, listCaseworkers, teamsCovering } from "../db/directory";
 import { routeToCaseworker } from "../domain/routing";
 import { execute } from "../commands/execute";
@@ -53,7 +54,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
     { onRequest: auth, onError: logRefusedReads(rt.pool, "case"), schema: { summary: "A case with its timeline", security: [{ bearer: [] }], params: CaseParams, response: { 200: CaseView } } },
     async (req, reply) => {
       const id = req.params.id;
-      const view = z.uuid().safeParse(id).success ? await findCaseView(rt.pool, id, req.principal!) : undefined;
+      const view = z.uuid().safeParse(id).success ? await findCaseView(rt.pool, rt.keyring, id, req.principal!) : undefined;
       if (!view) {
         if (z.uuid().safeParse(id).success && (await caseExists(rt, id))) refuseRead(req, id);
         throw new HttpProblem(404, "Not found", "No case with this id.");
@@ -176,7 +177,8 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
           // who may not act must get 403, not an answer that tells them what the lookup found.
           const refused = notPermitted(commandOf[action], actorOf(principal), state);
           if (refused) throw new HttpProblem(403, "Forbidden", refused.message);
-          const [own, ...followUps] = [await toCommand[action](req.body as never, state, now, client)].flat();
+          const [built, ...followUps] = [await toCommand[action](req.body as never, state, now, client)].flat();
+          const own = built && sealsPersonalData(built) ? sealCommand(built, await caseSealer(client, rt.keyring, id)) : built;
           const done = await execute(client, rt.outbox, state, [own!], { now, actor: actorOf(principal) });
           if (!done.ok) {
             const { code, message, field } = done.refusal;
@@ -189,7 +191,7 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
           // The answer is the case page: its read is logged with the action, on the grounds the caller had before it.
           await recordRead(client, req, "case", id, caseAccessReason(state, principal)!);
         });
-        const view = (await findCaseView(rt.pool, id, { ...principal, role: "admin" }))!;
+        const view = (await findCaseView(rt.pool, rt.keyring, id, { ...principal, role: "admin" }))!;
         setEtag(reply, view.version);
         return view;
       },
