@@ -46,20 +46,27 @@ export async function applyRetention(pool: pg.Pool, schema: string, rules: Reten
 
 /** Runs a round at start and then every `intervalMs`; a failed round is logged and tried again next time. */
 export function retentionJob(opts: { pool: pg.Pool; schema: string; rules: RetentionRule[]; intervalMs: number; logger: Logger }): BackgroundTask {
+  return periodicRounds(opts.intervalMs, opts.logger, "retention round failed; retried at the next one", async () => {
+    const outcome = await applyRetention(opts.pool, opts.schema, opts.rules);
+    if (outcome.ran) opts.logger.info({ deleted: outcome.deleted }, "retention: expired technical rows deleted");
+  });
+}
+
+/**
+ * A background task running `round` at start and then every `intervalMs`, one round at a time;
+ * a round that fails is logged with `failure` and the next one runs as planned. Stopping waits
+ * for the round under way.
+ */
+export function periodicRounds(intervalMs: number, logger: Logger, failure: string, round: () => Promise<void>): BackgroundTask {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  const round = () => {
-    running = applyRetention(opts.pool, opts.schema, opts.rules).then(
-      (outcome) => {
-        if (outcome.ran) opts.logger.info({ deleted: outcome.deleted }, "retention: expired technical rows deleted");
-      },
-      (err: Error) => opts.logger.warn({ err: { message: safeErrorMessage(err) } }, "retention round failed; retried at the next one"),
-    );
+  const next = () => {
+    running = running.then(round).catch((err: Error) => logger.warn({ err: { message: safeErrorMessage(err) } }, failure));
   };
   return {
     start: () => {
-      round();
-      timer = setInterval(round, opts.intervalMs);
+      next();
+      timer = setInterval(next, intervalMs);
       timer.unref();
     },
     stop: async () => {

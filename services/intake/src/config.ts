@@ -11,5 +11,10 @@ export const IntakeConfig = BaseConfig.extend({
   TRACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Days an Idempotency-Key's first answer is kept; a retry later than this records a new grievance. */
   IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
+  /**
+   * Days a person's data is kept once every grievance of theirs is resolved or closed; then it is
+   * erased as an admin's erasure would (checked every RETENTION_INTERVAL_MS). Three years by default.
+   */
+  PERSONAL_DATA_RETENTION_DAYS: z.coerce.number().int().min(1).default(1095),
 });
 export type IntakeConfig = z.infer<typeof IntakeConfig>;

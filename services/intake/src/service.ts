@@ -9,6 +9,7 @@ import { erasureRoutes } from "./http/erasures";
 import { grievanceRoutes } from "./http/grievances";
 import { open311Routes } from "./http/open311";
 import { trackRoutes } from "./http/track";
+import { personalDataRetention } from "./commands/personal-data-retention";
 
 export const intake: ServiceDefinition<IntakeConfig> = {
   name: "intake",
@@ -24,6 +25,7 @@ export const intake: ServiceDefinition<IntakeConfig> = {
     await open311Routes(app, rt, config);
   },
   retention: (config) => [{ table: "idempotency_keys", column: "created_at", days: config.IDEMPOTENCY_RETENTION_DAYS }],
+  background: (rt, config) => [personalDataRetention(rt, config)],
   consumers: (rt, config) => [
     new EventConsumer({
       kafka: rt.kafka,

@@ -3,12 +3,12 @@
 // the erased marker and tell every service with personal_data.erased.v1 per grievance. Safe to
 // repeat: a destroyed key stays destroyed and the scrub finds nothing left to replace.
 import { randomUUID } from "node:crypto";
-import { enqueueEvents, erasedMarker, HttpProblem, withTransaction, type ServiceRuntime } from "@grievance-hub/kit";
+import { enqueueEvents, erasedMarker, HttpProblem, withTransaction, type PoolClient, type ServiceRuntime } from "@grievance-hub/kit";
 import type { ErasureRequest, ErasureResponse } from "@grievance-hub/schema";
 import type { IntakeConfig } from "../config";
 import { normalisePhone, phoneHash } from "../domain/phone";
 
-interface Found {
+export interface Found {
   subject: string;
   grievances: { id: string; division_code: string }[];
 }
@@ -36,19 +36,25 @@ export async function erasePerson(rt: ServiceRuntime, config: IntakeConfig, requ
   const erasureId = randomUUID();
   // The key first: from here on nothing sealed under it opens, whatever the scrub below meets.
   const keysDestroyed = await rt.keyring.destroy([found.subject]);
-  const ids = found.grievances.map((g) => g.id);
+  await withTransaction(rt.pool, (client) => scrubAndAnnounce(client, rt, [found], erasureId));
+  return { erasureId, grievances: found.grievances.length, keysDestroyed };
+}
+
+/**
+ * After their keys were destroyed: the persons' grievances keep the erased marker in place of
+ * every personal field, and each gets personal_data.erased.v1 for the other services and subscribers.
+ */
+export async function scrubAndAnnounce(client: PoolClient, rt: ServiceRuntime, found: Found[], erasureId: string): Promise<void> {
+  const ids = found.flatMap((f) => f.grievances.map((g) => g.id));
   const erasedAt = new Date().toISOString();
-  await withTransaction(rt.pool, async (client) => {
-    await client.query(
-      `UPDATE grievances SET description = $2,
-         complainant_name = CASE WHEN complainant_name IS NULL THEN NULL ELSE $2 END,
-         complainant_phone = CASE WHEN complainant_phone IS NULL THEN NULL ELSE $2 END,
-         address = CASE WHEN address IS NULL THEN NULL ELSE $2 END,
-         phone_hash = NULL
-       WHERE id = ANY($1::uuid[])`,
-      [ids, erasedMarker],
-    );
-    await enqueueEvents(client, rt.outbox, found.grievances.map((g) => ({ type: "personal_data.erased.v1" as const, data: { erasureId, dataSubject: found.subject, grievanceId: g.id, divisionCode: g.division_code, erasedAt } })));
-  });
-  return { erasureId, grievances: ids.length, keysDestroyed };
+  await client.query(
+    `UPDATE grievances SET description = $2,
+       complainant_name = CASE WHEN complainant_name IS NULL THEN NULL ELSE $2 END,
+       complainant_phone = CASE WHEN complainant_phone IS NULL THEN NULL ELSE $2 END,
+       address = CASE WHEN address IS NULL THEN NULL ELSE $2 END,
+       phone_hash = NULL
+     WHERE id = ANY($1::uuid[])`,
+    [ids, erasedMarker],
+  );
+  await enqueueEvents(client, rt.outbox, found.flatMap((f) => f.grievances.map((g) => ({ type: "personal_data.erased.v1" as const, data: { erasureId, dataSubject: f.subject, grievanceId: g.id, divisionCode: g.division_code, erasedAt } }))));
 }
