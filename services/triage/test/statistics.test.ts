@@ -55,6 +55,19 @@ describe("caseStatistics", () => {
     expect(JSON.stringify(caseStatistics(agreedAndResolved))).not.toMatch(/Wang|139|noise/);
   });
 
+  it("counts a case as a group dispute when triage found similar grievances from other callers nearby, not only by the ruleset's words", () => {
+    const similar = walk([
+      [{ type: "open", caseId: "8e2f7a1b-6b54-4c9f-8d2b-3f1e4c5d6e7f", grievanceId: "1c0f4d63-9a5b-4e32-b4c8-6f7a8b9c0d1e", trackingCode: "GH7K2Q9Y", divisionCode: "440402001001", language: "zh", receivedAt: T0 }, system, 0],
+      [{ type: "triage", category: "neighbour", urgency: "P2", signals: [{ rule: "p2.group-dispute", matched: "similar to 3 other grievance(s)", level: "P2" }], rulesetVersion: "r1" }, system, 0],
+    ]);
+    const alone = walk([
+      [{ type: "open", caseId: "9f3a8b2c-7c65-4daf-9e3c-4a2f5d6e7f80", grievanceId: "2d1a5e74-ab6c-4f43-85d9-7a8b9c0d1e2f", trackingCode: "GH7K2Q9Z", divisionCode: "440402001001", language: "zh", receivedAt: T0 }, system, 0],
+      [{ type: "triage", category: "neighbour", urgency: "P3", signals: [], rulesetVersion: "r1" }, system, 0],
+    ]);
+    expect(caseStatistics(similar).groupDispute).toBe(true);
+    expect(caseStatistics(alone).groupDispute).toBe(false);
+  });
+
   it("counts the acceptance as first contact and the acknowledge deadline as met", () => {
     expect(caseStatistics(accepted)).toMatchObject({ acceptedAt: at(30), acknowledgeOutcome: "met", resolveOutcome: "open" });
   });

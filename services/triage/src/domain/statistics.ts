@@ -47,6 +47,12 @@ function deadlineOutcome(breached: boolean, settledAt: Date | null, dueAt: Date,
   return owed ? "open" : "void";
 }
 
+/**
+ * The signals that make a case a group dispute: the ruleset's words for one ("全村", "all the
+ * workers") and triage's own finding of similar grievances from other callers nearby.
+ */
+const groupDisputeRules = new Set(["p2.group", "p2.group-dispute"]);
+
 export function caseStatistics(state: OpenedCase): CaseStatistics {
   const d = state.dispute;
   const sessions = d?.sessions ?? [];
@@ -71,7 +77,7 @@ export function caseStatistics(state: OpenedCase): CaseStatistics {
     holding: followedUp && !lastObligations.some((o) => o.status === "broken"),
     reached: d?.followUp?.reached === true,
     satisfaction: d?.followUp?.satisfaction ?? null,
-    groupDispute: state.classification?.signals.some((s) => s.rule === "p2.group") ?? false,
+    groupDispute: state.classification?.signals.some((s) => groupDisputeRules.has(s.rule)) ?? false,
     acknowledgeDueAt: due?.acknowledgeBy ?? null,
     acknowledgeOutcome: due ? deadlineOutcome(state.breached.acknowledge, state.acknowledgedAt, due.acknowledgeBy, owed) : null,
     resolveDueAt: due?.resolveBy ?? null,
