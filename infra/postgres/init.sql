@@ -5,6 +5,8 @@
 
 -- Triage's trigram index needs pg_trgm, which only a role that may create in the database can add.
 CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+-- Triage's description signatures are compared with intarray's intersection.
+CREATE EXTENSION IF NOT EXISTS intarray WITH SCHEMA public;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 CREATE ROLE gh_intake LOGIN PASSWORD 'local-only-intake-password';
