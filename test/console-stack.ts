@@ -23,6 +23,8 @@ export interface ConsoleStack {
   triageUrl: string;
   notificationUrl: string;
   consoleApp: RunningConsole;
+  /** the console's configuration, to start another replica beside it (PORT 0 for a free port) */
+  consoleConfig: ConsoleConfig;
   browser: Browser;
   /** the test's own database (schemas intake, triage, notification) */
   db: pg.Pool;
@@ -60,16 +62,17 @@ export async function startConsoleStack(name: string, opts: { consoleEnv?: Recor
     const res = await fetch(`${triageUrl}${url}`, { method: "PUT", headers: await adminHeaders(), body: JSON.stringify(body) });
     if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   }
-  const consoleApp = await startConsole(loadConfig(ConsoleConfig, {
+  const consoleConfig = loadConfig(ConsoleConfig, {
     NODE_ENV: "test", PORT: String(consolePort), LOG_LEVEL: "warn", PUBLIC_URL: consoleUrl, DATABASE_URL: env.databaseUrl,
     INTAKE_URL: intakeUrl, TRIAGE_URL: triageUrl, NOTIFICATION_URL: notificationUrl, OIDC_ISSUER: provider.issuer,
     OIDC_CLIENT_ID: "console-test", OIDC_CLIENT_SECRET: "console-test-client-secret",
     ...opts.consoleEnv,
-  }), env.logger);
+  });
+  const consoleApp = await startConsole(consoleConfig, env.logger);
   const db = new pg.Pool({ connectionString: env.databaseUrl });
   const browser = await launchChromium();
   return {
-    env, provider, intakeUrl, triageUrl, notificationUrl, consoleApp, browser, db, shots, adminHeaders,
+    env, provider, intakeUrl, triageUrl, notificationUrl, consoleApp, consoleConfig, browser, db, shots, adminHeaders,
     stop: async () => {
       await browser.close();
       await consoleApp.stop();

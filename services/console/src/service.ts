@@ -10,7 +10,7 @@ import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import * as oidc from "openid-client";
-import { buildHttp, createLogger, createPool, HttpProblem, migrate, type Logger } from "@grievance-hub/kit";
+import { buildHttp, createLogger, createPool, HttpProblem, migrate, postgresRateLimitStore, RateLimitCounts, type Logger } from "@grievance-hub/kit";
 import type { ConsoleConfig } from "./config";
 import { expireSessions, SessionStore, type Session } from "./session";
 import { staffRoutes } from "./routes/staff";
@@ -44,14 +44,17 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
 
   const readiness = [{ name: "database", check: async () => void (await pool.query("SELECT 1")) }];
   const app = buildHttp({ logger, readiness, ...(config.TRUST_PROXY === undefined ? {} : { trustProxy: config.TRUST_PROXY }) });
+  // Sign-in is limited per client address (issue #18), counted in Postgres so that every replica
+  // spends one budget (each attempt is added at once: sign-ins are few). The provider limits
+  // password attempts itself; other routes are limited by the services.
+  const signIns = new RateLimitCounts(pool, { syncEvery: 1, syncIntervalMs: 1000 });
   app.addHook("onClose", async () => {
     await cleanup.stop();
+    await signIns.close();
     await pool.end();
   });
   await app.register(fastifyCookie);
-  // Sign-in is limited per client address (issue #18), counted in this replica's memory: the provider
-  // limits password attempts itself. Other routes are limited by the services.
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, store: postgresRateLimitStore(signIns) });
   const signInLimit = { rateLimit: { max: config.SIGNIN_RATE_LIMIT_PER_MINUTE, timeWindow: "1 minute" } };
   app.addHook("onSend", async (_req, reply) => {
     reply.header("content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self' " + new URL(config.OIDC_ISSUER).origin);
