@@ -53,15 +53,18 @@ export function retentionJob(opts: { pool: pg.Pool; schema: string; rules: Reten
 }
 
 /**
- * A background task running `round` at start and then every `intervalMs`, one round at a time;
- * a round that fails is logged with `failure` and the next one runs as planned. Stopping waits
- * for the round under way.
+ * A background task running `round` at start and then every `intervalMs`, one round at a time (a
+ * tick that comes while a round is still under way is skipped, never queued); a round that fails
+ * is logged with `failure` and the next one runs as planned. Stopping waits for the round under way.
  */
 export function periodicRounds(intervalMs: number, logger: Logger, failure: string, round: () => Promise<void>): BackgroundTask {
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> | undefined;
   const next = () => {
-    running = running.then(round).catch((err: Error) => logger.warn({ err: { message: safeErrorMessage(err) } }, failure));
+    if (running) return;
+    running = round()
+      .catch((err: Error) => logger.warn({ err: { message: safeErrorMessage(err) } }, failure))
+      .finally(() => (running = undefined));
   };
   return {
     start: () => {
