@@ -12,7 +12,8 @@ export interface Problem {
   status: number;
   detail?: string;
   instance?: string;
-  errors?: { field: string; message: string }[];
+  /** `code` (zod's issue code, or a service's own such as `invalid_phone`) lets a client say it in its own language. */
+  errors?: { field: string; message: string; code?: string }[];
   [extension: string]: unknown;
 }
 
@@ -35,7 +36,7 @@ export function problemType(slug: string): string {
 }
 
 function fieldErrors(err: ZodError): { field: string; message: string }[] {
-  return err.issues.map((i) => ({ field: i.path.join(".") || "(body)", message: i.message }));
+  return err.issues.map((i) => ({ field: i.path.join(".") || "(body)", message: i.message, code: i.code }));
 }
 
 export function toProblem(err: unknown, instance: string): Problem {

@@ -6,7 +6,7 @@ export type TaskView = z.infer<typeof TaskViewSchema>;
 export type CaseView = z.infer<typeof CaseViewSchema>;
 
 export interface Me { sub: string; name: string; role: string; team?: string }
-export interface Problem { status: number; title: string; detail?: string; errors?: { field: string; message: string }[] }
+export interface Problem { status: number; title: string; detail?: string; errors?: { field: string; message: string; code?: string }[] }
 export type Result<T> = { ok: true; value: T; etag?: string } | { ok: false; problem: Problem };
 
 export async function call<T>(url: string, init: RequestInit = {}): Promise<Result<T>> {

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { enqueueEvents, erasedMarker, HttpProblem, withTransaction, type PoolClient, type ServiceRuntime } from "@grievance-hub/kit";
 import type { ErasureRequest, ErasureResponse } from "@grievance-hub/schema";
 import type { IntakeConfig } from "../config";
-import { normalisePhone, phoneHash } from "../domain/phone";
+import { invalidPhone, normalisePhone, phoneHash } from "../domain/phone";
 
 export interface Found {
   subject: string;
@@ -17,7 +17,7 @@ async function findPerson(rt: ServiceRuntime, config: IntakeConfig, request: Era
   let hash: string | null;
   if ("phone" in request) {
     const e164 = normalisePhone(request.phone, config.DEFAULT_PHONE_REGION);
-    if (!e164) throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [{ field: "phone", message: "not a valid phone number" }] });
+    if (!e164) throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [invalidPhone("phone")] });
     hash = phoneHash(e164, config.PHONE_HASH_KEY);
   } else {
     const { rows } = await rt.pool.query<{ id: string; division_code: string; phone_hash: string | null }>("SELECT id, division_code, phone_hash FROM grievances WHERE tracking_code = $1", [request.trackingCode]);

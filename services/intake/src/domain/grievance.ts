@@ -1,8 +1,8 @@
 // Turns an operator's request into the grievance.received fact, or says which field is wrong.
 import type { CreateGrievanceRequest, GrievanceReceivedV1 } from "@grievance-hub/schema";
-import { normalisePhone, phoneHash } from "./phone";
+import { invalidPhone, normalisePhone, phoneHash } from "./phone";
 
-export type RecordRefusal = { field: string; message: string };
+export type RecordRefusal = { field: string; message: string; code?: string };
 
 /** A v1 request, or an Open311 one mapped to the same shape with its own channel. */
 export type GrievanceInput = Omit<CreateGrievanceRequest, "channel"> & { channel: GrievanceReceivedV1["channel"] };
@@ -15,7 +15,7 @@ export function toReceivedEvent(
   let complainant: GrievanceReceivedV1["complainant"] = { anonymous: true };
   if (body.complainant) {
     const phone = normalisePhone(body.complainant.phone, keys.defaultPhoneRegion);
-    if (!phone) return { ok: false, refusal: { field: "complainant.phone", message: "not a valid phone number" } };
+    if (!phone) return { ok: false, refusal: invalidPhone("complainant.phone") };
     complainant = {
       anonymous: false,
       name: body.complainant.name,

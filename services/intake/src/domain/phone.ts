@@ -1,4 +1,7 @@
 import { createHmac } from "node:crypto";
+
+/** A phone number intake cannot read, as a problem+json field error (the code lets the console translate it). */
+export const invalidPhone = (field: string) => ({ field, message: "not a valid phone number", code: "invalid_phone" });
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
 
 /** E.164 form of a phone number, or null when it is not a possible number. */

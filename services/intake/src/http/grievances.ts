@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { IntakeConfig } from "../config";
 import { recordGrievance } from "../commands/record-grievance";
 import { findCallerHistory, findGrievance } from "../db/grievances";
-import { normalisePhone, phoneHash } from "../domain/phone";
+import { invalidPhone, normalisePhone, phoneHash } from "../domain/phone";
 
 const IdempotencyHeaders = z.object({
   "idempotency-key": z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional(),
@@ -74,7 +74,7 @@ export function grievanceRoutes(app: FastifyInstance, rt: ServiceRuntime, config
     async (req) => {
       const principal = req.principal!;
       const e164 = normalisePhone(req.body.phone, config.DEFAULT_PHONE_REGION);
-      if (!e164) throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [{ field: "phone", message: "not a valid phone number" }] });
+      if (!e164) throw new HttpProblem(400, "Invalid request", "The request does not match the schema.", { errors: [invalidPhone("phone")] });
       // A supervisor sees their own division's grievances only (none without a division claim), as on GET /v1/grievances/:id.
       if (principal.role === "supervisor" && principal.division === undefined) return { grievances: [] };
       const division = principal.role === "supervisor" ? principal.division : undefined;

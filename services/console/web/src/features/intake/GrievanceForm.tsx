@@ -19,6 +19,7 @@ function fieldOf(path: string): string {
 }
 
 function messageFor(code: string, path: string): MessageKey {
+  if (code === "invalid_phone") return "error.phone";
   if (path === "location.divisionCode") return "error.division";
   if (path.startsWith("location.coordinates")) return "error.invalid";
   if (code === "too_big") return "error.tooLong";
@@ -28,6 +29,8 @@ function messageFor(code: string, path: string): MessageKey {
 
 export function GrievanceForm() {
   const { t } = useI18n();
+  /** A field error found by the server, said in the UI's language when its code is known (else as the server put it). */
+  const serverMessage = (e: { field: string; message: string; code?: string }): string => (e.code ? t(messageFor(e.code, fieldOf(e.field))) : e.message);
   const [channel, setChannel] = useState<(typeof channels)[number]>("phone");
   const [anonymous, setAnonymous] = useState(false);
   const [name, setName] = useState("");
@@ -57,7 +60,8 @@ export function GrievanceForm() {
     if (last?.phone === full) return last.answer;
     setHistory({ phone: full, state: "loading" });
     const answer = lookUpCaller(full).then((r): HistoryState => {
-      const next: HistoryState = r.ok ? { phone: full, state: "done", history: r.value } : { phone: full, state: "failed", detail: r.problem.errors?.[0]?.message ?? r.problem.detail ?? r.problem.title };
+      const first = r.ok ? undefined : r.problem.errors?.[0];
+      const next: HistoryState = r.ok ? { phone: full, state: "done", history: r.value } : { phone: full, state: "failed", detail: first ? serverMessage(first) : r.problem.detail ?? r.problem.title };
       if (next.state === "failed" && lookup.current?.phone === full) lookup.current = undefined;
       setHistory((now) => (now?.phone === full ? next : now));
       return next;
@@ -111,7 +115,7 @@ export function GrievanceForm() {
       return;
     }
     const found: Errors = {};
-    for (const { field, message } of result.problem.errors ?? []) found[fieldOf(field)] ??= message;
+    for (const error of result.problem.errors ?? []) found[fieldOf(error.field)] ??= serverMessage(error);
     setErrors(found);
     setFormError(result.problem.errors?.length ? t("form.invalid") : t("form.failed", { detail: result.problem.detail ?? result.problem.title }));
   }
