@@ -40,6 +40,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   const pool = createPool({ databaseUrl: config.DATABASE_URL, size: config.DB_POOL_SIZE, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, schema: SCHEMA, logger });
   const sessions = new SessionStore(pool, config.SESSION_IDLE_MINUTES * 60_000);
   const cleanup = expireSessions(sessions, SESSION_CLEANUP_MS, logger);
+  cleanup.start();
   const cookieOptions = { httpOnly: true, secure, sameSite: "lax" as const, path: "/" };
 
   const readiness = [{ name: "database", check: async () => void (await pool.query("SELECT 1")) }];

@@ -4,7 +4,7 @@
 // and the person's name and tokens are sealed under a key derived from the id: the rows alone (a
 // dump, a backup) cannot be used to act as anybody.
 import { createHash, hkdfSync, randomBytes } from "node:crypto";
-import { openWith, safeErrorMessage, sealWith, SealedValueError, type Logger, type Pool } from "@grievance-hub/kit";
+import { openWith, periodicRounds, sealWith, SealedValueError, type BackgroundTask, type Logger, type Pool } from "@grievance-hub/kit";
 
 export interface Session {
   sub: string;
@@ -147,20 +147,10 @@ function sessionOf(id: string, key: Buffer, row: SessionRow): Session | undefine
   };
 }
 
-/** Runs `store.deleteExpired` every `intervalMs` (unref'd); a failed round is logged and tried again at the next. */
-export function expireSessions(store: SessionStore, intervalMs: number, logger: Logger): { stop: () => Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = store.deleteExpired().then(
-      (deleted) => void (deleted.sessions + deleted.signIns > 0 && logger.debug({ deleted }, "expired console sessions deleted")),
-      (err: Error) => logger.warn({ err: { message: safeErrorMessage(err) } }, "deleting expired console sessions failed; tried again at the next round"),
-    );
-  }, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+/** Runs `store.deleteExpired` at start and every `intervalMs`; a failed round is logged and tried again at the next. */
+export function expireSessions(store: SessionStore, intervalMs: number, logger: Logger): BackgroundTask {
+  return periodicRounds(intervalMs, logger, "deleting expired console sessions failed; tried again at the next round", async () => {
+    const deleted = await store.deleteExpired();
+    if (deleted.sessions + deleted.signIns > 0) logger.debug({ deleted }, "expired console sessions deleted");
+  });
 }

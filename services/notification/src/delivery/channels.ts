@@ -74,8 +74,8 @@ async function contactsFor(client: PoolClient, keyring: Keyring, rows: DeliveryR
             [staffRows.map((r) => r.recipient_kind), staffRows.map((r) => r.recipient_id)],
           )
           .then((r) => r.rows),
-    findComplainants(client, grievanceIds).then((found) => openPhones(keyring, found)),
-    findParties(client, partyIds).then((found) => openPartyPhones(keyring, found)),
+    findComplainants(client, grievanceIds).then((found) => withPhonesOpened(keyring, complainantPhoneField, found)),
+    findParties(client, partyIds).then((found) => withPhonesOpened(keyring, "phone", found)),
   ]);
   return {
     staff: new Map(staff.map((r) => [`${r.kind}\n${r.id}`, r])),
@@ -84,21 +84,16 @@ async function contactsFor(client: PoolClient, keyring: Keyring, rows: DeliveryR
   };
 }
 
-/** Complainants' phones are kept sealed: opened only here, to send; an erased person's opens as nobody to tell. */
-async function openPhones(keyring: Keyring, contacts: ComplainantContact[]): Promise<ComplainantContact[]> {
+/**
+ * Complainants' and parties' phones are kept sealed (a complainant's for intake's field, a v2
+ * party's for "phone"; a v1 party's is text and stays as it is): opened only here, to send. An
+ * erased person's opens as nobody to tell.
+ */
+async function withPhonesOpened<C extends { phone: string | null }>(keyring: Keyring, field: string, contacts: C[]): Promise<C[]> {
   return Promise.all(contacts.map(async (c) => {
     if (c.phone === null) return c;
-    const phone = await keyring.open(complainantPhoneField, c.phone);
+    const phone = await keyring.open(field, c.phone);
     return { ...c, phone: phone === erasedMarker ? null : phone };
-  }));
-}
-
-/** Parties' phones from case.party_added.v2 are sealed (sealed for "phone"); v1's are text and stay as they are. */
-async function openPartyPhones(keyring: Keyring, parties: PartyContact[]): Promise<PartyContact[]> {
-  return Promise.all(parties.map(async (p) => {
-    if (p.phone === null) return p;
-    const phone = await keyring.open("phone", p.phone);
-    return { ...p, phone: phone === erasedMarker ? null : phone };
   }));
 }
 

@@ -94,10 +94,11 @@ export const SIGNATURE_KEY_SUBJECT = "service:triage";
  * opens as the marker) every value is the marker and no key is made.
  */
 export async function sealingFor(keyring: Keyring, event: DecodedEvent, signatureSecret: () => Promise<Buffer>): Promise<Omit<PreparedGrievance, "classification">> {
-  const g = (await openReceived(keyring, event)).data as GrievanceReceivedV1;
+  const opened = await openReceived(keyring, event);
+  const g = opened.data as GrievanceReceivedV1;
   if (g.description === erasedMarker) return { g, seal: () => erasedMarker, description: erasedMarker, signature: [] };
   const [seal, secret] = await Promise.all([keyring.sealerFor(dataSubjectOf(g)), signatureSecret()]);
-  const description = event.type === "grievance.received.v2" ? (event.data as GrievanceReceivedV2).description : seal("description", g.description);
+  const description = (opened.sealed as GrievanceReceivedV2 | undefined)?.description ?? seal("description", g.description);
   return { g, seal, description, signature: descriptionSignature(g.description, secret) };
 }
 
