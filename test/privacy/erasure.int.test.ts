@@ -30,7 +30,9 @@ const descriptions = ["邻居在楼道里堆放杂物挡住通道 Zephyrine-mark
 // What a caseworker records on the person's case: another party and a note.
 const party = { name: "Ottoline Vask", phoneDigits: "13822223333" };
 const note = "Visited; the landlord Ottoline says Perrywinkle-note";
-const personal = [name, address, ...descriptions, "Zephyrine", "杀了我", party.name, note, "Perrywinkle"];
+// And words staff type in their own right: declining the case, the reason and the body to go to (a person's name).
+const decline = { reason: "Quillon's dispute is with a lawyer, Marrowvale-reason", goTo: { kind: "legal_aid", name: "Advocate Marisol Trench" } };
+const personal = [name, address, ...descriptions, "Zephyrine", "杀了我", party.name, note, "Perrywinkle", "Marrowvale", "Marisol Trench"];
 const other = { name: "Bramwell Stoke", description: "Parking dispute with a neighbour, Corvantis-kept" };
 
 /** Which of the person's strings `text` contains; the phone also as its bare digits. */
@@ -91,6 +93,7 @@ beforeAll(async () => {
     expect((await fetch(`${services[1]!.url}/v1/cases/${caseId}/${action}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor("admin")}` }, body: JSON.stringify(body) })).status).toBe(200);
   await act("parties", { role: "landlord", kind: "person", name: party.name, phone: `+86${party.phoneDigits}`, language: "zh", consentToContact: true });
   await act("notes", { text: note });
+  await act("decline", decline);
   await eventually(async () => ((await db.query("SELECT count(*)::int AS n FROM notification.parties")).rows[0].n === 1 ? true : undefined), 30_000, "notification to note the party");
 }, 90_000);
 
@@ -128,9 +131,10 @@ describe("personal data at rest", () => {
     expect(triaged.facts.signals!.map((s) => s.matched)).toEqual(expect.arrayContaining(["刀", "杀"]));
     // And what the caseworker recorded on the other case: the party and the note.
     const first = (await db.query("SELECT id FROM triage.cases WHERE grievance_id = $1", [ids[0]])).rows[0].id as string;
-    const page = (await (await fetch(`${services[1]!.url}/v1/cases/${first}`, { headers: { authorization: `Bearer ${await tokenFor("admin")}` } })).json()) as { dispute: { parties: { name: string; phone: string }[] }; timeline: { type: string; facts: { text?: string } }[] };
+    const page = (await (await fetch(`${services[1]!.url}/v1/cases/${first}`, { headers: { authorization: `Bearer ${await tokenFor("admin")}` } })).json()) as { dispute: { parties: { name: string; phone: string }[] }; timeline: { type: string; facts: { text?: string; reason?: string } }[] };
     expect(page.dispute.parties).toEqual([expect.objectContaining({ name: party.name, phone: `+86${party.phoneDigits}` })]);
     expect(page.timeline.find((t) => t.type === "case.note_added")!.facts.text).toBe(note);
+    expect(page.timeline.find((t) => t.type === "case.declined")!.facts).toMatchObject(decline);
   });
 
   it("the internal grievances topic carries them sealed only", async () => {

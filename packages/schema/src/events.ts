@@ -329,6 +329,28 @@ export const CaseAgreementRecordedV2 = CaseAgreementRecordedV1.extend({ terms: S
 export const CaseObligationMarkedV2 = CaseObligationMarkedV1.extend({ note: SealedText.nullable() });
 export const CaseFollowUpRecordedV2 = CaseFollowUpRecordedV1.extend({ note: SealedText.nullable() });
 
+// ---- v2 of the events carrying what staff type about a case in their own words — a reason, a
+// resolution's summary, a session's place, the name of the body a case goes to — sealed the same
+// way. Triage publishes v2 when it sealed them (every staff action); an event the system makes
+// on its own (an overdue escalation, the routing on arrival) carries only the system's words and stays v1.
+const SealedBody = z.object({ kind: ReceivingBodyKind, name: SealedText });
+export const CaseAssignedV2 = CaseAssignedV1.extend({ reason: SealedText });
+export const CaseMediationScheduledV2 = CaseMediationScheduledV1.extend({ place: SealedText.nullable() });
+export const CaseResolvedV2 = CaseResolvedV1.extend({ summary: SealedText });
+export const CaseEscalatedV2 = CaseEscalatedV1.extend({ reason: SealedText });
+export const CaseReassignmentRequestedV2 = CaseReassignmentRequestedV1.extend({ reason: SealedText });
+export const CaseReassignedV2 = CaseReassignedV1.extend({ reason: SealedText });
+export const CaseRecategorisedV2 = CaseRecategorisedV1.extend({ reason: SealedText });
+export const CaseReopenedV2 = CaseReopenedV1.extend({ reason: SealedText });
+export const CaseClosedV2 = CaseClosedV1.extend({ reason: SealedText.optional() });
+export const CaseSessionScheduledV2 = CaseSessionScheduledV1.extend({ place: SealedText });
+export const CaseSessionReminderDueV2 = CaseSessionReminderDueV1.extend({ place: SealedText });
+export const CaseSessionRescheduledV2 = CaseSessionRescheduledV1.extend({ place: SealedText });
+export const CaseSessionCancelledV2 = CaseSessionCancelledV1.extend({ reason: SealedText });
+export const CaseReferredV2 = CaseReferredV1.extend({ to: SealedBody, reason: SealedText });
+export const CaseDeclinedV2 = CaseDeclinedV1.extend({ reason: SealedText, goTo: SealedBody.nullable() });
+export const CaseWithdrawnV2 = CaseWithdrawnV1.extend({ reason: SealedText });
+
 /** One division's figures for one month, by the month its grievances were received: counts and shares, nothing about anyone. */
 export const DivisionStatistics = z.object({
   divisionPrefix: z.string().regex(/^\d{0,12}$/),
@@ -402,27 +424,40 @@ export const eventTypes = {
     "grievance.triaged.v2": GrievanceTriagedV2,
     "grievance.linked.v1": GrievanceLinkedV1,
     "case.assigned.v1": CaseAssignedV1,
+    "case.assigned.v2": CaseAssignedV2,
     "case.queued.v1": CaseQueuedV1,
     "case.accepted.v1": CaseAcceptedV1,
     "case.note_added.v1": CaseNoteAddedV1,
     "case.note_added.v2": CaseNoteAddedV2,
     "case.mediation_scheduled.v1": CaseMediationScheduledV1,
+    "case.mediation_scheduled.v2": CaseMediationScheduledV2,
     "case.resolved.v1": CaseResolvedV1,
+    "case.resolved.v2": CaseResolvedV2,
     "case.escalated.v1": CaseEscalatedV1,
+    "case.escalated.v2": CaseEscalatedV2,
     "case.reassigned.v1": CaseReassignedV1,
+    "case.reassigned.v2": CaseReassignedV2,
     "case.reassignment_requested.v1": CaseReassignmentRequestedV1,
+    "case.reassignment_requested.v2": CaseReassignmentRequestedV2,
     "case.recategorised.v1": CaseRecategorisedV1,
+    "case.recategorised.v2": CaseRecategorisedV2,
     "case.reopened.v1": CaseReopenedV1,
+    "case.reopened.v2": CaseReopenedV2,
     "case.closed.v1": CaseClosedV1,
+    "case.closed.v2": CaseClosedV2,
     "case.deadline_breached.v1": CaseDeadlineBreachedV1,
     "case.deadline_approaching.v1": CaseDeadlineApproachingV1,
     "case.party_added.v1": CasePartyAddedV1,
     "case.party_added.v2": CasePartyAddedV2,
     "case.mediator_assigned.v1": CaseMediatorAssignedV1,
     "case.session_scheduled.v1": CaseSessionScheduledV1,
+    "case.session_scheduled.v2": CaseSessionScheduledV2,
     "case.session_rescheduled.v1": CaseSessionRescheduledV1,
+    "case.session_rescheduled.v2": CaseSessionRescheduledV2,
     "case.session_reminder_due.v1": CaseSessionReminderDueV1,
+    "case.session_reminder_due.v2": CaseSessionReminderDueV2,
     "case.session_cancelled.v1": CaseSessionCancelledV1,
+    "case.session_cancelled.v2": CaseSessionCancelledV2,
     "case.session_held.v1": CaseSessionHeldV1,
     "case.session_held.v2": CaseSessionHeldV2,
     "case.urgency_raised.v1": CaseUrgencyRaisedV1,
@@ -434,9 +469,12 @@ export const eventTypes = {
     "case.follow_up_recorded.v1": CaseFollowUpRecordedV1,
     "case.follow_up_recorded.v2": CaseFollowUpRecordedV2,
     "case.referred.v1": CaseReferredV1,
+    "case.referred.v2": CaseReferredV2,
     "case.referral_acknowledged.v1": CaseReferralAcknowledgedV1,
     "case.declined.v1": CaseDeclinedV1,
+    "case.declined.v2": CaseDeclinedV2,
     "case.withdrawn.v1": CaseWithdrawnV1,
+    "case.withdrawn.v2": CaseWithdrawnV2,
   }),
 } as const;
 

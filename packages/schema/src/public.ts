@@ -12,6 +12,9 @@ import {
   CasePartyAddedV1, CaseReferralAcknowledgedV1, CaseReferredV1, CaseSessionCancelledV1, CaseSessionHeldV1, CaseSessionRescheduledV1,
   CaseSessionReminderDueV1, CaseSessionScheduledV1, CaseUrgencyRaisedV1, CaseWithdrawnV1, StatisticsPublishedV1,
   CaseAgreementRecordedV2, CaseFollowUpRecordedV2, CaseNoteAddedV2, CaseObligationMarkedV2, CasePartyAddedV2, CaseSessionHeldV2,
+  CaseAssignedV2, CaseClosedV2, CaseDeclinedV2, CaseEscalatedV2, CaseMediationScheduledV2, CaseReassignedV2, CaseReassignmentRequestedV2,
+  CaseRecategorisedV2, CaseReferredV2, CaseReopenedV2, CaseResolvedV2, CaseSessionCancelledV2, CaseSessionReminderDueV2,
+  CaseSessionRescheduledV2, CaseSessionScheduledV2, CaseWithdrawnV2,
 } from "./events";
 
 const PublicActor = z.object({ role: z.enum(["caseworker", "supervisor", "admin", "system"]) });
@@ -43,19 +46,37 @@ export const publicSchemas = {
   }),
   "grievance.linked.v1": withoutPersonal(GrievanceLinkedV1, []),
   "case.assigned.v1": withoutPersonal(CaseAssignedV1, ["trackingCode", "caseworkerId", "reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.assigned.v2": withoutPersonal(CaseAssignedV2, ["trackingCode", "caseworkerId", "reason"]),
   "case.queued.v1": withoutPersonal(CaseQueuedV1, ["trackingCode", "reason"]),
   "case.accepted.v1": withoutPersonal(CaseAcceptedV1, ["caseworkerId"]),
   "case.note_added.v1": withoutPersonal(CaseNoteAddedV1, ["text"]),
   // The same public facts as v1: the sealed fields stay internal.
   "case.note_added.v2": withoutPersonal(CaseNoteAddedV2, ["text"]),
   "case.mediation_scheduled.v1": withoutPersonal(CaseMediationScheduledV1, ["place"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.mediation_scheduled.v2": withoutPersonal(CaseMediationScheduledV2, ["place"]),
   "case.resolved.v1": withoutPersonal(CaseResolvedV1, ["trackingCode", "summary"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.resolved.v2": withoutPersonal(CaseResolvedV2, ["trackingCode", "summary"]),
   "case.escalated.v1": withoutPersonal(CaseEscalatedV1, ["trackingCode", "reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.escalated.v2": withoutPersonal(CaseEscalatedV2, ["trackingCode", "reason"]),
   "case.reassigned.v1": withoutPersonal(CaseReassignedV1, ["trackingCode", "fromCaseworkerId", "toCaseworkerId", "reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.reassigned.v2": withoutPersonal(CaseReassignedV2, ["trackingCode", "fromCaseworkerId", "toCaseworkerId", "reason"]),
   "case.reassignment_requested.v1": withoutPersonal(CaseReassignmentRequestedV1, ["trackingCode", "caseworkerId", "reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.reassignment_requested.v2": withoutPersonal(CaseReassignmentRequestedV2, ["trackingCode", "caseworkerId", "reason"]),
   "case.recategorised.v1": withoutPersonal(CaseRecategorisedV1, ["trackingCode", "reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.recategorised.v2": withoutPersonal(CaseRecategorisedV2, ["trackingCode", "reason"]),
   "case.reopened.v1": withoutPersonal(CaseReopenedV1, ["trackingCode", "caseworkerId", "reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.reopened.v2": withoutPersonal(CaseReopenedV2, ["trackingCode", "caseworkerId", "reason"]),
   "case.closed.v1": withoutPersonal(CaseClosedV1, ["reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.closed.v2": withoutPersonal(CaseClosedV2, ["reason"]),
   // ref (which obligation or referral) stays internal: the published type had no such field and took any value there.
   "case.deadline_breached.v1": withoutPersonal(CaseDeadlineBreachedV1, ["trackingCode", "caseworkerId", "ref"]),
   "case.deadline_approaching.v1": withoutPersonal(CaseDeadlineApproachingV1, ["trackingCode", "caseworkerId"]),
@@ -65,9 +86,17 @@ export const publicSchemas = {
   "case.party_added.v2": withoutPersonal(CasePartyAddedV2, ["name", "phone", "language", "consentToContact"]),
   "case.mediator_assigned.v1": withoutPersonal(CaseMediatorAssignedV1, ["trackingCode", "mediatorId", "reason"]),
   "case.session_scheduled.v1": withoutPersonal(CaseSessionScheduledV1, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.session_scheduled.v2": withoutPersonal(CaseSessionScheduledV2, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
   "case.session_rescheduled.v1": withoutPersonal(CaseSessionRescheduledV1, ["place"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.session_rescheduled.v2": withoutPersonal(CaseSessionRescheduledV2, ["place"]),
   "case.session_reminder_due.v1": withoutPersonal(CaseSessionReminderDueV1, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.session_reminder_due.v2": withoutPersonal(CaseSessionReminderDueV2, ["trackingCode", "mediatorId", "place", "invitedPartyIds"]),
   "case.session_cancelled.v1": withoutPersonal(CaseSessionCancelledV1, ["reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.session_cancelled.v2": withoutPersonal(CaseSessionCancelledV2, ["reason"]),
   "case.session_held.v1": withoutPersonal(CaseSessionHeldV1, ["complainantAttended", "attendedPartyIds", "note"]),
   // The same public facts as v1: the sealed fields stay internal.
   "case.session_held.v2": withoutPersonal(CaseSessionHeldV2, ["complainantAttended", "attendedPartyIds", "note"]),
@@ -89,9 +118,15 @@ export const publicSchemas = {
   "case.follow_up_recorded.v2": withoutPersonal(CaseFollowUpRecordedV2, ["note"]),
   // The kind of body only: a body's name may be a person's (a lawyer, an official).
   "case.referred.v1": withoutPersonal(CaseReferredV1, ["trackingCode", "reason", "to"]).extend({ to: CaseReferredV1.shape.to.pick({ kind: true }) }),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.referred.v2": withoutPersonal(CaseReferredV2, ["trackingCode", "reason", "to"]).extend({ to: CaseReferredV2.shape.to.pick({ kind: true }) }),
   "case.referral_acknowledged.v1": withoutPersonal(CaseReferralAcknowledgedV1, ["reference"]),
   "case.declined.v1": withoutPersonal(CaseDeclinedV1, ["trackingCode", "reason", "goTo"]).extend({ goTo: CaseDeclinedV1.shape.goTo.unwrap().pick({ kind: true }).nullable() }),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.declined.v2": withoutPersonal(CaseDeclinedV2, ["trackingCode", "reason", "goTo"]).extend({ goTo: CaseDeclinedV2.shape.goTo.unwrap().pick({ kind: true }).nullable() }),
   "case.withdrawn.v1": withoutPersonal(CaseWithdrawnV1, ["trackingCode", "reason"]),
+  // The same public facts as v1: the sealed fields stay internal.
+  "case.withdrawn.v2": withoutPersonal(CaseWithdrawnV2, ["trackingCode", "reason"]),
   "statistics.published.v1": StatisticsPublishedV1,
 } satisfies Record<EventTypeName, z.ZodObject>;
 

@@ -1,7 +1,8 @@
 // Mediation through notification over real Kafka and Postgres: a day before a session the
 // mediator and each invited party who consented get an SMS (a party who did not, none) — a party
 // from case.party_added.v2 at the phone opened from its sealed value, one from v1 at its phone
-// as it came — and danger at a session sends the team's supervisor the P1 alert.
+// as it came; a v2 reminder's place is opened for the party's SMS only and kept sealed — and danger
+// at a session sends the team's supervisor the P1 alert.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyEncryptionKeys, Keyring, type Pool } from "@grievance-hub/kit";
 import type { EventData } from "@grievance-hub/schema";
@@ -47,6 +48,30 @@ describe("mediation reminders and alerts", () => {
     expect(sent.find((m) => m.to === "+8613700137000")!.text).toContain(c.trackingCode);
     const { rows } = await h.db.query("SELECT recipient_kind, recipient_id FROM deliveries WHERE template = 'session.reminder_party'");
     expect(rows.map((r) => r.recipient_id).sort()).toEqual([`${c.grievanceId}:party-1`, `${c.grievanceId}:party-3`]);
+  });
+
+  it("keeps a v2 reminder's place sealed: the party's SMS names it, the mediator's does not, and no table holds it in clear", async () => {
+    const c = aCase();
+    const seal = await new Keyring(h.db as unknown as Pool, keyEncryptionKeys(h.config)).sealerFor(`grievance:${c.grievanceId}`);
+    const place = "Flat 9, Wexmoor Court (the respondent's home)";
+    await h.publish("case.party_added.v2", {
+      caseId: c.caseId, grievanceId: c.grievanceId, occurredAt: c.occurredAt, actor: { id: "cw-chen", role: "caseworker" },
+      partyId: "party-1", role: "respondent", kind: "person", name: seal("name", "Li Wei"), phone: seal("phone", "+8613911112222"), language: "en", consentToContact: true,
+    });
+    const before = sms.received.length;
+    const at = new Date(Date.now() + 20 * 3600_000).toISOString();
+    await h.publish("case.session_reminder_due.v2", { ...c, sessionId: "session-1", mediatorId: "med-li", at, place: seal("place", place), invitedPartyIds: ["party-1"] });
+    const sent = await eventually(async () => (sms.received.length >= before + 2 ? sms.received.slice(before) : undefined), 30_000, "two SMS");
+    expect(sent.find((m) => m.to === "+8613911112222")!.text).toContain(place);
+    expect(sent.find((m) => m.to === "+8613700137000")!.text).not.toContain("Wexmoor");
+    const { rows } = await h.db.query("SELECT template, variables::text, subject, body, html FROM deliveries WHERE grievance_id = $1", [c.grievanceId]);
+    // The mediator by SMS and on their feed, the party by SMS.
+    expect(rows.map((r) => r.template).sort()).toEqual(["session.reminder", "session.reminder", "session.reminder_party"]);
+    expect(JSON.stringify(rows)).not.toContain("Wexmoor");
+    const party = rows.find((r) => r.template === "session.reminder_party")!;
+    for (const field of ["subject", "body", "html"] as const) expect(party[field]).toMatch(/^ghs1\./);
+    const feed = await h.db.query("SELECT subject, body, facts::text FROM feed WHERE facts::text LIKE $1", [`%${c.trackingCode}%`]);
+    expect(JSON.stringify(feed.rows)).not.toContain("Wexmoor");
   });
 
   it("sends the team's supervisor the P1 alert when danger at a session raises the case to P1", async () => {

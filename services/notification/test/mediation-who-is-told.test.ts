@@ -29,10 +29,12 @@ describe("who is told of mediation", () => {
     const due: EventData<"case.session_reminder_due.v1"> = { ...base, urgency: "P3", sessionId: "session-1", mediatorId: "med-li", at: "2026-03-02T09:30:00+08:00", place: "community office", invitedPartyIds: ["party-1", "party-2"] };
     const messages = whoIsTold({ type: "case.session_reminder_due.v1", data: due }, links);
     expect(messages).toEqual([
-      { recipient: { kind: "caseworker", id: "med-li" }, template: "session.reminder", variables: expect.objectContaining({ trackingCode: "7KQ2M-X9PTR", at: due.at, place: "community office" }) },
+      // The mediator is told when; the place, which staff typed, stays on the case page.
+      { recipient: { kind: "caseworker", id: "med-li" }, template: "session.reminder", variables: expect.objectContaining({ trackingCode: "7KQ2M-X9PTR", at: due.at }) },
       { recipient: { kind: "party", id: `${base.grievanceId}:party-1` }, template: "session.reminder_party", variables: { at: due.at, place: "community office" } },
       { recipient: { kind: "party", id: `${base.grievanceId}:party-2` }, template: "session.reminder_party", variables: { at: due.at, place: "community office" } },
     ]);
+    expect(messages[0]!.variables).not.toHaveProperty("place");
   });
 
   it("keeps a party's phone only when they consented", () => {

@@ -37,7 +37,7 @@ const sample: { [N in TemplateName]: TemplateVariables<N> } = {
   "case.deadline_near": staffFacts,
   "case.deadline_breached": staffFacts,
   "grievance.p1_alert": { trackingCode: "7KQ2M-X9PTR", category: "family", divisionCode: "110105003002", dueBy: "2025-03-01T14:30:00Z", caseUrl: "https://hub.example.org/cases/1" },
-  "session.reminder": { ...withoutDeadline, at: "2025-03-02T09:30:00+08:00", place: "community office, room 2" },
+  "session.reminder": { ...withoutDeadline, at: "2025-03-02T09:30:00+08:00" },
   "session.reminder_party": { at: "2025-03-02T09:30:00+08:00", place: "community office, room 2" },
 };
 

@@ -137,7 +137,7 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
       days.push(e.data.day as string);
       continue;
     }
-    if (e.type === "case.session_reminder_due.v1") {
+    if (e.type === "case.session_reminder_due.v1" || e.type === "case.session_reminder_due.v2") {
       sessionReminders.push({ caseId, sessionId: e.data.sessionId as string, at: e.data.at as string });
       continue;
     }

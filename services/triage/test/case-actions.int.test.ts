@@ -231,15 +231,23 @@ describe("one case through its lifecycle", () => {
     const expected = [
       "case.opened.v1", "grievance.triaged.v2", "case.assigned.v1", "case.accepted.v1", "case.note_added.v2", "case.note_added.v2",
       // Resolving schedules the follow-up visit.
-      "case.mediation_scheduled.v1", "case.note_added.v2", "case.resolved.v1", "case.follow_up_scheduled.v1", "case.closed.v1", "case.reopened.v1", "case.reassigned.v1", "case.accepted.v1",
+      // What staff type in their own words (a place, a summary, a reason) goes out sealed, in v2; a close without a reason has none.
+      "case.mediation_scheduled.v2", "case.note_added.v2", "case.resolved.v2", "case.follow_up_scheduled.v1", "case.closed.v1", "case.reopened.v2", "case.reassigned.v2", "case.accepted.v1",
     ];
     const types = await eventually(async () => {
       const t = published.filter((m) => m.event.subject === grievanceId).map((m) => m.event.type);
       return t.length >= expected.length ? t : undefined;
     }, 20_000, "every action on the topic");
     expect(types).toEqual(expected);
-    const reassigned = published.find((m) => m.event.subject === grievanceId && m.event.type === "case.reassigned.v1")!.event.data;
-    expect(reassigned).toMatchObject({ fromCaseworkerId: "cw-a", toCaseworkerId: "cw-b", reason: "cw-a is on leave", actor: { id: "sup-community", role: "supervisor" } });
+    const reassigned = published.find((m) => m.event.subject === grievanceId && m.event.type === "case.reassigned.v2")!.event.data;
+    expect(reassigned).toMatchObject({ fromCaseworkerId: "cw-a", toCaseworkerId: "cw-b", reason: expect.stringMatching(/^ghs1\./), actor: { id: "sup-community", role: "supervisor" } });
+    const words = ["cw-a is on leave", "Community office, room 2", "Works end at 20:00 from now on.", "The works started again at night."];
+    const onTheTopic = JSON.stringify(published.filter((m) => m.event.subject === grievanceId).map((m) => m.event.data));
+    expect(words.filter((w) => onTheTopic.includes(w))).toEqual([]);
+    // The case page opens them.
+    const view = await read(lifecycle);
+    expect(view.timeline.find((t) => t.type === "case.reassigned")?.facts.reason).toBe("cw-a is on leave");
+    expect(view.timeline.find((t) => t.type === "case.resolved")?.facts.summary).toBe("Works end at 20:00 from now on.");
   });
 });
 

@@ -121,10 +121,13 @@ describe("an unsure grievance", () => {
     const res = await recategorise(desk.caseId, tokens.triager, { category: "labour", reason: "the caller says the site foreman owes three months' wages" });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await caseRow(desk.caseId)).toMatchObject({ status: "assigned", category: "labour", team_id: "xz-community", caseworker_id: "cw-labour" });
-    const corrected = await eventOf("case.recategorised.v1", desk.grievanceId);
-    expect(corrected.data).toMatchObject({ fromCategory: expect.any(String), category: "labour", reason: expect.stringMatching(/wages/), actor: { id: "triager-wu" } });
+    // The triager's reason is their own words: sealed with the person's key (v2), and so is the routing that follows the action.
+    const corrected = await eventOf("case.recategorised.v2", desk.grievanceId);
+    expect(corrected.data).toMatchObject({ fromCategory: expect.any(String), category: "labour", reason: expect.stringMatching(/^ghs1\./), actor: { id: "triager-wu" } });
+    const keyring = new Keyring(db as unknown as Pool, keyEncryptionKeys(loadConfig(TriageConfig, env.env)));
+    expect(await keyring.open("reason", (corrected.data as { reason: string }).reason)).toMatch(/wages/);
     const delivery = await eventually(
-      async () => (await db.query("SELECT recipient_kind, recipient_id FROM notification.deliveries WHERE grievance_id = $1 AND event_type = 'case.assigned.v1' AND recipient_id = 'cw-labour'", [desk.grievanceId])).rows[0],
+      async () => (await db.query("SELECT recipient_kind, recipient_id FROM notification.deliveries WHERE grievance_id = $1 AND event_type = 'case.assigned.v2' AND recipient_id = 'cw-labour'", [desk.grievanceId])).rows[0],
       30_000,
       "the new caseworker's notification",
     );

@@ -38,6 +38,18 @@ export class Keyring {
   }
 
   /**
+   * A function sealing values under the key that sealed `sealed` (text made from a sealed value —
+   * a message rendered from it — kept under the same person's key); one that gives the erased
+   * marker when that key was destroyed.
+   */
+  async sealerBeside(sealed: string): Promise<(field: string, plaintext: string) => string> {
+    const keyId = sealedKeyId(sealed);
+    const entry = this.byId.get(keyId) ?? (await this.load(keyId));
+    if ("destroyed" in entry) return () => erasedMarker;
+    return (field, plaintext) => sealWith(entry.key, keyId, field, plaintext);
+  }
+
+  /**
    * The text of a value sealed for `field`; `erasedMarker` when its key was destroyed. A value
    * that is not sealed (written before encryption, or already a marker) is returned as it is.
    */

@@ -4,24 +4,30 @@
 import { PoisonMessageError, type BatchHandler, type Keyring, type Pool } from "@grievance-hub/kit";
 import type { EventData, EventTypeName, GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TemplateError, type Templates } from "../templates/render";
-import { isPartyAdded, partyContactOf, sealedContactOf, whoIsTold, type Links } from "../domain/who-is-told";
+import { isPartyAdded, openForRendering, partyContactOf, sealedContactOf, whoIsTold, type Links } from "../domain/who-is-told";
 import { recordDeliveries, saveComplainants, saveParty, type EnabledChannels } from "../db/deliveries";
 export const notifiedEventTypes = [
   "grievance.received.v1",
   // opened as v1 before this handler sees it (openingReceived)
   "grievance.received.v2",
   "case.assigned.v1",
+  "case.assigned.v2",
   "case.reassigned.v1",
+  "case.reassigned.v2",
   "case.queued.v1",
   "case.escalated.v1",
+  "case.escalated.v2",
   "case.reassignment_requested.v1",
+  "case.reassignment_requested.v2",
   "case.deadline_approaching.v1",
   "case.deadline_breached.v1",
   "case.resolved.v1",
+  "case.resolved.v2",
   "case.party_added.v1",
   "case.party_added.v2",
   "case.urgency_raised.v1",
   "case.session_reminder_due.v1",
+  "case.session_reminder_due.v2",
 ] as const satisfies readonly EventTypeName[];
 
 export interface DeliveriesDueDeps {
@@ -46,7 +52,8 @@ export function onEventsMakingDeliveriesDue(deps: DeliveriesDueDeps): BatchHandl
     const cases = messages.filter((m) => m.event.type !== "grievance.received.v1" && !isPartyAdded(m.event.type));
     const caseEvents = cases.map((m) => ({ grievanceId: (m.event.data as { grievanceId: string }).grievanceId, data: m.event.data }));
     try {
-      await recordDeliveries(client, messages.map((m) => ({ ...m, messages: whoIsTold(m.event, links) })), caseEvents, { templates, enabled, pool, deliveriesMade });
+      const due = await Promise.all(messages.map(async (m) => ({ ...m, messages: await Promise.all(whoIsTold(m.event, links).map((msg) => openForRendering(keyring, msg))) })));
+      await recordDeliveries(client, due, caseEvents, { templates, enabled, pool, deliveriesMade });
     } catch (err) {
       // Facts the templates refuse (a tracking code in another format, say) will never render:
       // the event goes to the dead-letter topic (found alone by the batch being split) instead of blocking its partition.

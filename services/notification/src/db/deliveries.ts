@@ -177,7 +177,10 @@ export async function recordDeliveries(
     for (const message of messages) {
       const plan = planChannels(message, contacts, deps.enabled);
       if (!plan) continue;
-      const rendered = plan.language === null ? null : deps.templates.render(message.template, plan.language, message.variables as never);
+      // A message made from sealed facts is rendered from them opened and kept sealed as they are (who-is-told.ts `openForRendering`).
+      const text = plan.language === null ? null : deps.templates.render(message.template, plan.language, (message.rendering?.variables ?? message.variables) as never);
+      const seal = message.rendering?.seal;
+      const rendered = text && seal ? { subject: seal("subject", text.subject), text: seal("body", text.text), html: seal("html", text.html) } : text;
       for (const channel of plan.channels) rows.push({ event, position, message, channel, language: plan.language, rendered });
     }
   }

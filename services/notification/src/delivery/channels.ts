@@ -1,7 +1,7 @@
 // The channels as configured, and how a claimed delivery reaches its receiver through one:
 // the destination is looked up when sending (a recipient who fixed their webhook gets the
 // retry at the new address), and a complainant's consent is checked once more.
-import { erasedMarker, type Keyring, type PoolClient } from "@grievance-hub/kit";
+import { erasedMarker, isSealed, type Keyring, type PoolClient } from "@grievance-hub/kit";
 import type { Language } from "@grievance-hub/schema";
 import { EmailChannel } from "../channels/email";
 import { SmsChannel } from "../channels/sms";
@@ -141,8 +141,19 @@ export class DeliveryChannels {
    * with one statement per table (recipients, complainants, parties), whatever their number.
    */
   async resolveAll(client: PoolClient, rows: DeliveryRow[]): Promise<Resolution[]> {
-    const contacts = await contactsFor(client, this.keyring, rows);
-    return rows.map((row) => this.resolve(row, contacts));
+    const [contacts, opened] = await Promise.all([contactsFor(client, this.keyring, rows), Promise.all(rows.map((row) => this.openText(row)))]);
+    return opened.map((row) => this.resolve(row, contacts));
+  }
+
+  /** A message kept sealed (made from sealed facts: a party's reminder) opened to be sent; an erased person's reads as the marker and is not sent. */
+  private async openText(row: DeliveryRow): Promise<DeliveryRow> {
+    if (row.body === null || !isSealed(row.body)) return row;
+    const [subject, body, html] = await Promise.all([
+      row.subject === null ? null : this.keyring.open("subject", row.subject),
+      this.keyring.open("body", row.body),
+      row.html === null ? null : this.keyring.open("html", row.html),
+    ]);
+    return { ...row, subject, body, html };
   }
 
   private resolve(row: DeliveryRow, contacts: Contacts): Resolution {
@@ -150,7 +161,7 @@ export class DeliveryChannels {
     if (row.recipient_kind === "party") {
       // Consent is checked once more on sending, as for a complainant.
       const party = contacts.parties.get(row.recipient_id);
-      if (!party?.consent || !party.phone) return { kind: "skip" };
+      if (!party?.consent || !party.phone || row.body === erasedMarker) return { kind: "skip" };
       return this.smsTo(party.phone, row.body!, row.delivery_key);
     }
     const r = contacts.staff.get(`${row.recipient_kind}\n${row.recipient_id}`);

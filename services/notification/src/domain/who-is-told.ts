@@ -10,7 +10,7 @@
 //                 by their mediator id: mediators sign in with the caseworker role)
 // party           a day before a session they are invited to — only with consent and a phone
 // team supervisor also when danger at a mediation session raises a case to P1 (the P1 alert)
-import { erasedMarker, type DecodedEvent, type Keyring } from "@grievance-hub/kit";
+import { erasedMarker, isSealed, type DecodedEvent, type Keyring } from "@grievance-hub/kit";
 import { dataSubjectOf, type Category, type EventData, type GrievanceReceivedV1, type GrievanceReceivedV2, type Language, type Urgency } from "@grievance-hub/schema";
 import type { TemplateName, TemplateVariables } from "../templates/catalogue";
 
@@ -19,7 +19,28 @@ export type StaffKind = "caseworker" | "team_supervisor";
 /** A party to a dispute is known by grievance id and party id (`<grievanceId>:<partyId>`): no personal data names them either. */
 export type Recipient = { kind: StaffKind; id: string } | { kind: "complainant"; id: string } | { kind: "party"; id: string };
 
-export type Message = { [N in TemplateName]: { recipient: Recipient; template: N; variables: TemplateVariables<N> } }[TemplateName];
+export type Message = { [N in TemplateName]: { recipient: Recipient; template: N; variables: TemplateVariables<N>; rendering?: SealedRendering<N> } }[TemplateName];
+
+/**
+ * For a message whose facts hold a sealed value (a party's reminder names the session's place):
+ * the facts opened for rendering, and a sealer for the rendered text under the same person's key,
+ * so the delivery keeps facts and text sealed and opens them only to send (`openForRendering`).
+ */
+export interface SealedRendering<N extends TemplateName> {
+  variables: TemplateVariables<N>;
+  seal: (field: string, plaintext: string) => string;
+}
+
+/** The facts of a message that may arrive sealed (from a v2 event). */
+const sealableVariables: ReadonlySet<string> = new Set(["place"]);
+
+/** The message, with its facts opened for rendering when one of them is sealed; as it is otherwise. */
+export async function openForRendering(keyring: Keyring, message: Message): Promise<Message> {
+  const sealed = Object.entries(message.variables).find(([k, v]) => sealableVariables.has(k) && typeof v === "string" && isSealed(v))?.[1] as string | undefined;
+  if (sealed === undefined) return message;
+  const [variables, seal] = await Promise.all([keyring.openDeep(message.variables, sealableVariables), keyring.sealerBeside(sealed)]);
+  return { ...message, rendering: { variables, seal } } as Message;
+}
 
 export interface Links {
   caseUrl: (caseId: string) => string;
@@ -56,8 +77,9 @@ export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Lin
       if (!mayBeTold(contactOf(d))) return [];
       return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "grievance.received", variables: { trackingCode: d.trackingCode, statusUrl: statusLink(links, d.trackingCode) } }];
     }
-    case "case.assigned.v1": {
-      const d = event.data as EventData<"case.assigned.v1">;
+    case "case.assigned.v1":
+    case "case.assigned.v2": {
+      const d = event.data as EventData<"case.assigned.v1" | "case.assigned.v2">;
       const messages: Message[] = [{ recipient: caseworker(d.caseworkerId), template: "case.assigned", variables: { ...staffFacts(d), dueBy: d.acknowledgeBy } }];
       if (d.urgency === "P1") {
         const { urgency: _shownInTheSubject, ...facts } = staffFacts(d);
@@ -65,20 +87,23 @@ export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Lin
       }
       return messages;
     }
-    case "case.reassigned.v1": {
-      const d = event.data as EventData<"case.reassigned.v1">;
+    case "case.reassigned.v1":
+    case "case.reassigned.v2": {
+      const d = event.data as EventData<"case.reassigned.v1" | "case.reassigned.v2">;
       return [{ recipient: caseworker(d.toCaseworkerId), template: "case.reassigned", variables: { ...staffFacts(d), dueBy: d.acknowledgeBy } }];
     }
     case "case.queued.v1": {
       const d = event.data as EventData<"case.queued.v1">;
       return d.team ? [{ recipient: supervisorOf(d.team.id), template: "case.queued", variables: staffFacts(d) }] : [];
     }
-    case "case.escalated.v1": {
-      const d = event.data as EventData<"case.escalated.v1">;
+    case "case.escalated.v1":
+    case "case.escalated.v2": {
+      const d = event.data as EventData<"case.escalated.v1" | "case.escalated.v2">;
       return [{ recipient: supervisorOf(d.toTeam.id), template: "case.escalated", variables: staffFacts(d) }];
     }
-    case "case.reassignment_requested.v1": {
-      const d = event.data as EventData<"case.reassignment_requested.v1">;
+    case "case.reassignment_requested.v1":
+    case "case.reassignment_requested.v2": {
+      const d = event.data as EventData<"case.reassignment_requested.v1" | "case.reassignment_requested.v2">;
       return [{ recipient: supervisorOf(d.team.id), template: "case.reassignment_requested", variables: staffFacts(d) }];
     }
     case "case.deadline_approaching.v1": {
@@ -98,16 +123,18 @@ export function whoIsTold(event: Pick<DecodedEvent, "type" | "data">, links: Lin
       const { urgency: _shownInTheSubject, ...facts } = staffFacts(d);
       return [{ recipient: supervisorOf(d.team.id), template: "grievance.p1_alert", variables: { ...facts, dueBy: d.acknowledgeBy } }];
     }
-    case "case.session_reminder_due.v1": {
-      const d = event.data as EventData<"case.session_reminder_due.v1">;
+    case "case.session_reminder_due.v1":
+    case "case.session_reminder_due.v2": {
+      const d = event.data as EventData<"case.session_reminder_due.v1" | "case.session_reminder_due.v2">;
       const { urgency: _notShown, ...facts } = staffFacts(d);
       return [
-        { recipient: caseworker(d.mediatorId), template: "session.reminder", variables: { ...facts, urgency: d.urgency, at: d.at, place: d.place } },
+        { recipient: caseworker(d.mediatorId), template: "session.reminder", variables: { ...facts, urgency: d.urgency, at: d.at } },
         ...d.invitedPartyIds.map((partyId): Message => ({ recipient: { kind: "party", id: partyRecipientId(d.grievanceId, partyId) }, template: "session.reminder_party", variables: { at: d.at, place: d.place } })),
       ];
     }
-    case "case.resolved.v1": {
-      const d = event.data as EventData<"case.resolved.v1">;
+    case "case.resolved.v1":
+    case "case.resolved.v2": {
+      const d = event.data as EventData<"case.resolved.v1" | "case.resolved.v2">;
       return [{ recipient: { kind: "complainant", id: d.grievanceId }, template: "case.resolved", variables: { trackingCode: d.trackingCode, outcome: d.outcome, statusUrl: statusLink(links, d.trackingCode) } }];
     }
     default:

@@ -38,8 +38,9 @@ export const templateCatalogue = {
   "case.deadline_near": { audience: "staff", variables: StaffCaseFacts },
   "case.deadline_breached": { audience: "staff", variables: StaffCaseFacts },
   "grievance.p1_alert": { audience: "staff", variables: StaffCaseFacts.omit({ urgency: true }) },
-  // A day before a mediation session: the mediator gets the case's facts, an invited party only when and where.
-  "session.reminder": { audience: "staff", variables: StaffCaseFacts.omit({ dueBy: true }).extend({ at: Timestamp, place: z.string().min(1).max(500) }) },
+  // A day before a mediation session: the mediator gets the case's facts and the time (the place, which staff
+  // typed and may be someone's home, is on the case page, as a reason is), an invited party when and where.
+  "session.reminder": { audience: "staff", variables: StaffCaseFacts.omit({ dueBy: true }).extend({ at: Timestamp }) },
   "session.reminder_party": { audience: "party", variables: z.strictObject({ at: Timestamp, place: z.string().min(1).max(500) }) },
 } as const satisfies Record<string, { audience: "complainant" | "party" | "staff"; variables: z.ZodObject }>;
 

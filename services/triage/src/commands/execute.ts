@@ -5,6 +5,7 @@ import { enqueueEvents } from "@grievance-hub/kit";
 import { partitionKeyFor } from "@grievance-hub/schema";
 import { decide, evolve, initialState, type CaseCommand, type CaseState, type DecisionContext, type OpenedCase, type Refusal } from "../domain/case-lifecycle";
 import { appendTimeline, saveCase, type CaseExtras } from "../db/cases";
+import { sealEvent, type Seal } from "./seal-command";
 import { toWire } from "./wire";
 
 export type Executed = { ok: true; state: OpenedCase } | { ok: false; refusal: Refusal; state: CaseState };
@@ -16,14 +17,16 @@ export async function execute(
   start: CaseState,
   commands: CaseCommand[],
   context: DecisionContext,
-  opts: { extras?: CaseExtras; alertSupervisor?: boolean } = {},
+  /** seal: a staff action's sealer (seal-command.ts `caseSealer`): the words staff type are sealed before they are folded in. */
+  opts: { extras?: CaseExtras; alertSupervisor?: boolean; seal?: Seal } = {},
 ): Promise<Executed> {
   let state = start;
   const applied: { event: Parameters<typeof evolve>[1]; after: OpenedCase }[] = [];
   for (const command of commands) {
     const decision = decide(command, state, context);
     if (!decision.ok) return { ok: false, refusal: decision.refusal, state };
-    for (const event of decision.events) {
+    for (const decided of decision.events) {
+      const event = opts.seal ? sealEvent(decided, opts.seal) : decided;
       state = evolve(state, event);
       applied.push({ event, after: state as OpenedCase });
     }

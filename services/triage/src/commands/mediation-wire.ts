@@ -1,10 +1,11 @@
 // The mediation events of the case decider <-> their contract events (see wire.ts for the rest).
 // What staff record about people (a party's name and phone, notes, terms, what an obligation
-// asks) is sealed before the decider sees it (see seal-command.ts) and goes out in the v2 events.
+// asks) is sealed before the decider sees it, what staff type in their own words (reasons, places,
+// a body's name) as the decider's events leave it (see seal-command.ts); both go out in the v2 events.
 import type { EventData } from "@grievance-hub/schema";
 import type { OpenedCase } from "../domain/case-lifecycle";
 import type { MediationEvent } from "../domain/mediation/dispute";
-import type { WireEvent } from "./wire";
+import { sealedOr, type WireEvent } from "./wire";
 
 const iso = (d: Date) => d.toISOString();
 
@@ -18,11 +19,11 @@ export function mediationToWire(event: MediationEvent, after: OpenedCase, base: 
     case "case.mediator_assigned":
       return { type: "case.mediator_assigned.v1", data: { ...base, ...facts, mediatorId: event.mediatorId, reason: event.reason } };
     case "case.session_scheduled":
-      return { type: "case.session_scheduled.v1", data: { ...base, ...facts, sessionId: event.sessionId, mediatorId: event.mediatorId, at: iso(event.at), durationMinutes: event.durationMinutes, place: event.place, invitedPartyIds: event.invitedPartyIds } };
+      return { type: sealedOr(event.place, "case.session_scheduled.v2", "case.session_scheduled.v1"), data: { ...base, ...facts, sessionId: event.sessionId, mediatorId: event.mediatorId, at: iso(event.at), durationMinutes: event.durationMinutes, place: event.place, invitedPartyIds: event.invitedPartyIds } };
     case "case.session_rescheduled":
-      return { type: "case.session_rescheduled.v1", data: { ...base, sessionId: event.sessionId, at: iso(event.at), place: event.place } };
+      return { type: sealedOr(event.place, "case.session_rescheduled.v2", "case.session_rescheduled.v1"), data: { ...base, sessionId: event.sessionId, at: iso(event.at), place: event.place } };
     case "case.session_cancelled":
-      return { type: "case.session_cancelled.v1", data: { ...base, sessionId: event.sessionId, reason: event.reason } };
+      return { type: sealedOr(event.reason, "case.session_cancelled.v2", "case.session_cancelled.v1"), data: { ...base, sessionId: event.sessionId, reason: event.reason } };
     case "case.session_held":
       return { type: "case.session_held.v2", data: { ...base, sessionId: event.sessionId, complainantAttended: event.complainantAttended, attendedPartyIds: event.attendedPartyIds, result: event.result, danger: event.danger, note: event.note } };
     case "case.urgency_raised":
@@ -39,13 +40,13 @@ export function mediationToWire(event: MediationEvent, after: OpenedCase, base: 
     case "case.follow_up_recorded":
       return { type: "case.follow_up_recorded.v2", data: { ...base, reached: event.reached, satisfaction: event.satisfaction, note: event.note } };
     case "case.referred":
-      return { type: "case.referred.v1", data: { ...base, ...facts, referralId: event.referralId, to: event.to, purpose: event.purpose, reason: event.reason, acknowledgeBy: iso(event.acknowledgeBy) } };
+      return { type: sealedOr(event.reason, "case.referred.v2", "case.referred.v1"), data: { ...base, ...facts, referralId: event.referralId, to: event.to, purpose: event.purpose, reason: event.reason, acknowledgeBy: iso(event.acknowledgeBy) } };
     case "case.referral_acknowledged":
       return { type: "case.referral_acknowledged.v1", data: { ...base, referralId: event.referralId, reference: event.reference } };
     case "case.declined":
-      return { type: "case.declined.v1", data: { ...base, ...facts, reason: event.reason, goTo: event.goTo } };
+      return { type: sealedOr(event.reason, "case.declined.v2", "case.declined.v1"), data: { ...base, ...facts, reason: event.reason, goTo: event.goTo } };
     case "case.withdrawn":
-      return { type: "case.withdrawn.v1", data: { ...base, ...facts, reason: event.reason } };
+      return { type: sealedOr(event.reason, "case.withdrawn.v2", "case.withdrawn.v1"), data: { ...base, ...facts, reason: event.reason } };
     case "case.mediation_deadline_breached":
       return {
         type: "case.deadline_breached.v1",
@@ -66,10 +67,13 @@ export function mediationFromWire(type: string, d: Record<string, any>): Mediati
     case "case.mediator_assigned.v1":
       return { type: "case.mediator_assigned", ...meta, mediatorId: d.mediatorId, reason: d.reason };
     case "case.session_scheduled.v1":
+    case "case.session_scheduled.v2":
       return { type: "case.session_scheduled", ...meta, sessionId: d.sessionId, mediatorId: d.mediatorId, at: date(d.at), durationMinutes: d.durationMinutes, place: d.place, invitedPartyIds: d.invitedPartyIds };
     case "case.session_rescheduled.v1":
+    case "case.session_rescheduled.v2":
       return { type: "case.session_rescheduled", ...meta, sessionId: d.sessionId, at: date(d.at), place: d.place };
     case "case.session_cancelled.v1":
+    case "case.session_cancelled.v2":
       return { type: "case.session_cancelled", ...meta, sessionId: d.sessionId, reason: d.reason };
     case "case.session_held.v1":
     case "case.session_held.v2":
@@ -88,12 +92,15 @@ export function mediationFromWire(type: string, d: Record<string, any>): Mediati
     case "case.follow_up_recorded.v2":
       return { type: "case.follow_up_recorded", ...meta, reached: d.reached, satisfaction: d.satisfaction, note: d.note };
     case "case.referred.v1":
+    case "case.referred.v2":
       return { type: "case.referred", ...meta, referralId: d.referralId, to: d.to, purpose: d.purpose, reason: d.reason, acknowledgeBy: date(d.acknowledgeBy) };
     case "case.referral_acknowledged.v1":
       return { type: "case.referral_acknowledged", ...meta, referralId: d.referralId, reference: d.reference };
     case "case.declined.v1":
+    case "case.declined.v2":
       return { type: "case.declined", ...meta, reason: d.reason, goTo: d.goTo };
     case "case.withdrawn.v1":
+    case "case.withdrawn.v2":
       return { type: "case.withdrawn", ...meta, reason: d.reason };
     case "case.deadline_breached.v1":
       return { type: "case.mediation_deadline_breached", ...meta, deadline: d.deadline, ref: d.ref ?? null, dueAt: date(d.dueAt), team: d.team };

@@ -68,9 +68,11 @@ export async function listTasks(pool: Pool, p: Principal, filter: { status?: str
 
 /**
  * The properties triage keeps sealed with the person's data key: the description, the words its
- * signals matched, and what staff record about people (commands/seal-command.ts).
+ * signals matched, what staff record about people and the words staff type (reasons, a summary, a
+ * place, a body's name; commands/seal-command.ts). Only sealed values are opened: a routing
+ * reason the system wrote, or a value recorded before sealing, is shown as it is.
  */
-export const sealedFields: ReadonlySet<string> = new Set(["description", "matched", "name", "phone", "text", "note", "terms", "what"]);
+export const sealedFields: ReadonlySet<string> = new Set(["description", "matched", "name", "phone", "text", "note", "terms", "what", "reason", "summary", "place"]);
 
 /** The case page, its personal fields opened (an erased person's read as the marker). */
 export async function findCaseView(pool: Pool, keyring: Keyring, caseId: string, p: Principal): Promise<View | undefined> {

@@ -528,7 +528,8 @@ function decideDispute(command: MediationCommandOf, state: OpenedCase, meta: Eve
     case "acknowledgeReferral": {
       const referral = dispute.referrals.find((r) => r.referralId === command.referralId)!;
       if (referral.purpose === "handover" && state.status === "referred") {
-        events.push({ type: "case.resolved", ...meta, outcome: referralOutcome(referral), summary: `handed over to ${referral.to.name}`, level: "referred" });
+        // The body by kind and referral: its name is sealed in the state (commands/seal-command.ts) and the case page shows it with the referral.
+        events.push({ type: "case.resolved", ...meta, outcome: referralOutcome(referral), summary: `handed over (${referral.to.kind.replaceAll("_", " ")}, ${referral.referralId})`, level: "referred" });
       }
       break;
     }

@@ -178,14 +178,16 @@ export function caseRoutes(app: FastifyInstance, rt: ServiceRuntime, policy: Dea
           const refused = notPermitted(commandOf[action], actorOf(principal), state);
           if (refused) throw new HttpProblem(403, "Forbidden", refused.message);
           const [built, ...followUps] = [await toCommand[action](req.body as never, state, now, client)].flat();
-          const own = built && sealsPersonalData(built) ? sealCommand(built, await caseSealer(client, rt.keyring, id)) : built;
-          const done = await execute(client, rt.outbox, state, [own!], { now, actor: actorOf(principal) });
+          // What staff record about people is sealed in the command, the words they type in the events (seal-command.ts).
+          const seal = await caseSealer(client, rt.keyring, id);
+          const own = built && sealsPersonalData(built) ? sealCommand(built, seal) : built;
+          const done = await execute(client, rt.outbox, state, [own!], { now, actor: actorOf(principal) }, { seal });
           if (!done.ok) {
             const { code, message, field } = done.refusal;
             throw new HttpProblem(refusalStatus[code], code === "invalid_state" ? "Conflict" : code === "not_permitted" ? "Forbidden" : "Unprocessable", message, field ? { errors: [{ field, message }] } : {});
           }
           if (followUps.length > 0) {
-            const after = await execute(client, rt.outbox, done.state, followUps, { now, actor: { id: "triage", role: "system" } });
+            const after = await execute(client, rt.outbox, done.state, followUps, { now, actor: { id: "triage", role: "system" } }, { seal });
             if (!after.ok) throw new Error(`triage refused its own follow-up: ${after.refusal.message}`);
           }
           // The answer is the case page: its read is logged with the action, on the grounds the caller had before it.

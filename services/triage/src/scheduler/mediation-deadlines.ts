@@ -12,6 +12,7 @@ import { disputeOf, type CaseCommand, type DecisionContext } from "../domain/cas
 import { mediationDeadlines } from "../domain/mediation/dispute";
 import { loadCase } from "../db/cases";
 import { execute } from "../commands/execute";
+import { sealedOr } from "../commands/wire";
 import { overdueEscalationCommands } from "../commands/escalation";
 import { divisionStatistics } from "../db/statistics";
 
@@ -59,7 +60,7 @@ export async function actOnMediationDeadlines(rt: ServiceRuntime, now: Date, bat
 
 const REMINDER_LEAD_MS = 24 * 60 * 60_000;
 
-/** Sessions starting within a day that have not been reminded of: one case.session_reminder_due.v1 each. */
+/** Sessions starting within a day that have not been reminded of: one case.session_reminder_due (v2, or v1 for a session whose place is in clear) each. */
 export async function remindOfSessions(rt: ServiceRuntime, now: Date, batchSize: number): Promise<number> {
   const horizon = new Date(now.getTime() + REMINDER_LEAD_MS);
   return withTransaction(rt.pool, async (client) => {
@@ -79,7 +80,8 @@ export async function remindOfSessions(rt: ServiceRuntime, now: Date, batchSize:
         if (session.status !== "scheduled" || session.at < now || session.at > horizon) continue;
         const fresh = await client.query("INSERT INTO session_reminders (case_id, session_id, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [id, session.sessionId, session.at]);
         if (fresh.rowCount === 0 || !state.classification) continue;
-        await enqueueEvent(client, rt.outbox, "case.session_reminder_due.v1", {
+        // The place as the session holds it: sealed (v2) since places are sealed, in clear for a session scheduled before.
+        await enqueueEvent(client, rt.outbox, sealedOr(session.place, "case.session_reminder_due.v2", "case.session_reminder_due.v1"), {
           caseId: state.caseId, grievanceId: state.grievanceId, occurredAt: now.toISOString(), actor: system,
           trackingCode: state.trackingCode, divisionCode: state.divisionCode, category: state.classification.category, urgency: state.classification.urgency,
           sessionId: session.sessionId, mediatorId: session.mediatorId, at: session.at.toISOString(), place: session.place, invitedPartyIds: session.invitedPartyIds,
