@@ -3,7 +3,8 @@
 // JWKS, fetched and refreshed so its keys rotate without a restart); in
 // development `pnpm dev-token` signs one with the development secret.
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { createRemoteJWKSet, decodeProtectedHeader, importSPKI, jwtVerify, SignJWT } from "jose";
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importSPKI, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 import { Role } from "@grievance-hub/schema";
 import { z } from "zod";
 import { HttpProblem } from "./http";
@@ -43,7 +44,34 @@ export interface TokenVerifier {
   verify: (token: string) => Promise<Principal>;
 }
 
+/** How long a verified token is remembered (never past its `exp`). */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+
+/**
+ * A verifier that remembers the tokens it verified for at most VERIFIED_TOKEN_TTL_MS, never past
+ * their `exp`: an operator's client sends the same token with every call, and verifying a
+ * signature (a WebCrypto job on the thread pool) for each was the largest cost of intake's
+ * request after its SQL. A refused token is not remembered: it is checked again every time.
+ */
+export function rememberingVerifier(inner: TokenVerifier, now: () => number = Date.now): TokenVerifier {
+  const verified = new LRUCache<string, { principal: Principal; until: number }>({ max: 10_000 });
+  return {
+    verify: async (token) => {
+      const hit = verified.get(token);
+      if (hit && now() < hit.until) return hit.principal;
+      const principal = await inner.verify(token);
+      const exp = (decodeJwt(token).exp ?? 0) * 1000;
+      verified.set(token, { principal, until: Math.min(now() + VERIFIED_TOKEN_TTL_MS, exp) });
+      return principal;
+    },
+  };
+}
+
 export async function createTokenVerifier(config: AuthConfig): Promise<TokenVerifier> {
+  return rememberingVerifier(await signatureVerifier(config));
+}
+
+async function signatureVerifier(config: AuthConfig): Promise<TokenVerifier> {
   const claimsOf = (payload: unknown): Principal => {
     const parsed = Principal.safeParse(payload);
     if (!parsed.success) throw new Error(`token claims: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
