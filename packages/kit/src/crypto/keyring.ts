@@ -131,21 +131,27 @@ export class Keyring {
   private async liveKey(subject: string): Promise<LiveKey> {
     const cached = this.bySubject.get(subject);
     if (cached) return cached;
-    const existing = await this.pool.query<{ key_id: string; wrapped_key: string }>(
-      "SELECT key_id, wrapped_key FROM keyring.data_keys WHERE subject = $1 AND destroyed_at IS NULL",
-      [subject],
-    );
-    const row = existing.rows[0];
-    if (row) return this.remember(subject, { keyId: row.key_id, key: await this.kek.unwrap(row.wrapped_key, row.key_id) });
+    // Most subjects are new (a caller's first grievance): a candidate key is offered with the
+    // look-up, in one statement; when the subject has a key, that one comes back instead.
     const candidate = { keyId: randomUUID(), key: randomBytes(32) };
     const wrapped = await this.kek.wrap(candidate.key, candidate.keyId);
-    // Two writers making the first key of one subject at once: the first insert wins, the other reads it.
-    const inserted = await this.pool.query(
-      `INSERT INTO keyring.data_keys (key_id, subject, wrapped_key) VALUES ($1, $2, $3)
-       ON CONFLICT (subject) WHERE destroyed_at IS NULL DO NOTHING`,
+    const { rows } = await this.pool.query<{ key_id: string; wrapped_key: string; made: boolean }>(
+      `WITH made AS (
+         INSERT INTO keyring.data_keys (key_id, subject, wrapped_key) VALUES ($1, $2, $3)
+         ON CONFLICT (subject) WHERE destroyed_at IS NULL DO NOTHING
+         RETURNING key_id, wrapped_key)
+       SELECT key_id, wrapped_key, true AS made FROM made
+       UNION ALL
+       SELECT key_id, wrapped_key, false FROM keyring.data_keys
+        WHERE subject = $2 AND destroyed_at IS NULL AND NOT EXISTS (SELECT 1 FROM made)`,
       [candidate.keyId, subject, wrapped],
     );
-    return inserted.rowCount === 1 ? this.remember(subject, candidate) : this.liveKey(subject);
+    const row = rows[0];
+    if (row?.made) return this.remember(subject, candidate);
+    if (row) return this.remember(subject, { keyId: row.key_id, key: await this.kek.unwrap(row.wrapped_key, row.key_id) });
+    // Another writer made the subject's first key at the same time (committed after this statement's
+    // snapshot, so neither branch saw it): read it again.
+    return this.liveKey(subject);
   }
 
   private remember(subject: string, live: LiveKey): LiveKey {
