@@ -14,6 +14,7 @@
 //   BENCH_PG_PROFILE=1  sample which statements the database is busy with during part 2
 //   BENCH_CPU_PROF=intake,triage,notification  V8 CPU profiles (bench/profile-summary.ts reads them)
 //   BENCH_SAMPLES=1     every grievance's latencies as CSV, to see when the slow ones were sent
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -95,6 +96,10 @@ async function main(): Promise<void> {
     STAFF_RATE_LIMIT_PER_MINUTE: "10000000",
     PUBLIC_RATE_LIMIT_PER_MINUTE: "10000000",
   };
+
+  // The services run compiled, as in production (stack.ts spawnNode): build them from this tree first.
+  say("building the services (pnpm build): they run as production runs them, from dist/");
+  execFileSync("pnpm", ["--silent", "build"], { cwd: path.resolve(import.meta.dirname, ".."), stdio: ["ignore", "ignore", "inherit"] });
 
   // 1. Intake against the baseline. Only intake runs (its relay publishing to Kafka): triage and
   // notification would take the CPU the baseline never has to share.
