@@ -5,7 +5,7 @@ import en from "../web/src/i18n/en.json";
 import zh from "../web/src/i18n/zh-CN.json";
 import { actionInputs, bodyOf, choiceOf, errorsAt, labelKey, withRows } from "../web/src/features/case/action-forms";
 import { caseChanges } from "../web/src/features/case/conflict";
-import { highlightEvidence } from "../web/src/features/case/highlight";
+import { highlightEvidence, signalWords } from "../web/src/features/case/highlight";
 import { timelineLabel } from "../web/src/features/case/timeline";
 
 const chen: Me = { sub: "cw-chen", name: "Chen", role: "caseworker", team: "lianhua" };
@@ -199,6 +199,12 @@ describe("the evidence marked in a grievance", () => {
 
   it("leaves the text whole when nothing matched", () => {
     expect(highlightEvidence("楼上装修", [{ rule: "r", matched: "" }])).toEqual([{ text: "楼上装修", rules: [] }]);
+  });
+
+  it("shows a signal's words, or says the model read the whole text when no single danger word carried it", () => {
+    expect(signalWords("害怕", (key) => zh[key])).toBe("«害怕»");
+    expect(signalWords("", (key) => zh[key])).toBe("整段文字，没有单独的危险词");
+    expect(signalWords(" ", (key) => en[key])).toBe("the whole text, no single danger word");
   });
 });
 

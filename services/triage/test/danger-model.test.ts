@@ -89,9 +89,11 @@ describe("the model beside the rules", () => {
     categories: { neighbour: [{ id: "n", weight: 2, zh: ["邻居"] }] },
     urgency: [
       { id: "v", level: "P1", negatable: true, zh: ["打人"] },
+      { id: "d", level: "P2", negatable: true, zh: ["拿刀", "害怕"] },
+      { id: "place", level: "P2", negatable: true, zh: ["楼道"] },
       { id: "q", level: "P4", negatable: true, zh: ["请问"] },
     ],
-    model: { file: "m.json", version: "2000.1.1", threshold: 2, raiseTo: "P1" },
+    model: { file: "m.json", version: "2000.1.1", threshold: 2, raiseTo: "P1", explainBy: ["d"] },
   };
   const modelJson = {
     version: "2000.1.1",
@@ -100,7 +102,7 @@ describe("the model beside the rules", () => {
     minCount: 1,
     scoring: "sum",
     prior: 0,
-    weights: { 打人: 1.5, 邻居: 0.5, 拿刀: 3, 请问: -1 },
+    weights: { 打人: 1.5, 邻居: 0.5, 拿刀: 3, 请问: -1, 丈夫: 4, 害怕: 1 },
   };
   const ruleset = parseRuleset(rulesetJson, "tiny", { json: modelJson, sourceName: "m.json" });
 
@@ -108,11 +110,25 @@ describe("the model beside the rules", () => {
     const text = "隔壁邻居拿刀在楼道里";
     const c = classify({ text }, ruleset);
     expect(c.urgency).toBe("P1");
-    expect(c.reasons.urgency).toEqual({ decidedBy: "model", byRules: "P3" });
-    const signal = c.signals.find((s) => s.rule === "model.danger");
-    expect(signal).toMatchObject({ kind: "urgency", level: "P1", matched: "拿刀", alongside: "邻居" });
-    expect(text.slice(signal!.at, signal!.at + signal!.matched.length)).toBe("拿刀");
-    expect(c.reasons.model).toMatchObject({ version: "2000.1.1", score: 3.5, threshold: 2, raised: true });
+    expect(c.reasons.urgency).toEqual({ decidedBy: "model", byRules: "P2" });
+    // 邻居 weighed too, and 楼道 is a P2 rule's word, but neither is a danger word (explainBy).
+    const signals = c.signals.filter((s) => s.rule === "model.danger");
+    expect(signals).toEqual([{ rule: "model.danger", kind: "urgency", level: "P1", matched: "拿刀", at: 4 }]);
+    expect(text.slice(signals[0]!.at, signals[0]!.at + 2)).toBe("拿刀");
+    expect(c.reasons.model).toMatchObject({ version: "2000.1.1", score: 3.5, threshold: 2, raised: true, evidence: [{ matched: "拿刀", at: 4, weight: 3 }] });
+  });
+
+  it("names the danger words that carried the score, never a neutral word that weighed more", () => {
+    const c = classify({ text: "丈夫拿刀，我很害怕" }, ruleset);
+    expect(c.reasons.model).toMatchObject({ score: 8, raised: true });
+    expect(c.signals.filter((s) => s.rule === "model.danger").map((s) => s.matched)).toEqual(["拿刀", "害怕"]);
+  });
+
+  it("names no word when only neutral words carried the score", () => {
+    const c = classify({ text: "丈夫在楼道" }, ruleset);
+    expect(c.urgency).toBe("P1");
+    expect(c.signals.filter((s) => s.rule === "model.danger")).toEqual([{ rule: "model.danger", kind: "urgency", level: "P1", matched: "", at: 0 }]);
+    expect(c.reasons.model?.evidence).toEqual([]);
   });
 
   it("does not count words the rules found negated", () => {
@@ -132,7 +148,7 @@ describe("the model beside the rules", () => {
   it("changes nothing in a ruleset without a model", () => {
     const { model: _model, ...withoutModel } = rulesetJson;
     const c = classify({ text: "隔壁邻居拿刀在楼道里" }, parseRuleset(withoutModel, "tiny"));
-    expect(c.urgency).toBe("P3");
+    expect(c.urgency).toBe("P2");
     expect(c.reasons.model).toBeUndefined();
   });
 });
@@ -144,6 +160,16 @@ describe("the shipped model", () => {
     const cases = sets.flatMap((name) => corpusSets[name]!.map((c) => ({ folded: normaliseText(c.text), p1: c.urgency === "P1" })));
     const retrained = trainDangerModel(cases, { version: shipped.version, sets, minCount: shipped.minCount, scoring: shipped.scoring, countFloor: shipped.countFloor });
     expect(retrained).toEqual(shipped);
+  });
+
+  // The issue's example: rightly P1 by the model, once shown as "P1 because: 丈夫" (husband).
+  it("explains a domestic-violence call by its danger words, not by who the other side is", async () => {
+    const c = classify({ text: "丈夫喝醉后经常打骂我，我很害怕" }, await loadRuleset());
+    expect(c.urgency).toBe("P1");
+    const words = c.signals.filter((s) => s.rule === "model.danger").map((s) => s.matched);
+    expect(words).toEqual(expect.arrayContaining(["害怕"]));
+    expect(words).not.toContain("丈夫");
+    expect(words).not.toContain("我很");
   });
 
   // 2026.11.9's model raised these to P1 on one or two weak words ("我老", "今晚"): a short

@@ -149,6 +149,12 @@ describe("loading the ruleset", () => {
     await expect(loadRuleset(path)).rejects.toThrow(/model .*danger-model\.json is invalid:\n {2}- weights\.打人:/);
   });
 
+  it("refuses a model explained by a rule the ruleset does not have, naming the entry", async () => {
+    const json = JSON.parse(await readFile(defaultRulesetPath, "utf8"));
+    json.model.explainBy = ["p2.possible-danger", "p2.no-such-rule"];
+    expect(refusal(json)).toMatch(/model\.explainBy\[1\]: "p2\.no-such-rule" is not an urgency rule of this ruleset/);
+  });
+
   it("refuses a ruleset that names a model when none is given", async () => {
     const json = JSON.parse(await readFile(defaultRulesetPath, "utf8"));
     expect(refusal(json)).toContain("names the model danger-model.json, which was not given");

@@ -77,7 +77,10 @@ export interface ModelOpinion {
   threshold: number;
   /** Whether it raised the urgency the rules decided (to raiseTo). */
   raised: boolean;
-  /** The caller's words that pushed the score up most, strongest first (at most five). */
+  /**
+   * The caller's danger words (ruleset.model.explainBy) the model weighed most, strongest first
+   * (at most three): never a word that is neutral on its own. Empty when none carried the score.
+   */
   evidence: Array<{ matched: string; at: number; weight: number }>;
 }
 
@@ -302,6 +305,7 @@ function modelOpinion(
   text: GrievanceText,
   setAside: Span[],
   byRules: Urgency,
+  explaining: Span[],
 ): ModelOpinion {
   const { score, evidence } = scoreDanger(model, text.folded, setAside);
   return {
@@ -309,8 +313,26 @@ function modelOpinion(
     score: Math.round(score * 100) / 100,
     threshold,
     raised: score > threshold && moreUrgent(byRules, raiseTo) !== byRules,
-    evidence: evidence.slice(0, 5).map((e) => ({ ...text.originalAt(e), weight: e.weight })),
+    evidence: explainedBy(evidence, explaining)
+      .slice(0, 3)
+      .map((e) => ({ ...text.originalAt(e.span), weight: Math.round(e.weight * 1000) / 1000 })),
   };
+}
+
+/**
+ * The words that explain a model's score: of the danger words the rules found in the text
+ * (`explaining`, the ruleset's `model.explainBy`), those the model weighed, each by the weight of
+ * its features that overlap it, strongest first. A feature that overlaps none of them (a neutral
+ * word such as "丈夫" or "tonight", however much it weighed) explains nothing and is not shown.
+ */
+export function explainedBy(evidence: ReadonlyArray<Span & { weight: number }>, explaining: readonly Span[]): Array<{ span: Span; weight: number }> {
+  const words: Array<{ span: Span; weight: number }> = [];
+  for (const span of explaining) {
+    if (words.some((w) => overlaps(w.span, span))) continue;
+    const weight = evidence.filter((f) => overlaps(f, span)).reduce((sum, f) => sum + f.weight, 0);
+    if (weight > 0) words.push({ span, weight });
+  }
+  return words.sort((a, b) => b.weight - a.weight || a.span.start - b.span.start);
 }
 
 export function classify(input: ClassificationInput, ruleset: Ruleset, categoryModel?: CategoryModel): Classification {
@@ -322,6 +344,8 @@ export function classify(input: ClassificationInput, ruleset: Ruleset, categoryM
   /** Words the rules found negated or framed: the model does not count them either. */
   const setAside: Span[] = [];
 
+  /** Where the danger words that may explain the model's opinion stand (ruleset.model.explainBy). */
+  const explaining: Span[] = [];
   const urgencySignals: UrgencySignal[] = ruleset.urgencyRules.flatMap((rule) =>
     hitsOf(
       rule,
@@ -330,13 +354,16 @@ export function classify(input: ClassificationInput, ruleset: Ruleset, categoryM
       negated,
       frames && rule.framed ? { scope: frames, negatable: rule.negatable, framed: framedHits } : undefined,
       setAside,
-    ).map((hit) => ({
+    ).map((hit) => {
+      if (ruleset.model?.explainBy.has(rule.id)) explaining.push(hit.span);
+      return {
       rule: rule.id,
       kind: "urgency" as const,
       level: rule.level,
       ...text.originalAt(hit.span),
       ...(hit.alongside === undefined ? {} : { alongside: hit.alongside }),
-    })),
+      };
+    }),
   );
   const categorySignals: CategorySignal[] = ruleset.categoryRules.flatMap((rule) =>
     hitsOf(rule, text, undefined, negated).map((hit) => ({
@@ -380,18 +407,13 @@ export function classify(input: ClassificationInput, ruleset: Ruleset, categoryM
   }
   const deciding = [...urgencySignals, ...frameSignals.filter((s) => s.held)];
   const urgencyByRules = URGENCIES.find((level) => deciding.some((s) => s.level === level)) ?? ruleset.defaults.urgency;
-  const opinion = ruleset.model ? modelOpinion(ruleset.model, text, [...setAside, ...framedHits.map((f) => f.span)], urgencyByRules) : undefined;
+  const opinion = ruleset.model ? modelOpinion(ruleset.model, text, [...setAside, ...framedHits.map((f) => f.span)], urgencyByRules, explaining) : undefined;
   const raisedTo = opinion?.raised ? ruleset.model?.raiseTo : undefined;
   if (opinion && raisedTo) {
-    const [strongest, ...rest] = opinion.evidence;
-    urgencySignals.push({
-      rule: MODEL_RULE,
-      kind: "urgency",
-      level: raisedTo,
-      matched: strongest?.matched ?? "",
-      at: strongest?.at ?? 0,
-      ...(rest.length === 0 ? {} : { alongside: rest.map((e) => e.matched).join(", ") }),
-    });
+    // One signal per word that explains the raise, so each is shown and marked in the text; one
+    // without a word when none does: the model read the text as a whole, and says no more.
+    const words = opinion.evidence.length > 0 ? opinion.evidence : [{ matched: "", at: 0 }];
+    for (const { matched, at } of words) urgencySignals.push({ rule: MODEL_RULE, kind: "urgency", level: raisedTo, matched, at });
   }
   const urgencyByText = raisedTo ?? urgencyByRules;
   for (const s of frameSignals) {

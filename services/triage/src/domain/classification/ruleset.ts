@@ -158,6 +158,14 @@ export const RulesetFile = z
         version: DatedVersion,
         threshold: z.number(),
         raiseTo: Urgency,
+        /**
+         * The urgency rules whose words may explain a raise: words that tell of danger on their
+         * own ("害怕", "drunk", "gas"). The model weighs every word of the text, and many that
+         * weigh most are neutral on their own ("丈夫", "tonight"): a caseworker shown "P1 because:
+         * husband" learns nothing. The raise is shown by the words of these rules that the model
+         * weighed most, or by no word at all when none of them carried it.
+         */
+        explainBy: z.array(RuleId).min(1),
       })
       .optional(),
   })
@@ -170,6 +178,10 @@ export const RulesetFile = z
     for (const [category, rules] of Object.entries(file.categories)) rules?.forEach((r, i) => check(r.id, ["categories", category, i]));
     file.urgency.forEach((r, i) => check(r.id, ["urgency", i]));
     file.framing?.frames.forEach((r, i) => check(r.id, ["framing", "frames", i]));
+    const urgencyIds = new Set(file.urgency.map((r) => r.id));
+    file.model?.explainBy.forEach((id, i) => {
+      if (!urgencyIds.has(id)) ctx.addIssue({ code: "custom", path: ["model", "explainBy", i], message: `"${id}" is not an urgency rule of this ruleset` });
+    });
   });
 export type RulesetFile = z.infer<typeof RulesetFile>;
 
@@ -243,7 +255,7 @@ export interface Ruleset {
   /** Absent in a ruleset without framing: nothing is set aside. */
   framing?: CompiledFraming;
   /** Absent in a ruleset without a model: the rules alone decide. */
-  model?: { model: DangerModel; threshold: number; raiseTo: Urgency };
+  model?: { model: DangerModel; threshold: number; raiseTo: Urgency; explainBy: ReadonlySet<string> };
 }
 
 const CJK = /[\p{Script=Han}\u3000-\u303f]/u;
@@ -316,7 +328,7 @@ function compile(file: RulesetFile, model?: DangerModel): Ruleset {
   const { zh, en } = file.negation;
   return {
     ...(file.framing ? { framing: compileFraming(file.framing, file.gap) } : {}),
-    ...(file.model && model ? { model: { model, threshold: file.model.threshold, raiseTo: file.model.raiseTo } } : {}),
+    ...(file.model && model ? { model: { model, threshold: file.model.threshold, raiseTo: file.model.raiseTo, explainBy: new Set(file.model.explainBy) } } : {}),
     version: file.version,
     defaults: file.defaults,
     categoryOrder,

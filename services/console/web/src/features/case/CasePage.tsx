@@ -10,7 +10,7 @@ import { markRead } from "../tasks/unread";
 import { ActionForm } from "./ActionForm";
 import { availableActions, type CaseAction } from "./actions";
 import { caseChanges, type CaseChanges } from "./conflict";
-import { highlightEvidence } from "./highlight";
+import { highlightEvidence, signalWords } from "./highlight";
 import { timelineLabel } from "./timeline";
 import { NoAccess } from "./NoAccess";
 import { caseWords } from "./words";
@@ -122,7 +122,7 @@ export function CasePage({ id, me }: { id: string; me: Me }) {
         </p>
         <h3>{t("case.signals")}</h3>
         {c.signals.length === 0 ? <p>{t("case.noSignals")}</p> : (
-          <ul>{c.signals.map((s, i) => <li key={i}><code>{s.rule}</code>{s.level ? ` (${s.level})` : ""}: «{s.matched}»</li>)}</ul>
+          <ul>{c.signals.map((s, i) => <li key={i}><code>{s.rule}</code>{s.level ? ` (${s.level})` : ""}: {signalWords(s.matched, t)}</li>)}</ul>
         )}
         <p className="muted">{t("case.ruleset", { version: c.rulesetVersion ?? "—" })}</p>
       </section>

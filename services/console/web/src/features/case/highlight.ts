@@ -22,3 +22,8 @@ export function highlightEvidence(text: string, signals: Pick<RiskSignal, "rule"
   }
   return pieces;
 }
+
+/** How a signal's words are shown beside its rule: in «», or, for a model's raise that no single danger word carried, the words "the whole text". */
+export function signalWords(matched: string, t: (key: "case.noWord") => string): string {
+  return matched.trim() === "" ? t("case.noWord") : `«${matched}»`;
+}
