@@ -83,7 +83,15 @@ export class RateLimitCounts {
     // replicas' hits a sync it waits for reveals (not by this replica's later requests).
     const place = count.known + count.sending + count.pending;
     const foreign = count.foreign;
-    while (count.pending >= this.sync.syncEvery) await this.addDue((c) => c.pending >= this.sync.syncEvery);
+    // Only a window that has not ended is ever synced (addDue leaves ended ones out), so a request
+    // whose window ends while it waits (the database slow, the window's last milliseconds) stops
+    // waiting and is let through; the hits still pending in that window are not added anywhere
+    // (at most syncEvery - 1 others per replica and window end). Waiting on for a sync that could
+    // not come looped for ever without yielding and froze the whole service (found by the full
+    // benchmark, 2026-12-06).
+    while (count.pending >= this.sync.syncEvery && count.endsAt > Date.now() && this.counts.get(key) === count) {
+      await this.addDue((c) => c.pending >= this.sync.syncEvery);
+    }
     return { current: place + count.foreign - foreign, ttl: Math.max(0, count.endsAt - Date.now()) };
   }
 
