@@ -308,6 +308,34 @@ describe("the caseworker's console", () => {
     await signedOut.close();
   });
 
+  it("shows why a case is P1 in the caller's own danger words, never in a word that is neutral on its own", async () => {
+    // Rightly P1 by the danger model; once shown as "model.danger: «丈夫»" (husband).
+    const code = await fileGrievance("丈夫喝醉后经常打骂我，我很害怕");
+    const row = await routedTo(code, "cw-chen");
+    const { context, page } = await signedIn("cw-chen", `/cases/${row.id}`);
+    await page.getByRole("heading", { name: `案件 ${code}` }).waitFor();
+    const grievance = page.getByRole("region", { name: "诉求内容" });
+    await grievance.getByText("丈夫喝醉", { exact: false }).first().waitFor();
+    const signals = await grievance.getByRole("listitem").allInnerTexts();
+    expect(signals).toContain("model.danger (P1): «害怕»");
+    expect(signals.filter((s) => s.startsWith("model.danger"))).toEqual(["model.danger (P1): «喝醉»", "model.danger (P1): «害怕»"]);
+    await expect(grievance.locator("mark", { hasText: "害怕" }).count()).resolves.toBe(1);
+    await shot(page, "11-case-p1-evidence.png");
+
+    // Raised by the model on words none of which tells of danger on its own (a false alarm of
+    // the current model, on a generated dev row): the page says so instead of naming one.
+    // Anonymous: from the same caller it would join the first case as a repeat.
+    const plain = await fileGrievance("Sorry to bother you, my husband wants a divorce and says he'll take the kids and the house", "440402001001", 2);
+    const plainRow = await routedTo(plain, "cw-chen");
+    await page.goto(`${stack.consoleApp.url}/cases/${plainRow.id}`);
+    await page.getByRole("heading", { name: `案件 ${plain}` }).waitFor();
+    await grievance.getByText("wants a divorce", { exact: false }).first().waitFor();
+    expect((await grievance.getByRole("listitem").allInnerTexts()).filter((s) => s.startsWith("model.danger"))).toEqual(["model.danger (P1): 整段文字，没有单独的危险词"]);
+    await expect(grievance.locator("mark").count()).resolves.toBe(0);
+    await shot(page, "12-case-p1-no-single-word.png");
+    await context.close();
+  });
+
   it("renders a thousand tasks virtualised: far fewer rows in the DOM, the last one reachable by scrolling", async () => {
     const subjects = ["楼道堆放杂物影响通行", "宠物狗夜间吠叫扰民", "空调外机滴水到楼下", "小区广场舞音量过大", "邻居占用公共车位", "网购商品质量问题商家拒绝退货"];
     let filed = 0;
