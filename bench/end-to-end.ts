@@ -103,8 +103,14 @@ export async function openLoop(opts: {
   log: (message: string) => void;
   /** Where to write every grievance's latencies (CSV), to see when the slow ones were sent. */
   samplesFile?: string;
-  /** Seed of the generated grievances: each run on one stack its own, so none repeats an earlier one. */
+  /** Seed of the generated grievances: each run on one stack its own mix. */
   seed?: number;
+  /**
+   * The number of this run's first caller (each grievance has a caller of its own, numbered from
+   * here): runs on one stack need ranges of their own, or a later run's callers are an earlier
+   * run's, and their grievances join those callers' open cases as repeats instead of being assigned.
+   */
+  firstCaller?: number;
 }): Promise<EndToEndResult> {
   // Keyed by grievance id; an event may be read before the 202 that names its grievance.
   const byId = new Map<string, Tracked>();
@@ -161,7 +167,7 @@ export async function openLoop(opts: {
   const runId = Date.now().toString(36);
 
   const send = (i: number, scheduled: number) => {
-    const { json } = grievance(i, r);
+    const { json } = grievance((opts.firstCaller ?? 0) + i, r);
     const req = http.request(
       {
         agent,

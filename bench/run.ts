@@ -242,7 +242,7 @@ async function main(): Promise<void> {
       say(`capacity step ${step}: ${rate}/s for ${settings.capacityS} s`);
       const r = await openLoop({
         intakeUrl: intake2.url, token: operatorToken, kafka, casesTopic: prefix2 + Topics.casesInternal, groupId: `${prefix2}bench-capacity-${step}`,
-        rate, durationS: settings.capacityS, drainTimeoutS: 30, receiver: { onAssignedNotice: (handler) => void (onNotice = handler) }, log: say, seed: 1000 + step,
+        rate, durationS: settings.capacityS, drainTimeoutS: 30, receiver: { onAssignedNotice: (handler) => void (onNotice = handler) }, log: say, seed: 1000 + step, firstCaller: step * 1_000_000,
       });
       const refused = Object.values(r.rejected).reduce((a, b) => a + b, 0);
       const unanswered = r.sent - r.accepted - refused;
