@@ -325,7 +325,7 @@ function modelOpinion(
  * its features that overlap it, strongest first. A feature that overlaps none of them (a neutral
  * word such as "丈夫" or "tonight", however much it weighed) explains nothing and is not shown.
  */
-export function explainedBy(evidence: ReadonlyArray<Span & { weight: number }>, explaining: readonly Span[]): Array<{ span: Span; weight: number }> {
+function explainedBy(evidence: ReadonlyArray<Span & { weight: number }>, explaining: readonly Span[]): Array<{ span: Span; weight: number }> {
   const words: Array<{ span: Span; weight: number }> = [];
   for (const span of explaining) {
     if (words.some((w) => overlaps(w.span, span))) continue;
@@ -357,11 +357,11 @@ export function classify(input: ClassificationInput, ruleset: Ruleset, categoryM
     ).map((hit) => {
       if (ruleset.model?.explainBy.has(rule.id)) explaining.push(hit.span);
       return {
-      rule: rule.id,
-      kind: "urgency" as const,
-      level: rule.level,
-      ...text.originalAt(hit.span),
-      ...(hit.alongside === undefined ? {} : { alongside: hit.alongside }),
+        rule: rule.id,
+        kind: "urgency" as const,
+        level: rule.level,
+        ...text.originalAt(hit.span),
+        ...(hit.alongside === undefined ? {} : { alongside: hit.alongside }),
       };
     }),
   );
