@@ -14,7 +14,7 @@ export interface RebuildResult {
 /** As `pnpm rebuild:triage` runs it: the kit's pool and Kafka client. */
 export async function measureRebuild(opts: { databaseUrl: string; brokers: string[]; topicPrefix: string; liveGroupId: string; kekFile: string }): Promise<RebuildResult> {
   const logger = createLogger("bench-rebuild", "warn");
-  const pool = createPool({ databaseUrl: opts.databaseUrl, size: 2, connectTimeoutMs: 5000, schema: "triage", logger });
+  const pool = createPool({ databaseUrl: opts.databaseUrl, size: 4, connectTimeoutMs: 5000, schema: "triage", logger });
   try {
     const count = async () => Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM cases")).rows[0]!.n);
     const casesBefore = await count();

@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   // The key-encryption key of personal data, as the platform would mount it: a random one per run.
   const kekFile = path.join(os.tmpdir(), `gh-bench-kek-${runId}`);
   await writeFile(kekFile, `1:${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
-  cleanups.push(() => rm(kekFile, { force: true }));
+  // Kept with the databases under --keep: their sealed values and data keys open with it only.
+  if (!keep) cleanups.push(() => rm(kekFile, { force: true }));
   // Production mode, which the development secrets are refused in.
   const common = {
     KEK_FILE: kekFile,
@@ -267,6 +268,7 @@ async function main(): Promise<void> {
   say("3/3 rebuild of triage's projection from the topics");
   const rebuild = await measureRebuild({ databaseUrl: db2.url, brokers: kafkaInfra.brokers.split(","), topicPrefix: prefix2, liveGroupId: `${prefix2}triage`, kekFile });
   say(`  ${rebuild.events} events in ${rebuild.seconds.toFixed(2)} s`);
+  if (keep) say(`  kept: pnpm bench:rebuild --database-url=${db2.url} --prefix=${prefix2} --kek-file=${kekFile} (with the bench's Postgres running)`);
 
   const pgVersion = await serverVersion(postgres.adminUrl);
   const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, rebuild, rssMb, pgVersion, webhooks: receiver.stats, perGrievance, statementsByService, capacity, replicaWork });

@@ -102,10 +102,13 @@ function batchHandlerOf(opts: Handlers, type: EventTypeName): BatchHandler | und
  * twice in the list) changes nothing; if any fails, none is applied.
  */
 export async function applyMessages(opts: Handlers, messages: BatchMessage[]): Promise<EventTypeName[]> {
-  for (const m of messages) {
-    const handler = opts.batchHandlers?.[m.event.type];
-    if (handler && typeof handler !== "function" && m.prepared === undefined) m.prepared = await handler.prepare(m.event);
-  }
+  // All at once: what each waits for (a person's data key) is then read for the batch in one statement.
+  await Promise.all(
+    messages.map(async (m) => {
+      const handler = opts.batchHandlers?.[m.event.type];
+      if (handler && typeof handler !== "function" && m.prepared === undefined) m.prepared = await handler.prepare(m.event);
+    }),
+  );
   return withTransaction(opts.pool, async (client) => {
     // The locks in sorted order (two transactions never wait for each other in a circle), all
     // taken before the statement inserts a row, so the reads that follow see what a holder committed.

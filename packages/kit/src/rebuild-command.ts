@@ -37,7 +37,8 @@ export async function runRebuildCommand<C extends BaseConfig>(opts: {
   const config = loadConfig(opts.configSchema);
   const logger = createLogger(`${opts.service}-rebuild`, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
   await migrate({ databaseUrl: config.DATABASE_URL, schema: opts.service, dir: opts.migrationsDir, logger });
-  const pool = createPool({ databaseUrl: config.DATABASE_URL, size: 2, connectTimeoutMs: 5000, schema: opts.service, logger });
+  // Room for a rebuild applying several partitions at once (triage's does).
+  const pool = createPool({ databaseUrl: config.DATABASE_URL, size: 4, connectTimeoutMs: 5000, schema: opts.service, logger });
   try {
     const kafka = createKafka({ clientId: `${opts.service}-rebuild`, brokers: config.KAFKA_BROKERS, logger, security: kafkaSecurity(config) });
     const keyring = new Keyring(pool, keyEncryptionKeys(config), { size: config.KEYRING_CACHE_SIZE, ttlMs: config.KEYRING_CACHE_TTL_MS });

@@ -16,6 +16,12 @@ export interface ReplayOptions {
   logger: Logger;
   onBatch: (events: { event: DecodedEvent; topic: string; partition: number; offset: string }[]) => Promise<void>;
   /**
+   * How many partitions' batches `onBatch` may be given at once (1 when absent: one after another).
+   * More lets Postgres work on one while Node decodes the next; only for a projection whose
+   * partitions write disjoint rows, as a district's do.
+   */
+  concurrency?: number;
+  /**
    * Runs once the service is known to be stopped, before the first event is read: where a
    * rebuild clears its tables. Never runs when the rebuild is refused.
    */
@@ -74,6 +80,7 @@ export async function replayTopics(opts: ReplayOptions): Promise<{ events: numbe
   void consumer
     .run({
       autoCommit: false,
+      partitionsConsumedConcurrently: opts.concurrency ?? 1,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         const key = `${batch.topic}:${batch.partition}`;

@@ -50,6 +50,28 @@ describe("keyring", () => {
     expect(new Set(sealed.map(sealedKeyId)).size).toBe(1);
   });
 
+  it("opens a batch of values of many people with one read of their keys, a destroyed one and a forged one each answered alone", async () => {
+    const kek = new LocalKeyFile(keyFile("a", [v1]));
+    const writer = new Keyring(pool, kek);
+    const people = Array.from({ length: 40 }, (_, i) => `phone:batch-${i}`);
+    const sealed = await Promise.all(people.map((p, i) => writer.seal(p, "complainant.phone", `1391234${String(i).padStart(4, "0")}`)));
+    await writer.destroy([people[7]!]);
+    const forged = sealed[3]!.replace(sealedKeyId(sealed[3]!), "not-a-key-id");
+    const unknown = sealed[5]!.replace(sealedKeyId(sealed[5]!), "00000000-0000-4000-8000-000000000000");
+    // A reader with an empty cache, counting the statements it sends.
+    let statements = 0;
+    const counting = { query: (...args: Parameters<Pool["query"]>) => (statements++, pool.query(...args)) } as unknown as Pool;
+    const reader = new Keyring(counting, kek);
+    const opened = await Promise.allSettled([...sealed, forged, unknown].map((v) => reader.open("complainant.phone", v)));
+    expect(statements).toBe(1);
+    expect(opened.slice(0, 40).map((r) => (r.status === "fulfilled" ? r.value : "refused"))).toEqual(people.map((_, i) => (i === 7 ? erasedMarker : `1391234${String(i).padStart(4, "0")}`)));
+    expect(opened[40]).toMatchObject({ status: "rejected" });
+    expect(opened[41]).toMatchObject({ status: "rejected", reason: { message: expect.stringContaining("is not in the keyring") } });
+    // Known now: sealing more for these people reads nothing.
+    await reader.seal(people[0]!, "complainant.name", "李四");
+    expect(statements).toBe(1);
+  });
+
   it("after destruction, every value sealed under the key opens as the erased marker, here and in another keyring", async () => {
     const kek = new LocalKeyFile(keyFile("a", [v1]));
     const writer = new Keyring(pool, kek);

@@ -20,24 +20,29 @@ interface Extras {
   received_at: string;
 }
 
+/** Partitions applied at once: Postgres writes one district's batch while Node decodes another's. */
+const concurrency = 3;
+
 export async function rebuildTriage(opts: { pool: Pool; keyring: Keyring; kafka: Kafka; topicPrefix: string; liveGroupId: string; logger: Logger; from?: Date }): Promise<{ events: number; seconds: number }> {
   const started = Date.now();
-  const client = await opts.pool.connect();
+  // The description sealed and its signature, as the live consumer keeps them: a table of the
+  // rebuild's own (unlogged, dropped at the end), which every connection of the pool sees.
+  await opts.pool.query("DROP TABLE IF EXISTS rebuild_grievances");
+  await opts.pool.query("CREATE UNLOGGED TABLE rebuild_grievances (grievance_id uuid PRIMARY KEY, phone_hash text, description text NOT NULL, language text NOT NULL, received_at text NOT NULL, signature int[])");
   try {
-    // The description sealed and its signature, as the live consumer keeps them.
-    await client.query("CREATE TEMP TABLE IF NOT EXISTS rebuild_grievances (grievance_id uuid PRIMARY KEY, phone_hash text, description text NOT NULL, language text NOT NULL, received_at text NOT NULL, signature int[])");
     const signatureSecret = signatureSecretOf(opts.keyring);
     const grievances = await replayTopics({
       kafka: opts.kafka,
       topics: [opts.topicPrefix + Topics.grievancesInternal],
       liveGroupId: opts.liveGroupId,
       logger: opts.logger,
+      concurrency,
       onBatch: async (batch) => {
         const rows = await Promise.all(batch.map(async ({ event }) => {
           const { g, description, signature } = await sealingFor(opts.keyring, event, signatureSecret);
           return { g, description, signature: `{${signature.join(",")}}` };
         }));
-        await client.query(
+        await opts.pool.query(
           `INSERT INTO rebuild_grievances SELECT g, h, d, l, r, s::int[] FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u (g, h, d, l, r, s) ON CONFLICT DO NOTHING`,
           [rows.map(({ g }) => g.grievanceId), rows.map(({ g }) => (g.complainant.anonymous ? null : g.complainant.phoneHash)), rows.map((r) => r.description), rows.map(({ g }) => g.language), rows.map(({ g }) => g.receivedAt), rows.map((r) => r.signature)],
         );
@@ -48,26 +53,29 @@ export async function rebuildTriage(opts: { pool: Pool; keyring: Keyring; kafka:
       topics: [opts.topicPrefix + Topics.casesInternal],
       liveGroupId: opts.liveGroupId,
       logger: opts.logger,
+      concurrency,
       // Cleared only once triage is known to be stopped (checked again: it may have started meanwhile).
       beforeReplay: async () => {
-        if (!opts.from) await client.query("TRUNCATE case_timeline, case_links, deadline_reminders, session_reminders, statistics_published, case_statistics, cases");
+        if (!opts.from) await opts.pool.query("TRUNCATE case_timeline, case_links, deadline_reminders, session_reminders, statistics_published, case_statistics, cases");
       },
       ...(opts.from ? { from: opts.from } : {}),
       onBatch: async (batch) => {
-        await client.query("BEGIN");
+        const client = await opts.pool.connect();
         try {
+          await client.query("BEGIN");
           await applyCaseEvents(client, batch.map(({ event }) => ({ id: event.id, type: event.type, data: event.data as unknown as Record<string, unknown> })));
           await client.query("COMMIT");
         } catch (err) {
-          await client.query("ROLLBACK");
+          await client.query("ROLLBACK").catch(() => undefined);
           throw err;
+        } finally {
+          client.release();
         }
       },
     });
-    await client.query("DROP TABLE rebuild_grievances");
     return { events: grievances.events + cases.events, seconds: (Date.now() - started) / 1000 };
   } finally {
-    client.release();
+    await opts.pool.query("DROP TABLE IF EXISTS rebuild_grievances");
   }
 }
 
@@ -82,10 +90,13 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
   const openedFor = fresh.filter((e) => e.type === "case.opened.v1").map((e) => e.data.grievanceId as string);
   const openedHere = new Set(fresh.filter((e) => e.type === "case.opened.v1").map((e) => e.data.caseId as string));
   const continued = [...new Set(fresh.map((e) => e.data.caseId as string | undefined).filter((id): id is string => id !== undefined && !openedHere.has(id)))];
+  // The cases continued are locked (in id order): should a case's events lie on two partitions
+  // (a district re-keyed), the batches holding them take turns instead of overwriting each other.
   const { rows: known } = await client.query<{ part: "grievance" | "case"; id: string; facts: Record<string, unknown> }>(
-    `SELECT 'grievance' AS part, grievance_id::text AS id, jsonb_build_object('phone_hash', phone_hash, 'description', description, 'language', language, 'received_at', received_at, 'signature', signature) AS facts
+    `WITH continued AS (SELECT id, state FROM cases WHERE id = ANY($2::uuid[]) AND state IS NOT NULL ORDER BY id FOR UPDATE)
+     SELECT 'grievance' AS part, grievance_id::text AS id, jsonb_build_object('phone_hash', phone_hash, 'description', description, 'language', language, 'received_at', received_at, 'signature', signature) AS facts
        FROM rebuild_grievances WHERE grievance_id = ANY($1::uuid[])
-     UNION ALL SELECT 'case', id::text, state FROM cases WHERE id = ANY($2::uuid[]) AND state IS NOT NULL`,
+     UNION ALL SELECT 'case', id::text, state FROM continued`,
     [openedFor, continued],
   );
   const grievances = new Map(known.flatMap((r) => (r.part === "grievance" ? [[r.id, r.facts as unknown as Extras] as const] : [])));
@@ -177,7 +188,8 @@ async function applyCaseEvents(client: PoolClient, events: { id: string; type: s
       [...repeatCounts.keys()], [...repeatCounts.values()], [...changed],
       reminders.map((r) => r.caseId), reminders.map((r) => r.deadline), reminders.map((r) => r.dueAt),
       sessionReminders.map((r) => r.caseId), sessionReminders.map((r) => r.sessionId), sessionReminders.map((r) => r.at),
-      days,
+      // Sorted: two partitions' batches inserting the same days take their row locks in one order.
+      [...new Set(days)].sort(),
     ],
   );
 }

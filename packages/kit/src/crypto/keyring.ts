@@ -1,10 +1,13 @@
 // The keyring: one data key per person (subject), created on first use, stored wrapped by the
 // KEK in the shared `keyring.data_keys` table, unwrapped keys cached in memory for a short time.
 import { hkdfSync, randomBytes, randomUUID } from "node:crypto";
+import DataLoader from "dataloader";
 import { LRUCache } from "lru-cache";
 import type { Pool } from "../db";
 import { wrappedVersion, type KeyEncryptionKeys } from "./kek";
 import { erasedMarker, isSealed, openWith, sealedKeyId, sealWith } from "./seal";
+
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface LiveKey {
   keyId: string;
@@ -15,6 +18,11 @@ export class Keyring {
   /** Unwrapped keys by key id, or that the key was destroyed. */
   private readonly byId: LRUCache<string, LiveKey | { destroyed: true }>;
   private readonly bySubject: LRUCache<string, LiveKey>;
+  /**
+   * Keys not cached, read a batch at a time: the look-ups asked for in one tick (a consumer
+   * opening a batch of events, each from another person) become one statement.
+   */
+  private readonly loader = new DataLoader<string, LiveKey | { destroyed: true }>((keyIds) => this.loadMany(keyIds), { cache: false, maxBatchSize: 1000 });
 
   constructor(
     private readonly pool: Pool,
@@ -160,14 +168,27 @@ export class Keyring {
     return live;
   }
 
-  private async load(keyId: string): Promise<LiveKey | { destroyed: true }> {
-    const { rows } = await this.pool.query<{ wrapped_key: string | null; subject: string }>("SELECT wrapped_key, subject FROM keyring.data_keys WHERE key_id = $1", [keyId]);
-    if (!rows[0]) throw new Error(`data key ${keyId} is not in the keyring`);
-    if (rows[0].wrapped_key === null) {
-      this.byId.set(keyId, { destroyed: true });
-      return { destroyed: true };
-    }
-    // Remembered by subject too: a service that opened a person's value seals more of theirs without another read.
-    return this.remember(rows[0].subject, { keyId, key: await this.kek.unwrap(rows[0].wrapped_key, keyId) });
+  private load(keyId: string): Promise<LiveKey | { destroyed: true }> {
+    return this.loader.load(keyId);
   }
+
+  private async loadMany(keyIds: readonly string[]): Promise<(LiveKey | { destroyed: true } | Error)[]> {
+    // A key id that is no uuid (a forged sealed value) is not asked for: it would fail the statement for the whole batch.
+    const asked = [...new Set(keyIds)].filter((keyId) => uuidShape.test(keyId));
+    const { rows } = asked.length === 0 ? { rows: [] } : await this.pool.query<{ key_id: string; wrapped_key: string | null; subject: string }>("SELECT key_id, wrapped_key, subject FROM keyring.data_keys WHERE key_id = ANY($1::uuid[])", [asked]);
+    const found = new Map(
+      await Promise.all(
+        rows.map(async (row): Promise<[string, LiveKey | { destroyed: true }]> => {
+          if (row.wrapped_key === null) {
+            this.byId.set(row.key_id, { destroyed: true });
+            return [row.key_id, { destroyed: true }];
+          }
+          // Remembered by subject too: a service that opened a person's value seals more of theirs without another read.
+          return [row.key_id, this.remember(row.subject, { keyId: row.key_id, key: await this.kek.unwrap(row.wrapped_key, row.key_id) })];
+        }),
+      ),
+    );
+    return keyIds.map((keyId) => found.get(keyId) ?? new Error(`data key ${keyId} is not in the keyring`));
+  }
+
 }
