@@ -235,6 +235,11 @@ async function main(): Promise<void> {
   cpuPercent.other = Math.round((cpuPercent.machineBusy - cpuPercent.intake - cpuPercent.triage - cpuPercent.notification - cpuPercent.postgres - cpuPercent.kafka - cpuPercent.bench) * 10) / 10;
   say(`  assigned p99 ${e2e.assigned.p99Ms} ms, notified p99 ${e2e.notified.p99Ms} ms, lost ${e2e.lost}, rejected ${JSON.stringify(e2e.rejected)}`);
   say(`  CPU, % of the machine: ${JSON.stringify(cpuPercent)}`);
+  // The same per grievance: which process a grievance costs most in (the broker and the bench included).
+  const cpuMsByProcess = Object.fromEntries(
+    (["intake", "triage", "notification", "postgres", "kafka", "bench"] as const).map((k) => [k, e2e.accepted > 0 ? Math.round(((cpuAfter[k] - cpuBefore[k]) * 1000 * 10) / e2e.accepted) / 10 : null]),
+  );
+  say(`  CPU ms per grievance by process: ${JSON.stringify(cpuMsByProcess)}`);
   if (receiver.stats.badSignature > 0) say(`  ${receiver.stats.badSignature} webhook(s) with a bad signature`);
   let capacity: { ratePerSecond: number; steps: { rate: number; assignedP99Ms: number; lost: number; rejected: number; unanswered: number }[] } | undefined;
   if (findCapacity) {
@@ -271,7 +276,7 @@ async function main(): Promise<void> {
   if (keep) say(`  kept: pnpm bench:rebuild --database-url=${db2.url} --prefix=${prefix2} --kek-file=${kekFile} (with the bench's Postgres running)`);
 
   const pgVersion = await serverVersion(postgres.adminUrl);
-  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, rebuild, rssMb, pgVersion, webhooks: receiver.stats, perGrievance, statementsByService, capacity, replicaWork });
+  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, cpuMsByProcess, rebuild, rssMb, pgVersion, webhooks: receiver.stats, perGrievance, statementsByService, capacity, replicaWork });
   await writeFile(path.join(resultsDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
   printTable(report);
   say(`written: bench/results/latest.json`);
@@ -330,6 +335,7 @@ function buildReport(r: {
   base: ClosedLoopResult;
   e2e: EndToEndResult;
   cpuPercent: Record<string, number>;
+  cpuMsByProcess: Record<string, number | null>;
   rebuild: RebuildResult;
   rssMb: Record<"intake" | "triage" | "notification", number>;
   pgVersion: string;
@@ -386,6 +392,7 @@ function buildReport(r: {
       webhooks: r.webhooks,
       /** CPU time of each process over the run and its drain, as % of the whole machine (all cores). */
       cpuPercent: r.cpuPercent,
+      cpuMsPerGrievanceByProcess: r.cpuMsByProcess,
       /** CPU ms per accepted grievance of the services, this database's Postgres processes and the broker together. */
       cpuMsPerGrievance: r.perGrievance.cpuMs,
       brokerCpuCounted: r.perGrievance.kafkaCounted,
