@@ -1,6 +1,6 @@
-// Idempotent consumer, a partition's batch at a time: the new events of a batch are applied in
-// one transaction together with their inbox rows (one statement), so a redelivered event changes
-// nothing. The service supplies, per event type, either a handler of one event or a batch
+// Idempotent consumer, a fetch at a time: the new events of the partitions' batches one fetch
+// brought are applied in one transaction together with their inbox rows (one statement), so a
+// redelivered event changes nothing. The service supplies, per event type, either a handler of one event or a batch
 // handler that loads the state the whole batch needs, decides each event in order and saves
 // all results with set-based statements. A message that can never be applied (not a
 // CloudEvent, unknown type, data failing the schema or refused by the database) goes to the
@@ -32,8 +32,9 @@ export interface BatchMessage<P = unknown> {
 export type EventHandler = (client: PoolClient, event: DecodedEvent, position: MessagePosition) => Promise<void>;
 
 /**
- * New events of one partition, in order, never seen before (nor twice in the list): load the
- * state for all of them, decide each in order, save all. Runs in the consumer's transaction.
+ * New events, never seen before (nor twice in the list), each partition's in order (a list may
+ * hold several partitions' events, one partition's after another's): load the state for all of
+ * them, decide each in order, save all. Runs in the consumer's transaction.
  */
 export type BatchHandler = (client: PoolClient, messages: BatchMessage[]) => Promise<void>;
 
@@ -72,8 +73,20 @@ export interface EventConsumerOptions {
    * sit on two partitions at once (partitions added, a key moved).
    */
   lockKeyOf?: (event: DecodedEvent) => string;
-  /** The most messages of one partition applied in one transaction (default 200). */
+  /** The most messages applied in one transaction (default 200). */
   maxMessagesPerTransaction?: number;
+}
+
+/** Partitions' batches applied at once, each group in a transaction of its own. */
+const transactionsAtOnce = 3;
+
+/** A partition's chunk waiting to be applied with the other partitions' of the same fetch. */
+interface Part {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+  resolveOffset: (offset: string) => void;
+  done: (err?: unknown) => void;
 }
 
 type Handlers = Pick<EventConsumerOptions, "pool" | "schema" | "handlers" | "batchHandlers" | "lockKeyOf"> & { groupId?: string };
@@ -96,7 +109,7 @@ function batchHandlerOf(opts: Handlers, type: EventTypeName): BatchHandler | und
 }
 
 /**
- * Applies messages of one partition in order, all in one transaction: one inbox insert for
+ * Applies messages (each partition's in order), all in one transaction: one inbox insert for
  * all of them, then the new ones through their handlers, consecutive events of one batch
  * handler in one call. Every event has its inbox row, so a redelivered one (or the same one
  * twice in the list) changes nothing; if any fails, none is applied.
@@ -207,21 +220,98 @@ export class EventConsumer {
     await consumer.connect();
     await consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
     await consumer.run({
-      partitionsConsumedConcurrently: 3,
+      // Every partition of a fetch handed over at once, so their batches can share a transaction.
+      partitionsConsumedConcurrently: 64,
       eachBatchAutoResolve: false,
       // What has piled up on a partition is applied in one transaction (one commit, one WAL
-      // flush) instead of one each; a consumer that keeps up sees batches of one or two.
+      // flush) instead of one each, and what came on several partitions in one fetch too: a
+      // consumer that keeps up sees a few events on each of several partitions.
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const size = this.opts.maxMessagesPerTransaction ?? 200;
         for (let i = 0; i < batch.messages.length; i += size) {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(i, i + size);
-          await this.handleChunk(batch.topic, batch.partition, chunk, resolveOffset);
+          await this.together(batch.topic, batch.partition, chunk, resolveOffset);
           await heartbeat();
         }
       },
     });
     this.restartDelayMs = 500;
+  }
+
+  /** Parts handed over in this tick, applied together once it ends (or once they are enough for a transaction). */
+  private gathering: { parts: Part[]; messages: number } | undefined;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  /**
+   * `messages` of one partition, applied in one transaction with the other partitions' chunks
+   * handed over in the same tick (kafkajs hands a fetch's batches over together), up to
+   * `maxMessagesPerTransaction` in all; at most `transactionsAtOnce` such transactions at a time.
+   * Resolves once they are applied (their offsets resolved), or dead-lettered.
+   */
+  private together(topic: string, partition: number, messages: KafkaMessage[], resolveOffset: (offset: string) => void): Promise<void> {
+    const size = this.opts.maxMessagesPerTransaction ?? 200;
+    return new Promise<void>((resolve, reject) => {
+      let group = this.gathering;
+      if (group && group.messages + messages.length > size) {
+        // Enough for one transaction: that group goes now, this part starts the next.
+        this.gathering = undefined;
+        void this.applyParts(group.parts);
+        group = undefined;
+      }
+      if (!group) {
+        const fresh = { parts: [] as Part[], messages: 0 };
+        this.gathering = group = fresh;
+        setImmediate(() => {
+          if (this.gathering !== fresh) return;
+          this.gathering = undefined;
+          void this.applyParts(fresh.parts);
+        });
+      }
+      group.parts.push({ topic, partition, messages, resolveOffset, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      group.messages += messages.length;
+    });
+  }
+
+  private async applyParts(parts: Part[]): Promise<void> {
+    // A slot among the transactions at once: taken now, or handed over by one that ends.
+    if (this.running < transactionsAtOnce) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      if (parts.length > 1 && (await this.applyTogether(parts))) return;
+      // One partition, or the parts together failed (a poison message, the database away): each
+      // on its own, where a poison message is found by halving and dead-lettered alone.
+      for (const part of parts) {
+        try {
+          await this.handleChunk(part.topic, part.partition, part.messages, part.resolveOffset);
+          part.done();
+        } catch (err) {
+          part.done(err);
+        }
+      }
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  /** All parts in one transaction; false (nothing applied) when that failed. */
+  private async applyTogether(parts: Part[]): Promise<boolean> {
+    let applied: EventTypeName[];
+    try {
+      const messages = parts.flatMap((part) => part.messages.map((message) => ({ event: decodeEvent(message), position: { topic: part.topic, partition: part.partition, offset: message.offset } })));
+      applied = await applyMessages(this.opts, messages);
+    } catch {
+      return false;
+    }
+    for (const type of applied) this.metrics?.eventsApplied.inc({ group: this.opts.groupId, type });
+    for (const part of parts) {
+      part.resolveOffset(part.messages[part.messages.length - 1]!.offset);
+      part.done();
+    }
+    return true;
   }
 
   private scheduleRestart(): void {
