@@ -158,6 +158,10 @@ describe("the production folders the images are made of", () => {
     }
     expect(existsSync(path.join(dir, "node_modules/@grievance-hub/kit/dist/index.js"))).toBe(true);
     expect(existsSync(path.join(dir, "node_modules/@grievance-hub/kit/migrations"))).toBe(true);
+    // The lockfile's patch of kafkajs (patches/, pnpm's patchedDependencies) is what the image runs.
+    const kafkajs = installed.split("\n").find((d) => d.startsWith("kafkajs@"));
+    expect(kafkajs, `kafkajs in ${name}'s production folder`).toMatch(/_patch_hash=/);
+    expect(await readFile(path.join(dir, "node_modules/.pnpm", kafkajs!, "node_modules/kafkajs/src/network/requestQueue/index.js"), "utf8")).toContain("Grievance Hub patch");
   });
 });
 
