@@ -105,6 +105,12 @@ export const BaseConfig = AuthConfig.extend({
   /** How long a request waits for a database connection before answering 503. */
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(1500),
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /**
+   * A consumer's fetch waits at the broker until this much is there or KAFKA_FETCH_MAX_WAIT_MS
+   * has passed: under a steady trickle a fetch brings several events, not one each.
+   */
+  KAFKA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).max(1024 * 1024).default(16 * 1024),
+  KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(10).max(5000).default(60),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Where GET /metrics is served (on HOST), apart from the public port; unset: not served. 0 takes a free port. */

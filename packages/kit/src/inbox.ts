@@ -75,6 +75,10 @@ export interface EventConsumerOptions {
   lockKeyOf?: (event: DecodedEvent) => string;
   /** The most messages applied in one transaction (default 200). */
   maxMessagesPerTransaction?: number;
+  /** A fetch waits at the broker for this many bytes (default 1: answers with the first event)... */
+  fetchMinBytes?: number;
+  /** ...or this long (default 100 ms). The services pass KAFKA_FETCH_MIN_BYTES and KAFKA_FETCH_MAX_WAIT_MS. */
+  fetchMaxWaitMs?: number;
 }
 
 /** Partitions' batches applied at once, each group in a transaction of its own. */
@@ -206,7 +210,8 @@ export class EventConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 15_000,
       heartbeatInterval: 1000,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: this.opts.fetchMaxWaitMs ?? 100,
+      minBytes: this.opts.fetchMinBytes ?? 1,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     this.consumer = consumer;

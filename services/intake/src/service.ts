@@ -36,6 +36,8 @@ export const intake: ServiceDefinition<IntakeConfig> = {
       producer: rt.producer,
       deadLetterTopic: rt.topic(Topics.deadLetterIntake),
       logger: rt.logger,
+      fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+      fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
       batchHandlers: Object.fromEntries(statusEventTypes.map((type) => [type, onCaseEvents])),
     }),
   ],

@@ -92,6 +92,8 @@ export function notificationService(): ServiceDefinition<NotificationConfig> {
           producer: rt.producer,
           deadLetterTopic: rt.topic(Topics.deadLetterNotification),
           logger: rt.logger,
+          fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+          fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
           batchHandlers: {
             ...Object.fromEntries(notifiedEventTypes.map((type) => [type, openingReceived(rt.keyring, handler)])),
             "personal_data.erased.v1": onPersonalDataErased(rt.keyring),

@@ -53,6 +53,8 @@ export async function triageService(config: TriageConfig): Promise<ServiceDefini
           producer: rt.producer,
           deadLetterTopic: rt.topic(Topics.deadLetterTriage),
           logger: rt.logger,
+          fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+          fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
           lockKeyOf: districtLockKey,
           batchHandlers: {
             "grievance.received.v1": received,
