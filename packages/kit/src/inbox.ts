@@ -1,10 +1,10 @@
 // Idempotent consumer, a fetch at a time: the new events of the partitions' batches one fetch
 // brought are applied in one transaction together with their inbox rows (one statement), so a
-// redelivered event changes nothing. The service supplies, per event type, either a handler of one event or a batch
-// handler that loads the state the whole batch needs, decides each event in order and saves
-// all results with set-based statements. A message that can never be applied (not a
-// CloudEvent, unknown type, data failing the schema or refused by the database) goes to the
-// service's dead-letter topic with the reason, alone, and the partition moves on.
+// redelivered event changes nothing. The service supplies, per event type, either a handler of
+// one event or a batch handler that loads the state the whole batch needs, decides each event in
+// order and saves all results with set-based statements. A message that can never be applied
+// (not a CloudEvent, unknown type, data failing the schema or refused by the database) goes to
+// the service's dead-letter topic with the reason, alone, and the partition moves on.
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
 import type { Publisher } from "./kafka";
 import type { EventTypeName } from "@grievance-hub/schema";

@@ -190,5 +190,4 @@ export class Keyring {
     );
     return keyIds.map((keyId) => found.get(keyId) ?? new Error(`data key ${keyId} is not in the keyring`));
   }
-
 }
