@@ -163,9 +163,12 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
+        // Reset before anything that may fail, and by a replica that is not the leader too: one
+        // that kept it set would try to lead again at once, for ever (a round trip of
+        // pg_try_advisory_lock after another, or a connection attempt while Postgres is away).
+        this.pending = false;
         if (!this.leader) await this.tryLead();
         if (this.leader) {
-          this.pending = false;
           await this.drain();
           this.lastError = undefined;
         }
@@ -182,7 +185,9 @@ export class OutboxRelay {
       const client = new pg.Client({ connectionString: this.opts.databaseUrl, connectionTimeoutMillis: 3000 });
       client.on("error", () => this.dropListener(client));
       client.on("end", () => this.dropListener(client));
+      // The NOTIFY is for the leader; a replica that is not waits for its poll to try to lead again.
       client.on("notification", () => {
+        if (!this.leader) return;
         this.pending = true;
         this.wake?.();
       });
