@@ -284,7 +284,13 @@ export class EventConsumer {
     if (this.running < transactionsAtOnce) this.running++;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
     try {
-      if (parts.length > 1 && (await this.applyTogether(parts))) return;
+      if (parts.length > 1 && (await this.applyAll(parts))) {
+        for (const part of parts) {
+          part.resolveOffset(part.messages[part.messages.length - 1]!.offset);
+          part.done();
+        }
+        return;
+      }
       // One partition, or the parts together failed (a poison message, the database away): each
       // on its own, where a poison message is found by halving and dead-lettered alone.
       for (const part of parts) {
@@ -300,23 +306,6 @@ export class EventConsumer {
       if (next) next();
       else this.running--;
     }
-  }
-
-  /** All parts in one transaction; false (nothing applied) when that failed. */
-  private async applyTogether(parts: Part[]): Promise<boolean> {
-    let applied: EventTypeName[];
-    try {
-      const messages = parts.flatMap((part) => part.messages.map((message) => ({ event: decodeEvent(message), position: { topic: part.topic, partition: part.partition, offset: message.offset } })));
-      applied = await applyMessages(this.opts, messages);
-    } catch {
-      return false;
-    }
-    for (const type of applied) this.metrics?.eventsApplied.inc({ group: this.opts.groupId, type });
-    for (const part of parts) {
-      part.resolveOffset(part.messages[part.messages.length - 1]!.offset);
-      part.done();
-    }
-    return true;
   }
 
   private scheduleRestart(): void {
@@ -345,17 +334,26 @@ export class EventConsumer {
       resolveOffset(only.offset);
       return;
     }
-    let applied: EventTypeName[];
-    try {
-      applied = await applyMessages(this.opts, messages.map((message) => ({ event: decodeEvent(message), position: { topic, partition, offset: message.offset } })));
-    } catch {
-      const half = Math.ceil(messages.length / 2);
-      await this.handleChunk(topic, partition, messages.slice(0, half), resolveOffset);
-      await this.handleChunk(topic, partition, messages.slice(half), resolveOffset);
+    if (await this.applyAll([{ topic, partition, messages }])) {
+      resolveOffset(messages[messages.length - 1]!.offset);
       return;
     }
+    const half = Math.ceil(messages.length / 2);
+    await this.handleChunk(topic, partition, messages.slice(0, half), resolveOffset);
+    await this.handleChunk(topic, partition, messages.slice(half), resolveOffset);
+  }
+
+  /** Every message of `parts` decoded and applied in one transaction, counted; false (nothing applied) when that failed. */
+  private async applyAll(parts: Pick<Part, "topic" | "partition" | "messages">[]): Promise<boolean> {
+    let applied: EventTypeName[];
+    try {
+      const messages = parts.flatMap((part) => part.messages.map((message) => ({ event: decodeEvent(message), position: { topic: part.topic, partition: part.partition, offset: message.offset } })));
+      applied = await applyMessages(this.opts, messages);
+    } catch {
+      return false;
+    }
     for (const type of applied) this.metrics?.eventsApplied.inc({ group: this.opts.groupId, type });
-    resolveOffset(messages[messages.length - 1]!.offset);
+    return true;
   }
 
   private async handle(position: MessagePosition, message: KafkaMessage): Promise<void> {
