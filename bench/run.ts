@@ -118,10 +118,28 @@ async function main(): Promise<void> {
   const load = (url: string, token: string | undefined, durationS: number) => closedLoop({ url, durationS, connections, bodies, ...(token ? { token } : {}) });
   await load(baseline.url, undefined, settings.warmUpS);
   await load(intake1.url, operatorToken, settings.warmUpS);
-  const base = await load(baseline.url, undefined, settings.intakeS);
-  say(`  baseline: ${base.rps.toFixed(0)} req/s, p50 ${base.p50Ms} ms, p99 ${base.p99Ms} ms`);
-  const intake = await load(intake1.url, operatorToken, settings.intakeS);
-  say(`  intake:   ${intake.rps.toFixed(0)} req/s, p50 ${intake.p50Ms} ms, p99 ${intake.p99Ms} ms`);
+  // Where a request's CPU goes, for the baseline and for intake alike: the server process, Postgres
+  // (all its processes: only this part's database is busy), the broker, and the load generator.
+  const measured = async (server: Child, url: string, token: string | undefined) => {
+    const cpuNow = async () => ({ server: await server.cpuSeconds(), postgres: await commandCpuSeconds("postgres"), kafka: kafkaInfra.pid ? await processCpuSeconds(kafkaInfra.pid) : 0 });
+    const before = await cpuNow();
+    const own = process.cpuUsage();
+    const result = await load(url, token, settings.intakeS);
+    const after = await cpuNow();
+    const ownUsed = process.cpuUsage(own);
+    const perRequest = (seconds: number) => (result.requests > 0 ? Math.round((seconds * 1000 * 1000) / result.requests) / 1000 : null);
+    const cpuMsPerRequest = {
+      server: perRequest(after.server - before.server),
+      postgres: perRequest(after.postgres - before.postgres),
+      kafka: perRequest(after.kafka - before.kafka),
+      loadGenerator: perRequest((ownUsed.user + ownUsed.system) / 1e6),
+    };
+    return { ...result, cpuMsPerRequest };
+  };
+  const base = await measured(baseline, baseline.url, undefined);
+  say(`  baseline: ${base.rps.toFixed(0)} req/s, p50 ${base.p50Ms} ms, p99 ${base.p99Ms} ms; CPU ms per request: ${JSON.stringify(base.cpuMsPerRequest)}`);
+  const intake = await measured(intake1, intake1.url, operatorToken);
+  say(`  intake:   ${intake.rps.toFixed(0)} req/s, p50 ${intake.p50Ms} ms, p99 ${intake.p99Ms} ms; CPU ms per request: ${JSON.stringify(intake.cpuMsPerRequest)}`);
   const intakeRssPart1 = await intake1.peakRssMb();
   await baseline.stop();
   await intake1.stop();
@@ -332,11 +350,13 @@ async function deleteTopics(kafka: Kafka, prefixes: string[]): Promise<void> {
   }
 }
 
+type CpuMsPerRequest = Record<"server" | "postgres" | "kafka" | "loadGenerator", number | null>;
+
 function buildReport(r: {
   started: Date;
   loadBefore: number[];
-  intake: ClosedLoopResult;
-  base: ClosedLoopResult;
+  intake: ClosedLoopResult & { cpuMsPerRequest: CpuMsPerRequest };
+  base: ClosedLoopResult & { cpuMsPerRequest: CpuMsPerRequest };
   e2e: EndToEndResult;
   cpuPercent: Record<string, number>;
   cpuMsByProcess: Record<string, number | null>;
@@ -376,7 +396,8 @@ function buildReport(r: {
       requests: r.intake.requests,
       non2xx: r.intake.non2xx,
       errors: r.intake.errors,
-      baseline: { p50Ms: r.base.p50Ms, p99Ms: r.base.p99Ms, requests: r.base.requests, non2xx: r.base.non2xx, errors: r.base.errors },
+      cpuMsPerRequest: r.intake.cpuMsPerRequest,
+      baseline: { p50Ms: r.base.p50Ms, p99Ms: r.base.p99Ms, requests: r.base.requests, non2xx: r.base.non2xx, errors: r.base.errors, cpuMsPerRequest: r.base.cpuMsPerRequest },
     },
     endToEnd: {
       rate: r.e2e.rate,
@@ -436,6 +457,7 @@ function printTable(report: ReturnType<typeof buildReport>): void {
     ["intake baseline (bare Fastify + 1 INSERT)", `${intake.baselineRps} req/s`, "", undefined],
     ["intake", `${intake.rps} req/s`, "", undefined],
     ["intake / baseline", `${intake.ratio}`, `>= ${targets.intakeRatio}`, met.intakeRatio],
+    ["CPU ms per request: intake + its Postgres + Kafka / baseline + its Postgres", `${intake.cpuMsPerRequest.server} + ${intake.cpuMsPerRequest.postgres} + ${intake.cpuMsPerRequest.kafka} / ${intake.baseline.cpuMsPerRequest.server} + ${intake.baseline.cpuMsPerRequest.postgres}`, "", undefined],
     ["intake p50 / p99", `${intake.p50Ms} / ${intake.p99Ms} ms`, `p99 <= ${targets.intakeP99Ms} ms`, met.intakeP99],
     [`e2e ${e.rate}/s x ${e.durationS} s: POST answered p50 / p99`, `${e.intake.p50Ms} / ${e.intake.p99Ms} ms`, "", undefined],
     ["e2e assigned p50 / p95 / p99 / max", `${e.assigned.p50Ms} / ${e.assigned.p95Ms} / ${e.assigned.p99Ms} / ${e.assigned.maxMs} ms`, `p99 <= ${targets.assignedP99Ms} ms`, met.assignedP99],
