@@ -27,10 +27,16 @@ describe("the corpus split", () => {
     expect(test.map((r) => r.id).sort()).toEqual(readFileSync(`${corpusDir}split/test-ids.txt`, "utf8").split("\n").filter(Boolean));
   });
 
-  it("puts the blind hand-written sets in test and exported corrections in train", () => {
+  it("puts the blind hand-written sets in test, exported corrections in train, and rows grown later never in test", () => {
     const base = { text: "x", lang: "zh" as const, category: "other" as const, urgency: "P4" as const };
     expect(splitOf({ ...base, id: "h12-zh-01", source: "handwritten/holdout12" })).toBe("test");
     expect(splitOf({ ...base, id: "corr-1", source: "corrections/2026-12" })).toBe("train");
+    const ids = Array.from({ length: 400 }, (_, i) => `g-${i}`);
+    const grown = ids.map((id) => splitOf({ ...base, id, source: "grown/zh-family" }));
+    const written = ids.map((id) => splitOf({ ...base, id, source: "handwritten/train" }));
+    expect(grown).not.toContain("test");
+    expect(grown.filter((s) => s === "dev").length).toBeGreaterThan(40);
+    expect(written).toContain("test");
   });
 
   it("holds thousands of grievances in both languages, hand-written ones in the test split", () => {
@@ -103,7 +109,7 @@ describe("calibration", () => {
   });
 });
 
-// Measured once on the test split with category model 2026.12.1 and ruleset 2026.11.12 (see
+// Measured once on the test split with category model 2026.12.2 and ruleset 2026.11.13 (see
 // rules/category-model-report.md). Floors catch regressions; they are not targets to tune towards.
 describe("figures on the untouched test split", () => {
   it("stays at or above its floors", () => {
@@ -127,10 +133,10 @@ describe("figures on the untouched test split", () => {
     const hand = measure(blind);
     console.log({ all, blindHandWritten: hand });
     expect(rows.length).toBe(1066);
-    expect(all.categoryRight).toBeGreaterThanOrEqual(983);
-    expect(hand.categoryRight).toBeGreaterThanOrEqual(125);
-    expect(hand.autoRouted).toBeGreaterThanOrEqual(75);
-    expect(hand.autoRoutedRight / hand.autoRouted).toBeGreaterThanOrEqual(0.9);
+    expect(all.categoryRight).toBeGreaterThanOrEqual(1002);
+    expect(hand.categoryRight).toBeGreaterThanOrEqual(142);
+    expect(hand.autoRouted).toBeGreaterThanOrEqual(81);
+    expect(hand.autoRoutedRight / hand.autoRouted).toBeGreaterThanOrEqual(0.95);
     expect(hand.p1Found).toBeGreaterThanOrEqual(63);
     expect(hand.p1BelowP2).toBeLessThanOrEqual(4);
     expect(hand.falseP1).toBeLessThanOrEqual(10);

@@ -1,6 +1,8 @@
 // Which split a corpus row belongs to, fixed before any tuning: the blind hand-written sets
 // (holdout10-12) are test; every other row by a hash of its id, 70 % train, 15 % dev, 15 % test.
-// Corrections exported from the service are always train. Pure, so the split never drifts.
+// Corrections exported from the service are always train. Rows written after the test split was
+// recorded (grown/) are train or dev, 80/20 by the same hash, never test: the test split stays
+// the one the models are compared on. Pure, so the split never drifts.
 import { createHash } from "node:crypto";
 import type { CorpusCase, SourcedCase } from "./corpus";
 
@@ -13,6 +15,7 @@ export function splitOf(row: SourcedCase): Split {
   if (row.source.startsWith("corrections/")) return "train";
   if ((blindSets as readonly string[]).some((set) => row.source === `handwritten/${set}`)) return "test";
   const bucket = createHash("sha256").update(row.id).digest().readUInt32BE(0) / 2 ** 32;
+  if (row.source.startsWith("grown/")) return bucket < 0.8 ? "train" : "dev";
   return bucket < 0.7 ? "train" : bucket < 0.85 ? "dev" : "test";
 }
 

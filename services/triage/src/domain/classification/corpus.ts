@@ -20,14 +20,17 @@ export type CorpusCase = z.infer<typeof CorpusCase>;
 
 export const corpusDir = fileURLToPath(new URL("../../../corpus/", import.meta.url));
 
-/** A corpus row with where it came from: "handwritten/<set>", "generated/<lang>" or "corrections/<file>". */
+/** A corpus row with where it came from: "handwritten/<set>", "generated/<lang>", "grown/<set>" or "corrections/<file>". */
 export interface SourcedCase extends CorpusCase {
   source: string;
 }
 
-/** Every row of the corpus: hand-written, generated, and corrections exported from the service. */
+/**
+ * Every row of the corpus: hand-written, generated, hand-written after the test split was
+ * recorded (grown), and corrections exported from the service.
+ */
 export function loadCorpus(dir: string = corpusDir): SourcedCase[] {
-  return ["handwritten", "generated", "corrections"].flatMap((folder) => {
+  return ["handwritten", "generated", "grown", "corrections"].flatMap((folder) => {
     if (!existsSync(`${dir}${folder}`)) return [];
     const files = readdirSync(`${dir}${folder}`).filter((f) => f.endsWith(".jsonl")).sort();
     return files.flatMap((f) => readCorpusFile(`${dir}${folder}/${f}`).map((row) => ({ ...row, source: `${folder}/${f.slice(0, -".jsonl".length)}` })));
