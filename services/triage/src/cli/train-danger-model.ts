@@ -1,27 +1,36 @@
-// `pnpm train:danger-model --version 2026.11.8 [--exclude holdout8,...] [--out path]`:
+// `pnpm train:danger-model --version 2026.11.8 [--exclude holdout8,...] [--with-grown] [--out path]`:
 // learns the danger model (danger-model.ts) from the labelled corpus and writes it as JSON
 // (by default next to the ruleset, as rules/danger-model.json). Leave a set out with
 // --exclude to measure the model on it honestly; the ruleset names the model version it
 // was measured with, so shipping a retrained model means a new ruleset version too.
-import { writeFile } from "node:fs/promises";
+// --with-grown learns from the train rows of the grown corpus files as well.
+// Then prints, for the grown rows of the dev split (never trained on), what the whole
+// classifier (the ruleset's rules and this model) decides at a range of thresholds, beside the
+// shipped ruleset: the threshold is chosen there (most P1s found, then fewest left below P2,
+// then fewest false P1s) and written into the new ruleset version by hand.
+import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { corpusSets } from "../../test/corpus/index";
+import { corpusSets, grownTrainSets } from "../../test/corpus/index";
+import { classify } from "../domain/classification/classify";
+import { loadCorpus, type CorpusCase } from "../domain/classification/corpus";
+import { splitOf } from "../domain/classification/corpus-split";
 import { DatedVersion, trainDangerModel } from "../domain/classification/danger-model";
 import { normaliseText } from "../domain/classification/normalise";
+import { defaultRulesetPath, loadRuleset, parseRuleset, type Ruleset } from "../domain/classification/ruleset";
 
-const usage = "usage: pnpm train:danger-model --version <yyyy.m.n> [--exclude set,set] [--out path]";
+const usage = "usage: pnpm train:danger-model --version <yyyy.m.n> [--exclude set,set] [--with-grown] [--out path]";
 
 async function main(): Promise<number> {
-  let values: { version?: string; exclude?: string; out?: string; help?: boolean };
+  let values: { version?: string; exclude?: string; out?: string; "with-grown"?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ options: { version: { type: "string" }, exclude: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } } }));
+    ({ values } = parseArgs({ options: { version: { type: "string" }, exclude: { type: "string" }, out: { type: "string" }, "with-grown": { type: "boolean" }, help: { type: "boolean" } } }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}\n`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write(`${usage}\nsets: ${Object.keys(corpusSets).join(", ")}\n`);
+    process.stdout.write(`${usage}\nsets: ${Object.keys(corpusSets).join(", ")}\nwith --with-grown also: ${Object.keys(grownTrainSets).join(", ")}\n`);
     return 0;
   }
   const version = DatedVersion.safeParse(values.version);
@@ -29,15 +38,18 @@ async function main(): Promise<number> {
     process.stderr.write(`--version is required and looks like 2026.11.8\n${usage}\n`);
     return 2;
   }
+  const available = values["with-grown"] ? { ...corpusSets, ...grownTrainSets } : corpusSets;
   const exclude = (values.exclude ?? "").split(",").filter(Boolean);
-  const unknown = exclude.filter((name) => !(name in corpusSets));
+  const unknown = exclude.filter((name) => !(name in available));
   if (unknown.length > 0) {
-    process.stderr.write(`no corpus set named ${unknown.join(", ")}; sets: ${Object.keys(corpusSets).join(", ")}\n`);
+    process.stderr.write(`no corpus set named ${unknown.join(", ")}; sets: ${Object.keys(available).join(", ")}\n`);
     return 2;
   }
-  const sets = Object.keys(corpusSets).filter((name) => !exclude.includes(name));
-  const cases = sets.flatMap((name) => corpusSets[name]!.map((c) => ({ folded: normaliseText(c.text), p1: c.urgency === "P1" })));
+  const sets = Object.keys(available).filter((name) => !exclude.includes(name));
+  const cases = sets.flatMap((name) => available[name]!.map((c) => ({ folded: normaliseText(c.text), p1: c.urgency === "P1" })));
   const model = trainDangerModel(cases, { version: version.data, sets });
+  // Before the new model is written over the one it names.
+  const shipped = await loadRuleset();
   const out = values.out ?? fileURLToPath(new URL("../../rules/danger-model.json", import.meta.url));
   // One weight a line: a retrained model reads as a reviewable diff.
   const { weights, ...head } = model;
@@ -45,7 +57,31 @@ async function main(): Promise<number> {
   const headJson = JSON.stringify(head, null, 2).slice(0, -2);
   await writeFile(out, `${headJson},\n  "weights": {\n${body}\n  }\n}\n`);
   process.stdout.write(`wrote ${out}: ${Object.keys(weights).length} features from ${cases.length} cases (${model.trainedOn.p1} P1) in ${sets.join(", ")}\n`);
+
+  const dev = loadCorpus().filter((r) => r.source.startsWith("grown/") && splitOf(r) === "dev");
+  const rulesetJson = JSON.parse(await readFile(defaultRulesetPath, "utf8")) as { model?: { version: string; threshold: number } };
+  if (!rulesetJson.model) return 0;
+  const at = (threshold: number): Ruleset =>
+    parseRuleset({ ...rulesetJson, model: { ...rulesetJson.model, version: model.version, threshold } }, "ruleset.json with the new model", { json: model, sourceName: out });
+  const rows: Array<readonly [string, ReturnType<typeof urgencyOn>]> = [
+    [`shipped (model ${shipped.model?.model.version}, threshold ${rulesetJson.model.threshold})`, urgencyOn(dev, shipped)] as const,
+    ...[0.7, 0.85, 1, 1.15, 1.3, 1.6, 2].map((t) => [`this model, threshold ${t}`, urgencyOn(dev, at(t))] as const),
+  ];
+  process.stdout.write(`\nthe grown dev rows (${dev.length}, ${rows[0]![1].p1} P1), the whole classifier:\n| | P1 found | P1 below P2 | false P1 | urgency exact |\n|---|---|---|---|---|\n`);
+  for (const [name, u] of rows) process.stdout.write(`| ${name} | ${u.found}/${u.p1} | ${u.below} | ${u.falseP1}/${dev.length - u.p1} | ${u.exact} |\n`);
   return 0;
+}
+
+function urgencyOn(rows: readonly CorpusCase[], ruleset: Ruleset) {
+  const got = rows.map((r) => ({ expected: r.urgency, decided: classify({ text: r.text }, ruleset).urgency }));
+  const p1 = got.filter((g) => g.expected === "P1");
+  return {
+    p1: p1.length,
+    found: p1.filter((g) => g.decided === "P1").length,
+    below: p1.filter((g) => g.decided === "P3" || g.decided === "P4").length,
+    falseP1: got.filter((g) => g.expected !== "P1" && g.decided === "P1").length,
+    exact: got.filter((g) => g.decided === g.expected).length,
+  };
 }
 
 process.exitCode = await main();
