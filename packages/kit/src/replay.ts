@@ -32,6 +32,25 @@ export class ServiceStillRunningError extends Error {
   override name = "ServiceStillRunningError";
 }
 
+/**
+ * kafkajs's admin gives up at once when fetching offsets meets an error it marks retriable
+ * (NOT_LEADER_FOR_PARTITION from a broker that has just started and is still loading its
+ * partitions: a rebuild run then crashed): tried again here, pausing 100 ms and doubling up to
+ * 2 s, for at most `withinMs`; any other error, or the last one, is thrown.
+ */
+export async function retryingRetriable<T>(what: () => Promise<T>, withinMs = 15_000, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+  let waited = 0;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await what();
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true || waited + pause > withinMs) throw error;
+      await sleep(pause);
+      waited += pause;
+    }
+  }
+}
+
 export async function replayTopics(opts: ReplayOptions): Promise<{ events: number; skipped: number }> {
   const admin = opts.kafka.admin();
   await admin.connect();
@@ -41,9 +60,10 @@ export async function replayTopics(opts: ReplayOptions): Promise<{ events: numbe
     // The offsets first: reading them fills the client's broker list, which the group lookup
     // needs (asked first, kafkajs finds the list empty and waits its retry time, ~250 ms).
     for (const topic of opts.topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+      for (const p of await retryingRetriable(() => admin.fetchTopicOffsets(topic))) ends.set(`${topic}:${p.partition}`, BigInt(p.high));
       if (opts.from) {
-        for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, opts.from.getTime())) starts.set(`${topic}:${p.partition}`, p.offset);
+        const from = opts.from.getTime();
+        for (const p of await retryingRetriable(() => admin.fetchTopicOffsetsByTimestamp(topic, from))) starts.set(`${topic}:${p.partition}`, p.offset);
       }
     }
     const { groups } = await admin.describeGroups([opts.liveGroupId]);
