@@ -322,16 +322,17 @@ describe("the caseworker's console", () => {
     await expect(grievance.locator("mark", { hasText: "害怕" }).count()).resolves.toBe(1);
     await shot(page, "11-case-p1-evidence.png");
 
-    // Raised by the model on words none of which tells of danger on its own (a false alarm of
-    // the current model, on a generated dev row): the page says so instead of naming one.
+    // Raised by the model on words none of which tells of danger on its own (rightly: a generated
+    // train row labelled P1; ruleset 2026.12.1): the page says so instead of naming one.
     // Anonymous: from the same caller it would join the first case as a repeat.
-    const plain = await fileGrievance("Sorry to bother you, my husband wants a divorce and says he'll take the kids and the house", "440402001001", 2);
+    const plain = await fileGrievance("Hi, the demolition crew are here with a digger and my grandmother is still inside refusing to leave", "440402001001", 2);
     const plainRow = await routedTo(plain, "cw-chen");
     await page.goto(`${stack.consoleApp.url}/cases/${plainRow.id}`);
     await page.getByRole("heading", { name: `案件 ${plain}` }).waitFor();
-    await grievance.getByText("wants a divorce", { exact: false }).first().waitFor();
+    await grievance.getByText("demolition crew", { exact: false }).first().waitFor();
     expect((await grievance.getByRole("listitem").allInnerTexts()).filter((s) => s.startsWith("model.danger"))).toEqual(["model.danger (P1): 整段文字，没有单独的危险词"]);
-    await expect(grievance.locator("mark").count()).resolves.toBe(0);
+    // The one word marked is the P3 rule's ("refusing": a dispute), none of them the model's.
+    await expect(grievance.locator("mark").allInnerTexts()).resolves.toEqual(["refusing"]);
     await shot(page, "12-case-p1-no-single-word.png");
     await context.close();
   });
