@@ -48,6 +48,18 @@ describe("the corpus split", () => {
   });
 });
 
+describe("the category model file", () => {
+  it("is refused with the field named when a weight is not a number, or a feature has no name", () => {
+    const file = JSON.parse(readFileSync(defaultCategoryModelPath, "utf8"));
+    expect(CategoryModelFile.safeParse(file).success).toBe(true);
+    for (const weights of [{ "w:工资": [0.1, "0.2"] }, { "": [0.1] }, { "w:工资": [null] }, { "w:工资": 0.1 }, []]) {
+      const got = CategoryModelFile.safeParse({ ...file, weights });
+      expect(got.success).toBe(false);
+      expect(got.error?.issues.map((i) => i.path.join("."))).toEqual(["weights"]);
+    }
+  });
+});
+
 describe("classification with the category model", () => {
   it("decides a plain grievance's category with high confidence and records the model version", () => {
     const got = classify({ text: "楼上邻居每天晚上十二点以后还在装修，吵得孩子睡不着觉" }, ruleset, model);
