@@ -55,7 +55,7 @@ describe("the category model file", () => {
     for (const weights of [{ "w:工资": [0.1, "0.2"] }, { "": [0.1] }, { "w:工资": [null] }, { "w:工资": 0.1 }, []]) {
       const got = CategoryModelFile.safeParse({ ...file, weights });
       expect(got.success).toBe(false);
-      expect(got.error?.issues.map((i) => i.path.join("."))).toEqual(["weights"]);
+      expect(got.error?.issues.map((i) => i.path.join("."))).toEqual([Array.isArray(weights) ? "weights" : `weights.${Object.keys(weights)[0]}`]);
     }
   });
 });

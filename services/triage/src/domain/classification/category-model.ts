@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { Category } from "@grievance-hub/schema";
-import { DatedVersion } from "./danger-model";
+import { DatedVersion, featureRecord, isFiniteNumber } from "./danger-model";
 import { textFeatures, type TextFeature } from "./features";
 
 export const CategoryModelFile = z.strictObject({
@@ -23,22 +23,9 @@ export const CategoryModelFile = z.strictObject({
   trainedOn: z.strictObject({ rows: z.number().int().positive(), sources: z.record(z.string(), z.number().int()) }),
   hyper: z.strictObject({ l2: z.number(), epochs: z.number().int(), minCount: z.number().int(), writtenWeight: z.number().positive() }),
   bias: z.array(z.number()),
-  /**
-   * Feature → one weight per class, in `classes` order. Checked in place rather than by
-   * z.record, which copies every entry: for the 40,000 features of 2026.12.4 the copy grew the
-   * heap by about 24 MB at start-up, which the process then kept.
-   */
-  weights: z.custom<Record<string, number[]>>(isWeights, "weights must map each feature (a non-empty string) to an array of finite numbers"),
+  /** Feature → one weight per class, in `classes` order (checked in place: see featureRecord). */
+  weights: featureRecord((w): w is number[] => Array.isArray(w) && w.every(isFiniteNumber), "an array of finite numbers"),
 });
-
-function isWeights(value: unknown): boolean {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  for (const key in value) {
-    const w = (value as Record<string, unknown>)[key];
-    if (key === "" || !Array.isArray(w) || !w.every((x) => typeof x === "number" && Number.isFinite(x))) return false;
-  }
-  return true;
-}
 export type CategoryModelFile = z.infer<typeof CategoryModelFile>;
 
 export interface CategoryModel {
