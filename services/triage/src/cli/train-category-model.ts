@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Category, type Urgency } from "@grievance-hub/schema";
+import { Category } from "@grievance-hub/schema";
 import { chooseThreshold, confusionReport, coverageAt, fitTemperature, reliabilityTable, type Decision, type Scored } from "../domain/classification/calibration";
 import { CategoryModelFile, compileCategoryModel, logits, softmax, trainSoftmax } from "../domain/classification/category-model";
 import { classify } from "../domain/classification/classify";
@@ -16,6 +16,7 @@ import { splitHash, splitOf, type Split } from "../domain/classification/corpus-
 import { DatedVersion } from "../domain/classification/danger-model";
 import { normaliseText } from "../domain/classification/normalise";
 import { loadRuleset, type Ruleset } from "../domain/classification/ruleset";
+import { urgencyFigures, type UrgencyFigures } from "../domain/classification/urgency-figures";
 
 const usage = "usage: pnpm train:category-model --version <yyyy.m.n>";
 const rulesDir = fileURLToPath(new URL("../../rules/", import.meta.url));
@@ -49,33 +50,6 @@ function decisionsOf(scored: readonly Scored[], temperature: number): Decision[]
 
 const argmax = (z: readonly number[]) => z.indexOf(Math.max(...z));
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-
-interface UrgencyFigures {
-  cases: number;
-  exact: number;
-  p1: number;
-  p1Found: number;
-  p1BelowP2: number;
-  others: number;
-  falseP1: number;
-}
-
-function urgencyFigures(rows: readonly Row[], ruleset: Ruleset): UrgencyFigures {
-  const f: UrgencyFigures = { cases: rows.length, exact: 0, p1: 0, p1Found: 0, p1BelowP2: 0, others: 0, falseP1: 0 };
-  for (const r of rows) {
-    const got: Urgency = classify({ text: r.text }, ruleset).urgency;
-    if (got === r.urgency) f.exact++;
-    if (r.urgency === "P1") {
-      f.p1++;
-      if (got === "P1") f.p1Found++;
-      if (got === "P3" || got === "P4") f.p1BelowP2++;
-    } else {
-      f.others++;
-      if (got === "P1") f.falseP1++;
-    }
-  }
-  return f;
-}
 
 /** Per-grievance time of the whole classification, after a warm-up pass. */
 function classificationLatency(rows: readonly Row[], ruleset: Ruleset, model: ReturnType<typeof compileCategoryModel>): { median: number; p95: number } {

@@ -12,12 +12,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { corpusSets, grownTrainSets } from "../../test/corpus/index";
-import { classify } from "../domain/classification/classify";
-import { loadCorpus, type CorpusCase } from "../domain/classification/corpus";
+import { loadCorpus } from "../domain/classification/corpus";
 import { splitOf } from "../domain/classification/corpus-split";
 import { DatedVersion, trainDangerModel } from "../domain/classification/danger-model";
 import { normaliseText } from "../domain/classification/normalise";
 import { defaultRulesetPath, loadRuleset, parseRuleset, type Ruleset } from "../domain/classification/ruleset";
+import { urgencyFigures, type UrgencyFigures } from "../domain/classification/urgency-figures";
 
 const usage = "usage: pnpm train:danger-model --version <yyyy.m.n> [--exclude set,set] [--with-grown] [--out path]";
 
@@ -63,25 +63,13 @@ async function main(): Promise<number> {
   if (!rulesetJson.model) return 0;
   const at = (threshold: number): Ruleset =>
     parseRuleset({ ...rulesetJson, model: { ...rulesetJson.model, version: model.version, threshold } }, "ruleset.json with the new model", { json: model, sourceName: out });
-  const rows: Array<readonly [string, ReturnType<typeof urgencyOn>]> = [
-    [`shipped (model ${shipped.model?.model.version}, threshold ${rulesetJson.model.threshold})`, urgencyOn(dev, shipped)] as const,
-    ...[0.7, 0.85, 1, 1.15, 1.3, 1.6, 2].map((t) => [`this model, threshold ${t}`, urgencyOn(dev, at(t))] as const),
+  const rows: Array<readonly [string, UrgencyFigures]> = [
+    [`shipped (model ${shipped.model?.model.version}, threshold ${rulesetJson.model.threshold})`, urgencyFigures(dev, shipped)] as const,
+    ...[0.7, 0.85, 1, 1.15, 1.3, 1.6, 2].map((t) => [`this model, threshold ${t}`, urgencyFigures(dev, at(t))] as const),
   ];
   process.stdout.write(`\nthe grown dev rows (${dev.length}, ${rows[0]![1].p1} P1), the whole classifier:\n| | P1 found | P1 below P2 | false P1 | urgency exact |\n|---|---|---|---|---|\n`);
-  for (const [name, u] of rows) process.stdout.write(`| ${name} | ${u.found}/${u.p1} | ${u.below} | ${u.falseP1}/${dev.length - u.p1} | ${u.exact} |\n`);
+  for (const [name, u] of rows) process.stdout.write(`| ${name} | ${u.p1Found}/${u.p1} | ${u.p1BelowP2} | ${u.falseP1}/${u.others} | ${u.exact} |\n`);
   return 0;
-}
-
-function urgencyOn(rows: readonly CorpusCase[], ruleset: Ruleset) {
-  const got = rows.map((r) => ({ expected: r.urgency, decided: classify({ text: r.text }, ruleset).urgency }));
-  const p1 = got.filter((g) => g.expected === "P1");
-  return {
-    p1: p1.length,
-    found: p1.filter((g) => g.decided === "P1").length,
-    below: p1.filter((g) => g.decided === "P3" || g.decided === "P4").length,
-    falseP1: got.filter((g) => g.expected !== "P1" && g.decided === "P1").length,
-    exact: got.filter((g) => g.decided === g.expected).length,
-  };
 }
 
 process.exitCode = await main();
