@@ -3,6 +3,7 @@
 import { moreUrgent, type Category, type Urgency } from "@grievance-hub/schema";
 import { predictCategory, type CategoryModel } from "./category-model";
 import { scoreDanger } from "./danger-model";
+import { allPresent, type NeedleIndex } from "./needles";
 import { normaliseWithMap, type NormalisedText } from "./normalise";
 import type { CompiledFrame, CompiledFraming, CompiledPhrase, CompiledRule, Ruleset } from "./ruleset";
 
@@ -114,12 +115,21 @@ interface Span {
   end: number;
 }
 
-function spansOf(phrase: CompiledPhrase, text: string): Span[] {
+const NO_SPANS: readonly Span[] = Object.freeze([]);
+
+function spansOf(phrase: CompiledPhrase, grievance: GrievanceText): readonly Span[] {
+  if (!allPresent(phrase.needleIds, grievance.present)) return NO_SPANS;
   const spans: Span[] = [];
-  for (const needle of phrase.needles) if (!text.includes(needle)) return spans;
-  for (const m of text.matchAll(phrase.regex)) {
+  const text = grievance.folded;
+  // exec on the compiled (global) regex itself: matchAll would clone it for every phrase and text.
+  // Safe to share its lastIndex: classification is synchronous, and it is left at 0.
+  const re = phrase.regex;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     if (m[0].length > 0) spans.push({ start: m.index, end: m.index + m[0].length });
+    else re.lastIndex = m.index + ((text.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
   }
+  re.lastIndex = 0;
   return spans;
 }
 
@@ -129,8 +139,11 @@ const contains = (outer: Span, inner: Span) => outer.start <= inner.start && inn
 /** The text being classified, with helpers that report spans in the caller's own words. */
 class GrievanceText {
   readonly norm: NormalisedText;
-  constructor(readonly original: string) {
+  /** Which of the ruleset's needles the folded text contains (NeedleIndex.scan). */
+  readonly present: Uint8Array;
+  constructor(readonly original: string, needles: NeedleIndex) {
     this.norm = normaliseWithMap(original);
+    this.present = needles.scan(this.norm.text);
   }
   get folded(): string {
     return this.norm.text;
@@ -148,13 +161,13 @@ class NegationScope {
 
   constructor(ruleset: Ruleset, private readonly text: GrievanceText) {
     const folded = text.folded;
-    const notNegation = ruleset.negation.notNegation.flatMap((p) => spansOf(p, folded));
+    const notNegation = ruleset.negation.notNegation.flatMap((p) => spansOf(p, text));
     this.cues = ruleset.negation.cues.flatMap((cue) =>
-      spansOf(cue, folded)
+      spansOf(cue, text)
         .filter((span) => !notNegation.some((n) => overlaps(n, span)))
         .map((span) => ({ ...span, cue: cue.source, unit: cue.unit, window: cue.window })),
     );
-    this.clauseBreakEnds = ruleset.negation.clauseBreaks.flatMap((p) => spansOf(p, folded).map((s) => s.end));
+    this.clauseBreakEnds = ruleset.negation.clauseBreaks.flatMap((p) => spansOf(p, text).map((s) => s.end));
   }
 
   /** The cue that negates a match starting at `start`, if one stands close before it in the same clause. */
@@ -204,16 +217,16 @@ class FrameScope {
     const breaksOf = (chars: string[]) => Array.from({ length: folded.length }, (_, i) => i).filter((i) => chars.includes(folded[i]!));
     this.sentenceBreaks = breaksOf(framing.sentenceBreaks).filter((i) => folded[i] !== "." || endsSentence(folded, i));
     this.clauseBreaks = [...new Set([...breaksOf(framing.clauseBreaks), ...this.sentenceBreaks])].sort((a, b) => a - b);
-    const firstOf = (phrases: CompiledPhrase[]) => phrases.flatMap((p) => spansOf(p, folded)).sort((a, b) => a.start - b.start)[0];
+    const firstOf = (phrases: CompiledPhrase[]) => phrases.flatMap((p) => spansOf(p, text)).sort((a, b) => a.start - b.start)[0];
     const globalDoubt = firstOf(framing.doubt);
     this.hits = framing.frames.flatMap((frame) => {
       if (frame.unlessAnywhere.some((r) => r.test(folded))) return [];
       if (frame.onlyIfAlso.length > 0 && !firstOf(frame.onlyIfAlso)) return [];
       if (firstOf(frame.notIf)) return [];
-      const exceptions = frame.except.flatMap((p) => spansOf(p, folded));
+      const exceptions = frame.except.flatMap((p) => spansOf(p, text));
       const doubt = firstOf(frame.doubtIf) ?? globalDoubt;
       return frame.phrases
-        .flatMap((p) => spansOf(p, folded))
+        .flatMap((p) => spansOf(p, text))
         .filter((span) => !exceptions.some((x) => overlaps(x, span)))
         .map((span) => (doubt === undefined ? { frame, span } : { frame, span, doubt }));
     });
@@ -260,17 +273,22 @@ function hitsOf(
   setAside?: Span[],
 ): RuleHit[] {
   const folded = text.folded;
+  // Most rules match nothing in a text: their phrases first (cheap needle checks), and the rest
+  // of the rule (its exceptions, companions and whole-text conditions) only for a rule that can fire.
+  if (!rule.phrases.some((p) => allPresent(p.needleIds, text.present))) return [];
+  const phraseSpans = rule.phrases.map((p) => spansOf(p, text));
+  if (phraseSpans.every((spans) => spans.length === 0)) return [];
   if (rule.unlessAnywhere.some((r) => r.test(folded))) return [];
   let alongside: string | undefined;
   if (rule.onlyIfAlso.length > 0) {
-    const companion = rule.onlyIfAlso.flatMap((p) => spansOf(p, folded)).sort((a, b) => a.start - b.start)[0];
+    const companion = rule.onlyIfAlso.flatMap((p) => spansOf(p, text)).sort((a, b) => a.start - b.start)[0];
     if (!companion) return [];
     alongside = text.originalAt(companion).matched;
   }
-  const exceptions = rule.except.flatMap((p) => spansOf(p, folded));
+  const exceptions = rule.except.flatMap((p) => spansOf(p, text));
   const hits: Span[] = [];
-  for (const phrase of rule.phrases) {
-    for (const span of spansOf(phrase, folded)) {
+  for (const spans of phraseSpans) {
+    for (const span of spans) {
       if (exceptions.some((x) => overlaps(x, span))) continue;
       const cue = negation?.negationOf(span.start);
       if (cue !== undefined) {
@@ -336,7 +354,7 @@ function explainedBy(evidence: ReadonlyArray<Span & { weight: number }>, explain
 }
 
 export function classify(input: ClassificationInput, ruleset: Ruleset, categoryModel?: CategoryModel): Classification {
-  const text = new GrievanceText(input.text);
+  const text = new GrievanceText(input.text, ruleset.needles);
   const negation = new NegationScope(ruleset, text);
   const negated: NegatedMatch[] = [];
   const frames = ruleset.framing ? new FrameScope(ruleset.framing, text) : undefined;

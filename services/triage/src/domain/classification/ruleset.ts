@@ -7,6 +7,7 @@ import { z } from "zod";
 import { Category, Urgency } from "@grievance-hub/schema";
 import { compileDangerModel, DangerModelFile, DatedVersion, type DangerModel } from "./danger-model";
 import { normaliseText } from "./normalise";
+import { NeedleIndex } from "./needles";
 
 export const defaultRulesetPath: string = fileURLToPath(new URL("../../../rules/ruleset.json", import.meta.url));
 
@@ -202,6 +203,8 @@ export interface CompiledPhrase {
    * any one grievance. Empty for patterns (raw regular expressions).
    */
   needles: string[];
+  /** The needles' ids in the ruleset's `needles` index, whose one scan of a text says which are in it. */
+  needleIds: Int32Array;
 }
 
 export interface CompiledRule {
@@ -254,6 +257,8 @@ export interface Ruleset {
   negation: CompiledNegation;
   /** Absent in a ruleset without framing: nothing is set aside. */
   framing?: CompiledFraming;
+  /** Every phrase's needles, found in a text in one scan (needles.ts). */
+  needles: NeedleIndex;
   /** Absent in a ruleset without a model: the rules alone decide. */
   model?: { model: DangerModel; threshold: number; raiseTo: Urgency; explainBy: ReadonlySet<string> };
 }
@@ -273,7 +278,10 @@ function partToRegex(part: string): string {
   return body;
 }
 
-function compilePhrase(raw: string, gap: RulesetFile["gap"]): CompiledPhrase {
+/** Compiles one phrase of a ruleset, its needles interned in the ruleset's index. */
+type PhraseCompiler = (raw: string) => CompiledPhrase;
+
+function compilePhrase(raw: string, gap: RulesetFile["gap"], index: NeedleIndex): CompiledPhrase {
   const parts = normaliseText(raw).trim().split(ELLIPSIS).map((p) => p.trim());
   let source = partToRegex(parts[0] ?? "");
   for (let i = 1; i < parts.length; i++) {
@@ -286,15 +294,14 @@ function compilePhrase(raw: string, gap: RulesetFile["gap"]): CompiledPhrase {
   }
   // Spaces match any whitespace and "*" any ending, so only the runs between them are literal.
   const needles = parts.flatMap((p) => p.split(/\s+|\*/)).filter((n) => n.length > 0);
-  return { source: raw, regex: new RegExp(source, "gu"), needles };
+  return { source: raw, regex: new RegExp(source, "gu"), needles, needleIds: index.intern(needles) };
 }
 
 function compilePattern(source: string): CompiledPhrase {
-  return { source, regex: new RegExp(source, "giu"), needles: [] };
+  return { source, regex: new RegExp(source, "giu"), needles: [], needleIds: new Int32Array(0) };
 }
 
-function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof UrgencyRule> | z.infer<typeof FrameRule>, gap: RulesetFile["gap"]): CompiledRule {
-  const phrase = (p: string) => compilePhrase(p, gap);
+function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof UrgencyRule> | z.infer<typeof FrameRule>, phrase: PhraseCompiler): CompiledRule {
   return {
     id: rule.id,
     phrases: [...(rule.zh ?? []).map(phrase), ...(rule.en ?? []).map(phrase), ...(rule.patterns ?? []).map(compilePattern)],
@@ -304,15 +311,14 @@ function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof Urgency
   };
 }
 
-function compileFraming(framing: NonNullable<RulesetFile["framing"]>, gap: RulesetFile["gap"]): CompiledFraming {
-  const phrase = (p: string) => compilePhrase(p, gap);
+function compileFraming(framing: NonNullable<RulesetFile["framing"]>, phrase: PhraseCompiler): CompiledFraming {
   return {
     heldAt: framing.heldAt,
     doubt: [...(framing.doubt.zh ?? []).map(phrase), ...(framing.doubt.en ?? []).map(phrase), ...(framing.doubt.patterns ?? []).map(compilePattern)],
     clauseBreaks: framing.clauseBreaks.map((b) => normaliseText(b)),
     sentenceBreaks: framing.sentenceBreaks.map((b) => normaliseText(b)),
     frames: framing.frames.map((frame) => ({
-      ...compileRule(frame, gap),
+      ...compileRule(frame, phrase),
       kind: frame.kind,
       reach: frame.reach,
       evenIfNotNegatable: frame.evenIfNotNegatable,
@@ -324,18 +330,20 @@ function compileFraming(framing: NonNullable<RulesetFile["framing"]>, gap: Rules
 
 function compile(file: RulesetFile, model?: DangerModel): Ruleset {
   const categoryOrder = Object.keys(file.categories) as Category[];
-  const phrase = (p: string) => compilePhrase(p, file.gap);
+  const needles = new NeedleIndex();
+  const phrase: PhraseCompiler = (p) => compilePhrase(p, file.gap, needles);
   const { zh, en } = file.negation;
   return {
-    ...(file.framing ? { framing: compileFraming(file.framing, file.gap) } : {}),
+    needles,
+    ...(file.framing ? { framing: compileFraming(file.framing, phrase) } : {}),
     ...(file.model && model ? { model: { model, threshold: file.model.threshold, raiseTo: file.model.raiseTo, explainBy: new Set(file.model.explainBy) } } : {}),
     version: file.version,
     defaults: file.defaults,
     categoryOrder,
     categoryRules: categoryOrder.flatMap((category) =>
-      (file.categories[category] ?? []).map((rule) => ({ ...compileRule(rule, file.gap), category, weight: rule.weight })),
+      (file.categories[category] ?? []).map((rule) => ({ ...compileRule(rule, phrase), category, weight: rule.weight })),
     ),
-    urgencyRules: file.urgency.map((rule) => ({ ...compileRule(rule, file.gap), level: rule.level, negatable: rule.negatable, framed: rule.framed ?? rule.level === "P1" })),
+    urgencyRules: file.urgency.map((rule) => ({ ...compileRule(rule, phrase), level: rule.level, negatable: rule.negatable, framed: rule.framed ?? rule.level === "P1" })),
     negation: {
       cues: [
         ...zh.cues.map((c) => ({ ...phrase(c), unit: "char" as const, window: zh.window })),
