@@ -4,6 +4,7 @@
 //   2. end to end: open loop at 200 grievances/s, latency to case.assigned on Kafka and to the webhook
 //   3. rebuild: triage's projection replayed from the topics
 //   4. peak RSS of each service (VmHWM of the child process)
+//   5. classification alone: the bench's descriptions through triage's classifier, models loaded once
 // Prints a table and writes bench/results/latest.json.
 //   --quick     shorter parts (8 s, 15 s); --rate=N  another arrival rate; --keep  leave the databases and topics
 //   --find-capacity      after part 2, raise the rate in steps of 50/s from 50/s on the same stack and
@@ -26,6 +27,7 @@ import { Topics } from "@grievance-hub/schema";
 import { openLoop, startWebhookReceiver, type EndToEndResult } from "./end-to-end";
 import { grievance, random } from "./grievances";
 import { closedLoop, type ClosedLoopResult } from "./intake-throughput";
+import { measureClassification, type ClassificationResult } from "./classification";
 import { measureRebuild, type RebuildResult } from "./rebuild";
 import { samplePostgres } from "./pg-sampler";
 import { seedDirectory } from "./seed";
@@ -55,7 +57,7 @@ const replicasArg = process.argv.find((a) => a.startsWith("--triage-replicas="))
 const triageReplicas = replicasArg === undefined ? 1 : Number(replicasArg);
 if (!(Number.isInteger(triageReplicas) && triageReplicas >= 1 && triageReplicas <= 8)) throw new Error(`--triage-replicas=${replicasArg}: give 1 to 8`);
 
-const targets = { intakeRatio: 0.8, intakeP99Ms: 50, assignedP99Ms: 250, notifiedP99Ms: 400, lost: 0, rebuildEventsPerSecond: 20_000, rssMb: 200, cpuMsPerGrievance: 5, statementsPerGrievance: 12, capacityPerSecond: 300 };
+const targets = { intakeRatio: 0.8, intakeP99Ms: 50, assignedP99Ms: 250, notifiedP99Ms: 400, lost: 0, rebuildEventsPerSecond: 20_000, classifyP50Ms: 1, rssMb: 200, cpuMsPerGrievance: 5, statementsPerGrievance: 12, capacityPerSecond: 300 };
 
 const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -297,8 +299,13 @@ async function main(): Promise<void> {
   say(`  ${rebuild.events} events in ${rebuild.seconds.toFixed(2)} s`);
   if (keep) say(`  kept: pnpm bench:rebuild --database-url=${db2.url} --prefix=${prefix2} --kek-file=${kekFile} (with the bench's Postgres running)`);
 
+  // 5. Classification alone (issue 16's target: at most 1 ms median a grievance, the model loaded once).
+  say("classification alone: the bench's descriptions, three timed passes");
+  const classification = await measureClassification();
+  say(`  median ${classification.p50Ms} ms, p99 ${classification.p99Ms} ms a grievance`);
+
   const pgVersion = await serverVersion(postgres.adminUrl);
-  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, cpuMsByProcess, rebuild, rssMb, pgVersion, webhooks: receiver.stats, perGrievance, statementsByService, capacity, replicaWork });
+  const report = buildReport({ started, loadBefore, intake, base, e2e, cpuPercent, cpuMsByProcess, rebuild, classification, rssMb, pgVersion, webhooks: receiver.stats, perGrievance, statementsByService, capacity, replicaWork });
   await writeFile(path.join(resultsDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
   printTable(report);
   say(`written: bench/results/latest.json`);
@@ -361,6 +368,7 @@ function buildReport(r: {
   cpuPercent: Record<string, number>;
   cpuMsByProcess: Record<string, number | null>;
   rebuild: RebuildResult;
+  classification: ClassificationResult;
   rssMb: Record<"intake" | "triage" | "notification", number>;
   pgVersion: string;
   webhooks: { received: number; badSignature: number };
@@ -432,6 +440,7 @@ function buildReport(r: {
     },
     ...(r.capacity ? { capacity: r.capacity } : {}),
     rebuild: { events: r.rebuild.events, seconds: round(r.rebuild.seconds), eventsPerSecond: r.rebuild.eventsPerSecond, casesBefore: r.rebuild.casesBefore, casesAfter: r.rebuild.casesAfter },
+    classification: r.classification,
     rssMb: r.rssMb,
     targets,
     met: {
@@ -441,6 +450,7 @@ function buildReport(r: {
       notifiedP99: r.e2e.notified.p99Ms <= targets.notifiedP99Ms,
       nothingLost: r.e2e.lost === 0 && r.e2e.accepted === r.e2e.sent,
       rebuild: r.rebuild.eventsPerSecond >= targets.rebuildEventsPerSecond && r.rebuild.casesAfter === r.rebuild.casesBefore,
+      classification: r.classification.p50Ms <= targets.classifyP50Ms,
       rss: Object.values(r.rssMb).every((mb) => mb <= targets.rssMb),
       cpuPerGrievance: r.perGrievance.cpuMs !== null && r.perGrievance.cpuMs <= targets.cpuMsPerGrievance,
       statementsPerGrievance: r.perGrievance.statements === null ? undefined : r.perGrievance.statements <= targets.statementsPerGrievance,
@@ -452,7 +462,7 @@ function buildReport(r: {
 }
 
 function printTable(report: ReturnType<typeof buildReport>): void {
-  const { intake, endToEnd: e, rebuild, rssMb, met } = report;
+  const { intake, endToEnd: e, rebuild, classification, rssMb, met } = report;
   const rows: [string, string, string, boolean | undefined][] = [
     ["intake baseline (bare Fastify + 1 INSERT)", `${intake.baselineRps} req/s`, "", undefined],
     ["intake", `${intake.rps} req/s`, "", undefined],
@@ -471,6 +481,7 @@ function printTable(report: ReturnType<typeof buildReport>): void {
     ...(report.capacity ? [["capacity (assigned p99 <= 250 ms)", `${report.capacity.ratePerSecond} /s`, `>= ${targets.capacityPerSecond} /s`, met.capacity] as [string, string, string, boolean | undefined]] : []),
     ["e2e assignments per second, first send to last", `${e.assignedPerS} /s`, `${e.rate} /s`, undefined],
     ["rebuild (triage)", `${rebuild.eventsPerSecond} events/s (${rebuild.events} in ${rebuild.seconds} s)`, `>= ${targets.rebuildEventsPerSecond}`, met.rebuild],
+    [`classification alone p50 / p95 / p99 (${classification.classified} calls)`, `${classification.p50Ms} / ${classification.p95Ms} / ${classification.p99Ms} ms`, `p50 <= ${targets.classifyP50Ms} ms`, met.classification],
     ["peak RSS intake / triage / notification", `${rssMb.intake} / ${rssMb.triage} / ${rssMb.notification} MB`, `each <= ${targets.rssMb} MB`, met.rss],
   ];
   const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length)), Math.max(...rows.map((x) => x[2].length))];
