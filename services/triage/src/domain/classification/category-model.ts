@@ -102,11 +102,15 @@ const overlaps = (a: Evidence, b: Evidence) => a.start < b.end && b.start < a.en
 /** The features that on their own favour class k over every other class, strongest first, without overlaps, at most `limit`. */
 function evidenceFor(k: number, active: ReadonlyArray<TextFeature & { w: number[] }>, limit: number): Evidence[] {
   // A single Chinese character is a part of a word, not something a caseworker can read as a reason.
-  const scored = active
-    .filter((f) => !f.key.startsWith("c:"))
-    .map((f) => ({ start: f.start, end: f.end, weight: f.w[k]! - Math.max(...f.w.filter((_, j) => j !== k)) }))
-    .filter((e) => e.weight > 0)
-    .sort((a, b) => b.weight - a.weight || a.start - b.start);
+  const scored: Evidence[] = [];
+  for (const f of active) {
+    if (f.key.startsWith("c:")) continue;
+    let strongestOther = -Infinity;
+    for (let j = 0; j < f.w.length; j++) if (j !== k && f.w[j]! > strongestOther) strongestOther = f.w[j]!;
+    const weight = f.w[k]! - strongestOther;
+    if (weight > 0) scored.push({ start: f.start, end: f.end, weight });
+  }
+  scored.sort((a, b) => b.weight - a.weight || a.start - b.start);
   const chosen: Evidence[] = [];
   for (const e of scored) {
     if (chosen.length >= limit) break;

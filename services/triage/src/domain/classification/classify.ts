@@ -275,9 +275,12 @@ function hitsOf(
   const folded = text.folded;
   // Most rules match nothing in a text: their phrases first (cheap needle checks), and the rest
   // of the rule (its exceptions, companions and whole-text conditions) only for a rule that can fire.
-  if (!rule.phrases.some((p) => allPresent(p.needleIds, text.present))) return [];
-  const phraseSpans = rule.phrases.map((p) => spansOf(p, text));
-  if (phraseSpans.every((spans) => spans.length === 0)) return [];
+  const phraseSpans: (readonly Span[])[] = [];
+  for (const phrase of rule.phrases) {
+    const spans = spansOf(phrase, text);
+    if (spans.length > 0) phraseSpans.push(spans);
+  }
+  if (phraseSpans.length === 0) return [];
   if (rule.unlessAnywhere.some((r) => r.test(folded))) return [];
   let alongside: string | undefined;
   if (rule.onlyIfAlso.length > 0) {
