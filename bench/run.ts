@@ -32,7 +32,7 @@ import { measureRebuild, type RebuildResult } from "./rebuild";
 import { samplePostgres } from "./pg-sampler";
 import { seedDirectory } from "./seed";
 import {
-  commandCpuSeconds, createDatabase, freePort, serviceRoles, statementProfile, statementsCounted, statementStats, machineCpuSeconds, postgresCpuSeconds, postgresCpuUsed, processCpuSeconds, resultsDir, say, serviceNodeFlags, spawnNode,
+  commandCpuMeter, createDatabase, freePort, serviceRoles, statementProfile, statementsCounted, statementStats, machineCpuSeconds, postgresCpuSeconds, postgresCpuUsed, processCpuSeconds, resultsDir, say, serviceNodeFlags, spawnNode,
   statementCounter, useKafka, usePostgres, type Child,
 } from "./stack";
 
@@ -58,6 +58,9 @@ const triageReplicas = replicasArg === undefined ? 1 : Number(replicasArg);
 if (!(Number.isInteger(triageReplicas) && triageReplicas >= 1 && triageReplicas <= 8)) throw new Error(`--triage-replicas=${replicasArg}: give 1 to 8`);
 
 const targets = { intakeRatio: 0.8, intakeP99Ms: 50, assignedP99Ms: 250, notifiedP99Ms: 400, lost: 0, rebuildEventsPerSecond: 20_000, classifyP50Ms: 1, rssMb: 200, cpuMsPerGrievance: 5, statementsPerGrievance: 12, capacityPerSecond: 300 };
+
+/** All of Postgres's processes' CPU time, read before and after each part. */
+const postgresCpu = commandCpuMeter("postgres");
 
 const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
   // Where a request's CPU goes, for the baseline and for intake alike: the server process, Postgres
   // (all its processes: only this part's database is busy), the broker, and the load generator.
   const measured = async (server: Child, url: string, token: string | undefined) => {
-    const cpuNow = async () => ({ server: await server.cpuSeconds(), postgres: await commandCpuSeconds("postgres"), kafka: kafkaInfra.pid ? await processCpuSeconds(kafkaInfra.pid) : 0 });
+    const cpuNow = async () => ({ server: await server.cpuSeconds(), postgres: await postgresCpu(), kafka: kafkaInfra.pid ? await processCpuSeconds(kafkaInfra.pid) : 0 });
     const before = await cpuNow();
     const own = process.cpuUsage();
     const result = await load(url, token, settings.intakeS);
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
     intake: await intake2.cpuSeconds(),
     triage: (await Promise.all(triages.map((t) => t.cpuSeconds()))).reduce((a, b) => a + b, 0),
     notification: await notification.cpuSeconds(),
-    postgres: await commandCpuSeconds("postgres"),
+    postgres: await postgresCpu(),
     kafka: kafkaInfra.pid ? await processCpuSeconds(kafkaInfra.pid) : 0,
     bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
     machine: await machineCpuSeconds(),

@@ -3,7 +3,7 @@
 // resident memory is read from /proc.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -247,16 +247,31 @@ export async function machineCpuSeconds(): Promise<{ busy: number; total: number
   return { busy: busy / ticks, total: (busy + idle! + iowait!) / ticks };
 }
 
-/** CPU time so far of every process with this command name (e.g. all Postgres backends), in seconds. */
-export async function commandCpuSeconds(command: string): Promise<number> {
-  const { readdir } = await import("node:fs/promises");
-  let sum = 0;
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === command) sum += await processCpuSeconds(Number(entry));
-  }
-  return sum;
+/**
+ * A reading of the CPU time so far of every process with this command name (e.g. all Postgres
+ * backends), in seconds, that never goes down: a process that has exited since an earlier reading
+ * keeps what that reading saw (what it used after it is lost), where a plain sum over the live
+ * processes would drop it and could make the difference between two readings negative.
+ */
+export function commandCpuMeter(command: string): () => Promise<number> {
+  const seen = new Map<number, number>();
+  let gone = 0;
+  return async () => {
+    for (const entry of await readdir("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== command) continue;
+      const pid = Number(entry);
+      const seconds = await processCpuSeconds(pid);
+      const before = seen.get(pid);
+      // Less than before: the pid was reused by a new process; the old one's time stays counted.
+      if (before !== undefined && seconds < before) gone += before;
+      seen.set(pid, seconds);
+    }
+    let sum = gone;
+    for (const seconds of seen.values()) sum += seconds;
+    return sum;
+  };
 }
 
 /** Whether pg_stat_statements is loaded (in `shared_preload_libraries`, which only a restart changes). */
