@@ -44,6 +44,17 @@ describe("keyring", () => {
     expect(await triage.open("description", "written before encryption")).toBe("written before encryption");
   });
 
+  it("keeps each cached data key in memory of its own, not in a slab of Node's Buffer pool that it would keep alive", async () => {
+    const kek = new LocalKeyFile(keyFile("a", [v1]));
+    const sealed = await new Keyring(pool, kek).seal("phone:slab", "complainant.phone", "13912340000");
+    const reader = new Keyring(pool, kek);
+    expect(await reader.open("complainant.phone", sealed)).toBe("13912340000");
+    // The cache is private; what matters is the memory a cached key holds on to: its own 32 bytes.
+    const cached = (reader as unknown as { byId: { get(id: string): { key: Buffer } | undefined } }).byId.get(sealedKeyId(sealed)!);
+    expect(cached?.key.length).toBe(32);
+    expect(cached?.key.buffer.byteLength).toBe(32);
+  });
+
   it("makes one key when several writers seal for a new subject at once", async () => {
     const keyrings = [0, 1, 2, 3].map(() => new Keyring(pool, new LocalKeyFile(keyFile("a", [v1]))));
     const sealed = await Promise.all(keyrings.map((k, i) => k.seal("grievance:race", "f", `v${i}`)));
