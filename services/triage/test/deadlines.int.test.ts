@@ -10,6 +10,8 @@ import { decodeEvent, encodeEvent, loadConfig, type DecodedEvent } from "@grieva
 import { Topics, type EventData, type EventTypeName, type GrievanceReceivedV1 } from "@grievance-hub/schema";
 import { TriageConfig, startTriage } from "@grievance-hub/triage";
 import { createTestEnv, eventually, tokenFor, type TestEnv } from "../../../test/support";
+import { DeadlinePolicy } from "../src/domain/deadlines";
+import { DeadlineScheduler } from "../src/scheduler/deadline-scheduler";
 
 type Triage = Awaited<ReturnType<typeof startTriage>>;
 
@@ -99,13 +101,13 @@ async function put(path: string, body: unknown): Promise<void> {
 }
 
 let calls = 0;
-function grievance(description: string, divisionCode: string): GrievanceReceivedV1 {
+function grievance(description: string, divisionCode: string, receivedAt = received): GrievanceReceivedV1 {
   calls++;
   return {
     grievanceId: randomUUID(),
     trackingCode: `DL${String(calls).padStart(6, "0")}`,
     channel: "phone",
-    receivedAt: received.toISOString(),
+    receivedAt: receivedAt.toISOString(),
     divisionCode,
     language: "zh",
     description,
@@ -256,5 +258,26 @@ describe("a missed follow-up visit of a resolved case", () => {
     await actAsChen(caseId, "follow-up", { reached: true, satisfaction: "satisfied" });
     expect((await Promise.all(replicas.map((r) => r.scheduler.tick(new Date(late.getTime() + DAY))))).reduce((n, t) => n + t.mediation, 0)).toBe(0);
     expect(await announced("followedUp", "case.escalated.v1")).toHaveLength(1);
+  });
+});
+
+describe("reminders when more deadlines are near than a scan takes", () => {
+  it("reminds of each once, a scan's batch at a time, instead of taking the same ones again", async () => {
+    // A month on (past every deadline of the story above): three ordinary cases received together.
+    const later = new Date(received.getTime() + 30 * DAY);
+    const texts = ["隔壁邻居经常把垃圾袋放在门口，味道很难闻", "邻居把车长期停在我家门口，出入很不方便", "对面邻居装修时把建筑垃圾堆在公共楼道里"];
+    const ids: string[] = [];
+    for (const [i, text] of texts.entries()) ids.push(await caseIdOf(await receive(grievance(text, `44040200100${5 + i}`, later))));
+    const { rows } = await db.query<{ ack: Date }>("SELECT DISTINCT acknowledge_by AS ack FROM triage.cases WHERE id = ANY($1::uuid[])", [ids]);
+    expect(rows.map((r) => r.ack.getTime()), "all three due for acknowledgement a day after receipt (P3)").toEqual([later.getTime() + DAY]);
+
+    // One case a scan, as a surge with more than a scan's batch near its deadline would be.
+    const scheduler = new DeadlineScheduler(replicas[0]!.runtime, { policy: DeadlinePolicy.parse({}), leadTimeMinutes: 60, intervalMs: HOUR, batchSize: 1 });
+    const now = new Date(later.getTime() + DAY - 30 * MINUTE);
+    const reminded: number[] = [];
+    for (let scan = 0; scan < 4; scan++) reminded.push((await scheduler.tick(now)).reminders);
+    expect(reminded).toEqual([1, 1, 1, 0]);
+    const { rows: reminders } = await db.query<{ case_id: string }>("SELECT case_id FROM triage.deadline_reminders WHERE case_id = ANY($1::uuid[]) AND deadline = 'acknowledge'", [ids]);
+    expect(reminders.map((r) => r.case_id).sort()).toEqual([...ids].sort());
   });
 });

@@ -94,8 +94,14 @@ export class DeadlineScheduler {
     const horizon = new Date(now.getTime() + this.opts.leadTimeMinutes * 60_000);
     return withTransaction(this.rt.pool, async (client) => {
       const { rows } = await client.query<{ state: Record<string, unknown> }>(
-        `SELECT state FROM cases WHERE status = ANY($1) AND state IS NOT NULL
-           AND ((NOT acknowledged AND acknowledge_by BETWEEN $2 AND $3) OR resolve_by BETWEEN $2 AND $3)
+        // Only deadlines not reminded of yet, soonest first: with more due than a scan takes, a scan
+        // that took the already-reminded again would never reach the others.
+        `SELECT state FROM cases c WHERE status = ANY($1) AND state IS NOT NULL
+           AND ((NOT acknowledged AND acknowledge_by BETWEEN $2 AND $3
+                 AND NOT EXISTS (SELECT 1 FROM deadline_reminders r WHERE r.case_id = c.id AND r.deadline = 'acknowledge' AND r.due_at = c.acknowledge_by))
+             OR (resolve_by BETWEEN $2 AND $3
+                 AND NOT EXISTS (SELECT 1 FROM deadline_reminders r WHERE r.case_id = c.id AND r.deadline = 'resolve' AND r.due_at = c.resolve_by)))
+         ORDER BY least(CASE WHEN NOT acknowledged THEN acknowledge_by END, resolve_by)
          LIMIT $4 FOR UPDATE SKIP LOCKED`,
         [DEADLINE_STATUSES, now, horizon, this.opts.batchSize ?? 100],
       );
