@@ -124,7 +124,7 @@ export async function openLoop(opts: {
     const t = tracked(grievanceId);
     if (t.notified === undefined) t.notified = at;
   });
-  // Only this run's grievances count: the topic (read from its beginning) and the webhooks may also carry an earlier run's.
+  // Only this run's grievances count: the topic (its first fetch may still come from its beginning) and the webhooks may also carry an earlier run's.
   const ours = () => {
     let assigned = 0;
     let notified = 0;
@@ -136,6 +136,12 @@ export async function openLoop(opts: {
     return { assigned, notified };
   };
 
+  // The observer reads from where the topic ends now: on a stack that has run before (the capacity
+  // steps after part 2), reading its earlier events first would see this run's assignments late and
+  // count that against the stack (at 12,000 grievances, about the first second of a step).
+  const admin = opts.kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(opts.casesTopic).finally(() => admin.disconnect());
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000 });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.casesTopic, fromBeginning: true });
@@ -154,6 +160,7 @@ export async function openLoop(opts: {
     },
   });
   await joined;
+  for (const { partition, offset } of ends) consumer.seek({ topic: opts.casesTopic, partition, offset });
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const intake = new URL(opts.intakeUrl);

@@ -14,7 +14,7 @@
 //                        grievance (a server without it in shared_preload_libraries cannot count them)
 //   BENCH_PG_PROFILE=1  sample which statements the database is busy with during part 2
 //   BENCH_CPU_PROF=intake,triage,notification  V8 CPU profiles (bench/profile-summary.ts reads them)
-//   BENCH_SAMPLES=1     every grievance's latencies as CSV, to see when the slow ones were sent
+//   BENCH_SAMPLES=1     every grievance's latencies as CSV (part 2 and each capacity step), to see when the slow ones were sent
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
@@ -274,6 +274,7 @@ async function main(): Promise<void> {
       const r = await openLoop({
         intakeUrl: intake2.url, token: operatorToken, kafka, casesTopic: prefix2 + Topics.casesInternal, groupId: `${prefix2}bench-capacity-${step}`,
         rate, durationS: settings.capacityS, drainTimeoutS: 30, receiver: { onAssignedNotice: (handler) => void (onNotice = handler) }, log: say, seed: 1000 + step, firstCaller: step * 1_000_000,
+        ...(process.env.BENCH_SAMPLES ? { samplesFile: path.join(resultsDir, `capacity-${rate}-samples.csv.tmp`) } : {}),
       });
       const refused = Object.values(r.rejected).reduce((a, b) => a + b, 0);
       const unanswered = r.sent - r.accepted - refused;
