@@ -163,9 +163,9 @@ export class Keyring {
   }
 
   private remember(subject: string, found: LiveKey): LiveKey {
-    // The key in memory of its own: unwrapped, it is a 32-byte slice of Node's 8 KB Buffer pool,
-    // and a cached slice keeps its whole slab alive (about 48 MB of slabs for a full cache of
-    // 10,000 keys, where the keys themselves are 320 KB).
+    // The key in memory of its own: unwrapped, it is a 32-byte slice of Node's Buffer pool (a
+    // 64 KB slab on Node 24), and a cached slice keeps its whole slab alive: tens of MB of slabs
+    // for a full cache of 10,000 keys, where the keys themselves are 320 KB.
     const key = Buffer.allocUnsafeSlow(found.key.length);
     found.key.copy(key);
     const live = { keyId: found.keyId, key };
