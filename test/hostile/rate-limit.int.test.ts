@@ -83,14 +83,18 @@ describe("GET /v1/track/:code", () => {
     const floodSize = 800;
     const concurrency = 30;
     let sent = 0;
+    let bystanderDone = false;
     const flood: number[] = [];
+    // The flood lasts until the bystander is done, however fast this machine answers it, and is at
+    // least floodSize requests (at most 50 times that): every bystander lookup happens during it.
     const worker = async () => {
-      while (sent < floodSize) {
+      while ((!bystanderDone || sent < floodSize) && sent < 50 * floodSize) {
         sent++;
         flood.push((await track(flooder)).status);
       }
     };
-    const flooding = Promise.all(Array.from({ length: concurrency }, worker));
+    let floodOver = false;
+    const flooding = Promise.all(Array.from({ length: concurrency }, worker)).then(() => (floodOver = true));
     // The bystander's lookups are spread over the flood.
     const answered: { status: number; ms: number }[] = [];
     for (let i = 0; i < LIMIT; i++) {
@@ -99,13 +103,13 @@ describe("GET /v1/track/:code", () => {
       answered.push({ status: answer.status, ms: performance.now() - started });
       await new Promise((r) => setTimeout(r, 20));
     }
-    // Every bystander lookup happened during the flood, not after it.
-    expect(sent, "flood requests sent when the bystander was done").toBeLessThan(floodSize);
+    expect(floodOver, "the flood still going when the bystander was done").toBe(false);
+    bystanderDone = true;
     await flooding;
     expect(answered.map((a) => a.status)).toEqual(Array(LIMIT).fill(200));
     expect(Math.max(...answered.map((a) => a.ms)), "slowest bystander lookup (ms)").toBeLessThan(2000);
     expect(flood.filter((s) => s === 200)).toHaveLength(LIMIT);
-    expect(flood.filter((s) => s === 429)).toHaveLength(floodSize - LIMIT);
+    expect(flood.filter((s) => s === 429)).toHaveLength(sent - LIMIT);
     // The flooder is still held back afterwards; the service is healthy.
     expect((await track(flooder)).status).toBe(429);
     expect((await send(intake.url, "/health/ready")).status).toBe(200);
