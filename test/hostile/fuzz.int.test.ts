@@ -452,39 +452,41 @@ describe("every route with a body, under hostile input", () => {
         extra: route.extraHeaders ?? fc.constant({}),
       });
       let accepted = 0;
-      await fc.assert(
-        fc.asyncProperty(shot, async (s) => {
-          const before = await route.writes();
-          const answer = sound(
-            await send(route.service().url, s.path, {
-              method: route.method,
-              body: s.body,
-              headers: { ...s.headers, ...s.extra, authorization: s.auth, ...(s.type === undefined ? {} : { "content-type": s.type }) },
-            }),
-            `${route.method} ${s.path}`,
-          );
-          if (answer.status < 300) {
-            accepted++;
-            const body = asAccepted(s.body, s.type);
-            expect(body !== undefined && route.acceptable(body, s.path), `accepted invalid input: ${String(s.body).slice(0, 300)}`).toBe(true);
-            if (route.name === "POST /v1/grievances") {
-              const { id, trackingCode } = answer.json<{ id: string; trackingCode: string }>();
-              grievanceIds.push(id);
-              trackingCodes.push(trackingCode);
-              // All of it or nothing: one grievance with its internal and public events, or (a replay) nothing new.
-              const [grievances, keys, outbox] = before.split("/").map(Number) as [number, number, number];
-              const replayed = answer.headers["idempotent-replayed"] === "true";
-              const key = (s.extra as Record<string, string>)["idempotency-key"] !== undefined ? 1 : 0;
-              expect(await route.writes()).toBe(replayed ? before : `${grievances + 1}/${keys + key}/${outbox + 2}`);
-            }
-          } else {
-            expect(await route.writes(), `${answer.status} ${answer.text().slice(0, 200)} changed what is stored`).toBe(before);
+      const property = fc.asyncProperty(shot, async (s) => {
+        const before = await route.writes();
+        const answer = sound(
+          await send(route.service().url, s.path, {
+            method: route.method,
+            body: s.body,
+            headers: { ...s.headers, ...s.extra, authorization: s.auth, ...(s.type === undefined ? {} : { "content-type": s.type }) },
+          }),
+          `${route.method} ${s.path}`,
+        );
+        if (answer.status < 300) {
+          accepted++;
+          const body = asAccepted(s.body, s.type);
+          expect(body !== undefined && route.acceptable(body, s.path), `accepted invalid input: ${String(s.body).slice(0, 300)}`).toBe(true);
+          if (route.name === "POST /v1/grievances") {
+            const { id, trackingCode } = answer.json<{ id: string; trackingCode: string }>();
+            grievanceIds.push(id);
+            trackingCodes.push(trackingCode);
+            // All of it or nothing: one grievance with its internal and public events, or (a replay) nothing new.
+            const [grievances, keys, outbox] = before.split("/").map(Number) as [number, number, number];
+            const replayed = answer.headers["idempotent-replayed"] === "true";
+            const key = (s.extra as Record<string, string>)["idempotency-key"] !== undefined ? 1 : 0;
+            expect(await route.writes()).toBe(replayed ? before : `${grievances + 1}/${keys + key}/${outbox + 2}`);
           }
-        }),
-        runs(route.numRuns),
-      );
-      // The property is only worth something if some valid input got through.
-      if (route.method === "PUT" || route.name === "POST /v1/grievances" || route.name.endsWith("/notes")) expect(accepted).toBeGreaterThan(0);
+        } else {
+          expect(await route.writes(), `${answer.status} ${answer.text().slice(0, 200)} changed what is stored`).toBe(before);
+        }
+      });
+      await fc.assert(property, runs(route.numRuns));
+      // The property is only worth something if some valid input got through. Valid shots are a
+      // minority of the random ones, so a run may draw none that is accepted (it happened once, on
+      // PUT /v1/admin/caseworkers/:id): then more runs, up to five rounds, before that is a failure.
+      const needsAccepted = route.method === "PUT" || route.name === "POST /v1/grievances" || route.name.endsWith("/notes");
+      for (let round = 0; needsAccepted && accepted === 0 && round < 5; round++) await fc.assert(property, runs(route.numRuns));
+      if (needsAccepted) expect(accepted).toBeGreaterThan(0);
     });
   }
 });
