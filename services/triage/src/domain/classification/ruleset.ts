@@ -198,12 +198,11 @@ export interface CompiledPhrase {
   source: string;
   regex: RegExp;
   /**
-   * Literal pieces the folded text must contain for the phrase to match at all: a substring
-   * check is far cheaper than the regex, and most phrases of a large ruleset are absent from
-   * any one grievance. Empty for patterns (raw regular expressions).
+   * The literal pieces ("needles") the folded text must contain for the phrase to match at all,
+   * as ids in the ruleset's `needles` index, whose one scan of a text says which are in it: most
+   * phrases of a large ruleset are absent from any one grievance. Empty for patterns (raw
+   * regular expressions).
    */
-  needles: string[];
-  /** The needles' ids in the ruleset's `needles` index, whose one scan of a text says which are in it. */
   needleIds: Int32Array;
 }
 
@@ -294,11 +293,11 @@ function compilePhrase(raw: string, gap: RulesetFile["gap"], index: NeedleIndex)
   }
   // Spaces match any whitespace and "*" any ending, so only the runs between them are literal.
   const needles = parts.flatMap((p) => p.split(/\s+|\*/)).filter((n) => n.length > 0);
-  return { source: raw, regex: new RegExp(source, "gu"), needles, needleIds: index.intern(needles) };
+  return { source: raw, regex: new RegExp(source, "gu"), needleIds: index.intern(needles) };
 }
 
 function compilePattern(source: string): CompiledPhrase {
-  return { source, regex: new RegExp(source, "giu"), needles: [], needleIds: new Int32Array(0) };
+  return { source, regex: new RegExp(source, "giu"), needleIds: new Int32Array(0) };
 }
 
 function compileRule(rule: z.infer<typeof CategoryRule> | z.infer<typeof UrgencyRule> | z.infer<typeof FrameRule>, phrase: PhraseCompiler): CompiledRule {
